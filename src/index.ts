@@ -1,0 +1,4 @@
+/**
+ * The public API of the WeChat channel for Bot Framework. Everything else is internal.
+ */
+export * from './common';
