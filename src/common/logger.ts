@@ -15,9 +15,10 @@ export const redactedPaths = [
 ];
 
 /** A pino logger with our redaction. `LOG_LEVEL` picks the level (default `info`; `silent` in tests). */
-export function createLogger(options: { level?: string; name?: string } = {}): Logger {
+export function createLogger(options: { level?: string; name?: string; destination?: pino.DestinationStream } = {}): Logger {
   const level = options.level ?? process.env.LOG_LEVEL ?? (process.env.JEST_WORKER_ID ? 'silent' : 'info');
-  return pino({ name: options.name ?? 'wecom-kf', level, redact: { paths: redactedPaths, censor: '[redacted]' } });
+  const pinoOptions = { name: options.name ?? 'wecom-kf', level, redact: { paths: redactedPaths, censor: '[redacted]' } };
+  return options.destination ? pino(pinoOptions, options.destination) : pino(pinoOptions);
 }
 
 /** A logger that writes nothing, for libraries used without one. */

@@ -1,0 +1,161 @@
+import { z } from 'zod';
+import { ConfigError } from './common/errors';
+
+/** How the channel reaches WeCom: decided by which credentials are set. */
+export type ChannelMode = 'sandbox' | 'self-built' | 'provider';
+
+/** One environment variable: its meaning, default, and whether it is a secret (never logged). */
+export interface SettingSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly default?: string;
+  readonly secret: boolean;
+  /** What a person should do when the value is wrong. */
+  readonly fix: string;
+  readonly type: 'string' | 'integer' | 'boolean' | 'url';
+}
+
+const ENCODING_AES_KEY = /^[A-Za-z0-9+/]{43}$/;
+
+/**
+ * Every environment variable the channel reads. README's configuration table and `manifest.json`
+ * are kept in step with this list by a test.
+ */
+export const settings: readonly SettingSpec[] = [
+  { name: 'PORT', type: 'integer', default: '3978', secret: false, description: 'HTTP port of the server', fix: 'set a port number between 1 and 65535' },
+  { name: 'HOST', type: 'string', default: '0.0.0.0', secret: false, description: 'Address the server listens on', fix: 'set an IP address such as 0.0.0.0 or 127.0.0.1' },
+  { name: 'WECOM_CORP_ID', type: 'string', secret: false, description: 'Self-built mode: your corp id (`ww…`). Unset with no suite id → sandbox', fix: 'copy it from WeCom admin → My Company → Corp ID' },
+  { name: 'WECOM_KF_SECRET', type: 'string', secret: true, description: 'Self-built mode: secret of the app allowed to call the kf API', fix: 'copy it from WeCom admin → WeChat Customer Service → apps that may call the API' },
+  { name: 'WECOM_TOKEN', type: 'string', secret: true, description: 'Callback Token (self-built mode)', fix: 'copy it from the app\'s API receive settings (3–32 letters or digits)' },
+  { name: 'WECOM_ENCODING_AES_KEY', type: 'string', secret: true, description: 'Callback EncodingAESKey, 43 characters (self-built mode)', fix: 'copy the 43-character EncodingAESKey from the app\'s API receive settings' },
+  { name: 'WECOM_API_BASE_URL', type: 'url', default: 'https://qyapi.weixin.qq.com/cgi-bin/', secret: false, description: 'WeCom API base URL (a proxy for trusted-IP setups, or the emulator)', fix: 'set an http(s) URL ending in /cgi-bin/' },
+  { name: 'WECOM_SUITE_ID', type: 'string', secret: false, description: 'Provider mode: the third-party app\'s suite id', fix: 'copy it from the provider console → app details' },
+  { name: 'WECOM_SUITE_SECRET', type: 'string', secret: true, description: 'Provider mode: suite secret', fix: 'copy it from the provider console → app details' },
+  { name: 'WECOM_SUITE_TOKEN', type: 'string', secret: true, description: 'Provider mode: callback Token of the suite', fix: 'copy it from the provider console → callback settings' },
+  { name: 'WECOM_SUITE_ENCODING_AES_KEY', type: 'string', secret: true, description: 'Provider mode: callback EncodingAESKey of the suite (43 characters)', fix: 'copy the 43-character key from the provider console → callback settings' },
+  { name: 'DATA_DIR', type: 'string', default: './data', secret: false, description: 'Folder of the embedded store (used when MONGODB_URI is unset)', fix: 'set a writable folder path' },
+  { name: 'MONGODB_URI', type: 'url', secret: true, description: 'MongoDB connection string; needed to run several instances', fix: 'set a mongodb:// or mongodb+srv:// URI, e.g. mongodb://127.0.0.1:27017/wecom?replicaSet=rs0' },
+  { name: 'MONGODB_DB', type: 'string', secret: false, description: 'Database name when the URI names none (default `wecom_kf`)', fix: 'set a MongoDB database name' },
+  { name: 'ADMIN_TOKEN', type: 'string', secret: true, description: 'Bearer token of the /admin/v1 API; unset → admin API refuses every call (the sandbox makes one up)', fix: 'set a random string of at least 16 characters' },
+  { name: 'TEST_CLOCK', type: 'boolean', default: 'false', secret: false, description: 'Enables POST /admin/v1/test-clock/advance (never in production; the sandbox turns it on)', fix: 'set true or false' },
+  { name: 'LOG_LEVEL', type: 'string', default: 'info', secret: false, description: 'pino log level: fatal, error, warn, info, debug, trace or silent', fix: 'set one of fatal, error, warn, info, debug, trace, silent' },
+];
+
+/** The typed configuration the app runs on. */
+export interface ChannelConfig {
+  readonly mode: ChannelMode;
+  readonly port: number;
+  readonly host: string;
+  readonly apiBaseUrl: string;
+  readonly dataDir: string;
+  readonly mongodbUri?: string;
+  readonly mongodbDb?: string;
+  readonly adminToken?: string;
+  readonly testClock: boolean;
+  readonly logLevel: string;
+  /** Set in self-built mode. */
+  readonly corp?: { readonly corpId: string; readonly secret: string; readonly token: string; readonly encodingAesKey: string };
+  /** Set in provider mode. `providerCorpId` is WECOM_CORP_ID when given alongside the suite. */
+  readonly suite?: { readonly suiteId: string; readonly secret: string; readonly token: string; readonly encodingAesKey: string; readonly providerCorpId?: string };
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const specByName = new Map(settings.map((s) => [s.name, s]));
+
+function fail(name: string, problem: string): never {
+  throw new ConfigError(name, problem, specByName.get(name)?.fix ?? 'see the README configuration table');
+}
+
+/** Reads a variable through a zod schema; a refusal names the variable and its fix. */
+function read<T>(env: Env, name: string, schema: z.ZodType<T>): T {
+  const spec = specByName.get(name);
+  const raw = env[name]?.trim();
+  const value = raw === undefined || raw === '' ? spec?.default : raw;
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const shown = spec?.secret ? '(value hidden)' : JSON.stringify(value);
+    fail(name, value === undefined ? 'is required' : `is invalid ${shown}: ${parsed.error.issues[0]?.message ?? 'bad value'}`);
+  }
+  return parsed.data;
+}
+
+const optionalString = z.string().min(1).optional();
+const requiredString = z.string().min(1, 'must not be empty');
+const aesKey = z.string().regex(ENCODING_AES_KEY, 'must be exactly 43 characters of base64 (A–Z, a–z, 0–9, +, /)');
+const callbackToken = z.string().regex(/^[A-Za-z0-9]{1,64}$/, 'must be letters and digits only');
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
+const mongoUrl = z.string().regex(/^mongodb(\+srv)?:\/\/.+/, 'must start with mongodb:// or mongodb+srv://');
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const port = z.coerce.number().int('must be a whole number').min(0).max(65535);
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+/**
+ * Turns the environment into a typed {@link ChannelConfig}. A missing or wrong value throws a
+ * {@link ConfigError} naming the variable and the fix; secrets are never echoed.
+ *
+ * @example
+ * const config = loadConfig(process.env);
+ * if (config.mode === 'sandbox') console.log('no credentials: running the sandbox');
+ */
+export function loadConfig(env: Env = process.env): ChannelConfig {
+  const corpId = read(env, 'WECOM_CORP_ID', optionalString);
+  const suiteId = read(env, 'WECOM_SUITE_ID', optionalString);
+  const mode: ChannelMode = suiteId ? 'provider' : corpId ? 'self-built' : 'sandbox';
+
+  const adminToken = read(env, 'ADMIN_TOKEN', z.string().min(16, 'must be at least 16 characters').optional());
+  const apiBaseUrl = read(env, 'WECOM_API_BASE_URL', httpUrl);
+
+  const base = {
+    mode,
+    port: read(env, 'PORT', port),
+    host: read(env, 'HOST', requiredString),
+    apiBaseUrl: apiBaseUrl.endsWith('/') ? apiBaseUrl : `${apiBaseUrl}/`,
+    dataDir: read(env, 'DATA_DIR', requiredString),
+    mongodbUri: read(env, 'MONGODB_URI', mongoUrl.optional()),
+    mongodbDb: read(env, 'MONGODB_DB', optionalString),
+    adminToken,
+    testClock: read(env, 'TEST_CLOCK', bool),
+    logLevel: read(env, 'LOG_LEVEL', logLevel),
+  };
+
+  if (mode === 'self-built') {
+    return {
+      ...base,
+      corp: {
+        corpId: corpId!,
+        secret: read(env, 'WECOM_KF_SECRET', requiredString),
+        token: read(env, 'WECOM_TOKEN', callbackToken),
+        encodingAesKey: read(env, 'WECOM_ENCODING_AES_KEY', aesKey),
+      },
+    };
+  }
+  if (mode === 'provider') {
+    return {
+      ...base,
+      suite: {
+        suiteId: suiteId!,
+        secret: read(env, 'WECOM_SUITE_SECRET', requiredString),
+        token: read(env, 'WECOM_SUITE_TOKEN', callbackToken),
+        encodingAesKey: read(env, 'WECOM_SUITE_ENCODING_AES_KEY', aesKey),
+        providerCorpId: corpId,
+      },
+    };
+  }
+  return base;
+}
+
+/** The config as it may be logged: secrets replaced. */
+export function describeConfig(config: ChannelConfig): Record<string, unknown> {
+  return {
+    mode: config.mode,
+    port: config.port,
+    host: config.host,
+    apiBaseUrl: config.apiBaseUrl,
+    store: config.mongodbUri ? 'mongodb' : `embedded (${config.dataDir})`,
+    adminApi: config.adminToken ? 'enabled' : 'disabled (ADMIN_TOKEN unset)',
+    testClock: config.testClock,
+    corpId: config.corp?.corpId,
+    suiteId: config.suite?.suiteId,
+  };
+}

@@ -1,0 +1,47 @@
+import { WeComChannelError } from '../common/errors';
+import { describeErrcode, type WeComErrorAction } from './errorCodes';
+
+/**
+ * WeCom answered, and said no (`errcode != 0`). `method` is the API path (`kf/send_msg`), never a
+ * URL, so no access token can leak through the message.
+ *
+ * @example
+ * catch (e) { if (e instanceof WeComApiError && e.errcode === 95001) { ... } }
+ */
+export class WeComApiError extends WeComChannelError {
+  override readonly name = 'WeComApiError' as const;
+  readonly code = 'wecom_api_error' as const;
+  readonly hint: string;
+  readonly action: WeComErrorAction;
+
+  constructor(
+    readonly method: string,
+    readonly errcode: number,
+    readonly errmsg: string,
+  ) {
+    const { hint, action } = describeErrcode(errcode);
+    super(`WeCom ${method} failed with errcode ${errcode}: ${hint} (errmsg: ${errmsg})`);
+    this.hint = hint;
+    this.action = action;
+  }
+}
+
+/**
+ * WeCom could not be reached or did not answer properly: network fault, timeout, HTTP status
+ * other than 200, or a body that is not WeCom's JSON. The original error is in `cause`.
+ */
+export class WeComHttpError extends WeComChannelError {
+  override readonly name = 'WeComHttpError' as const;
+  readonly code = 'wecom_http_error' as const;
+  /** The HTTP status when WeCom answered with one other than 200. */
+  readonly status?: number;
+
+  constructor(
+    readonly method: string,
+    message: string,
+    options: { cause?: unknown; status?: number } = {},
+  ) {
+    super(`WeCom ${method}: ${message}`, { cause: options.cause });
+    this.status = options.status;
+  }
+}

@@ -1,0 +1,206 @@
+import { Agent, type Dispatcher, FormData, request } from 'undici';
+import { type Logger, silentLogger } from '../common/logger';
+import { WeComApiError, WeComHttpError } from './errors';
+import { transientErrcodes } from './errorCodes';
+
+/** The public WeCom API. */
+export const DEFAULT_API_BASE_URL = 'https://qyapi.weixin.qq.com/cgi-bin/';
+
+export interface TransportOptions {
+  /** Default {@link DEFAULT_API_BASE_URL}. Must end with `/`. */
+  readonly baseUrl?: string;
+  /** Per request, headers and body included. Default 10 000 ms. */
+  readonly timeoutMs?: number;
+  /** Retries after the first try, for transient faults. Default 3. */
+  readonly retries?: number;
+  /** First back-off step; doubles each retry, with full jitter. Default 200 ms. */
+  readonly backoffBaseMs?: number;
+  /** Longest back-off step. Default 5 000 ms. */
+  readonly backoffMaxMs?: number;
+  /** Default `Math.random`; tests make jitter deterministic. */
+  readonly random?: () => number;
+  /** Default a real timer. */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Default a keep-alive undici Agent owned by the transport. */
+  readonly dispatcher?: Dispatcher;
+  readonly logger?: Logger;
+}
+
+export interface WeComRequest {
+  /** The API path (`kf/send_msg`); used in errors and logs, never the URL. */
+  readonly method: string;
+  readonly verb: 'GET' | 'POST';
+  /** Query parameters, secrets included: they go on the wire and nowhere else. */
+  readonly query?: Readonly<Record<string, string | undefined>>;
+  readonly json?: unknown;
+  readonly form?: FormData;
+  /**
+   * Whether repeating the request after an ambiguous failure (timeout, reset, 5xx) is harmless.
+   * Refusals that prove WeCom did nothing (connection refused, busy errcodes) are retried regardless.
+   */
+  readonly idempotent: boolean;
+}
+
+/** A downloaded file (`media/get`). */
+export interface DownloadedMedia {
+  readonly bytes: Buffer;
+  /** As WeCom labelled it; check the real type from the bytes before trusting it. */
+  readonly contentType?: string;
+  readonly filename?: string;
+}
+
+/** Errors raised before a request reached the server: always safe to retry. */
+const notSentCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
+
+type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: Error; readonly retry: boolean };
+
+/**
+ * HTTP to WeCom: keep-alive connections, a timeout per request, retries with exponential back-off
+ * and full jitter for network faults, HTTP 5xx and WeCom's busy codes. Turns `errcode != 0` into
+ * {@link WeComApiError} and everything else that went wrong into {@link WeComHttpError}.
+ */
+export class WeComTransport {
+  readonly baseUrl: string;
+  private readonly timeoutMs: number;
+  private readonly retries: number;
+  private readonly backoffBaseMs: number;
+  private readonly backoffMaxMs: number;
+  private readonly random: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+  private readonly logger: Logger;
+
+  constructor(options: TransportOptions = {}) {
+    const baseUrl = options.baseUrl ?? DEFAULT_API_BASE_URL;
+    this.baseUrl = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.retries = options.retries ?? 3;
+    this.backoffBaseMs = options.backoffBaseMs ?? 200;
+    this.backoffMaxMs = options.backoffMaxMs ?? 5_000;
+    this.random = options.random ?? Math.random;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.ownsDispatcher = options.dispatcher === undefined;
+    this.dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 30_000, connections: 32 });
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  /** A JSON API call. Resolves with WeCom's body when `errcode` is 0 or absent. */
+  async json<T extends object>(req: WeComRequest): Promise<T> {
+    return this.withRetries(req, async (): Promise<Outcome<T>> => {
+      const res = await this.send(req);
+      const text = await res.body.text();
+      if (res.statusCode !== 200) return this.httpStatusFailure(req, res.statusCode);
+      return this.parseJson<T>(req, text);
+    });
+  }
+
+  /** A download (`media/get`): bytes, or the JSON error WeCom answers instead. */
+  async download(req: WeComRequest): Promise<DownloadedMedia> {
+    return this.withRetries(req, async (): Promise<Outcome<DownloadedMedia>> => {
+      const res = await this.send(req);
+      const bytes = Buffer.from(await res.body.arrayBuffer());
+      if (res.statusCode !== 200 && res.statusCode !== 206) return this.httpStatusFailure(req, res.statusCode);
+      const contentType = header(res.headers, 'content-type');
+      if (contentType?.startsWith('application/json') || contentType?.startsWith('text/plain')) {
+        const parsed = this.parseJson<Record<string, unknown>>(req, bytes.toString('utf8'));
+        if (!parsed.ok) return parsed;
+        return { ok: false, error: new WeComHttpError(req.method, 'expected file bytes, got a JSON body without an error'), retry: false };
+      }
+      const filename = parseFilename(header(res.headers, 'content-disposition'));
+      return { ok: true, value: { bytes, contentType, filename } };
+    });
+  }
+
+  /** Closes the keep-alive connections (when the transport made its own agent). */
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  private async send(req: WeComRequest): Promise<Dispatcher.ResponseData> {
+    const url = new URL(req.method, this.baseUrl);
+    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
+    const body = req.form ?? (req.json === undefined ? undefined : JSON.stringify(req.json));
+    return request(url, {
+      method: req.verb,
+      dispatcher: this.dispatcher,
+      body,
+      headers: req.json === undefined ? undefined : { 'content-type': 'application/json; charset=utf-8' },
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+  }
+
+  private async withRetries<T>(req: WeComRequest, attempt: () => Promise<Outcome<T>>): Promise<T> {
+    for (let i = 0; ; i++) {
+      let outcome: Outcome<T>;
+      try {
+        outcome = await attempt();
+      } catch (cause) {
+        outcome = this.transportFailure(req, cause);
+      }
+      if (outcome.ok) return outcome.value;
+      if (!outcome.retry || i >= this.retries) throw outcome.error;
+      const delay = Math.round(this.random() * Math.min(this.backoffMaxMs, this.backoffBaseMs * 2 ** i));
+      this.logger.warn({ method: req.method, attempt: i + 1, delayMs: delay, err: outcome.error.message }, 'WeCom call failed; retrying');
+      await this.sleep(delay);
+    }
+  }
+
+  private parseJson<T extends object>(req: WeComRequest, text: string): Outcome<T> {
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (cause) {
+      return { ok: false, error: new WeComHttpError(req.method, 'the answer is not JSON', { cause, status: 200 }), retry: req.idempotent };
+    }
+    if (typeof body !== 'object' || body === null) {
+      return { ok: false, error: new WeComHttpError(req.method, 'the answer is not a JSON object', { status: 200 }), retry: req.idempotent };
+    }
+    const { errcode, errmsg } = body as { errcode?: unknown; errmsg?: unknown };
+    const code = typeof errcode === 'number' ? errcode : Number(errcode ?? 0);
+    if (code !== 0 && !Number.isNaN(code)) {
+      return { ok: false, error: new WeComApiError(req.method, code, typeof errmsg === 'string' ? errmsg : ''), retry: transientErrcodes.has(code) };
+    }
+    return { ok: true, value: body as T };
+  }
+
+  private httpStatusFailure(req: WeComRequest, status: number): Outcome<never> {
+    const retry = status >= 500 ? req.idempotent : status === 429;
+    return { ok: false, error: new WeComHttpError(req.method, `HTTP ${status}`, { status }), retry };
+  }
+
+  private transportFailure(req: WeComRequest, cause: unknown): Outcome<never> {
+    const code = errorCode(cause);
+    const timedOut = cause instanceof Error && (cause.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT');
+    const message = timedOut ? `no answer within ${this.timeoutMs} ms` : `network error${code ? ` (${code})` : ''}`;
+    return { ok: false, error: new WeComHttpError(req.method, message, { cause }), retry: req.idempotent || notSentCodes.has(code ?? '') };
+  }
+}
+
+function errorCode(e: unknown): string | undefined {
+  for (let cur: unknown = e, depth = 0; cur && depth < 4; cur = (cur as { cause?: unknown }).cause, depth++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}
+
+function header(headers: Dispatcher.ResponseData['headers'], name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** `attachment; filename="a.jpg"` or RFC 5987 `filename*=UTF-8''%E5%9B%BE.jpg`. */
+export function parseFilename(disposition: string | undefined): string | undefined {
+  if (!disposition) return undefined;
+  const extended = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(disposition);
+  if (extended) {
+    try {
+      return decodeURIComponent(extended[1]!.trim());
+    } catch {
+      // fall through to the plain form
+    }
+  }
+  const plain = /filename\s*=\s*"([^"]*)"|filename\s*=\s*([^;]+)/i.exec(disposition);
+  return plain ? (plain[1] ?? plain[2])!.trim() : undefined;
+}

@@ -1,0 +1,80 @@
+import { ConfigError } from '../src/common/errors';
+import { describeConfig, loadConfig, settings } from '../src/config';
+
+const aesKey = 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C';
+const selfBuilt = { WECOM_CORP_ID: 'ww1234567890', WECOM_KF_SECRET: 's3cr3t-value', WECOM_TOKEN: 'QDG6eK', WECOM_ENCODING_AES_KEY: aesKey };
+
+describe('loadConfig', () => {
+  it('runs the sandbox with every default when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      mode: 'sandbox', port: 3978, host: '0.0.0.0', dataDir: './data', testClock: false, logLevel: 'info',
+      apiBaseUrl: 'https://qyapi.weixin.qq.com/cgi-bin/',
+    });
+    expect(config.corp).toBeUndefined();
+    expect(config.mongodbUri).toBeUndefined();
+  });
+
+  it('reads a complete self-built setup', () => {
+    const config = loadConfig({ ...selfBuilt, PORT: '8080', WECOM_API_BASE_URL: 'http://127.0.0.1:9000/cgi-bin', TEST_CLOCK: 'true' });
+    expect(config.mode).toBe('self-built');
+    expect(config.port).toBe(8080);
+    expect(config.apiBaseUrl).toBe('http://127.0.0.1:9000/cgi-bin/');
+    expect(config.testClock).toBe(true);
+    expect(config.corp).toEqual({ corpId: 'ww1234567890', secret: 's3cr3t-value', token: 'QDG6eK', encodingAesKey: aesKey });
+  });
+
+  it('picks provider mode when a suite id is set, keeping WECOM_CORP_ID as the provider corp', () => {
+    const config = loadConfig({
+      WECOM_SUITE_ID: 'wwsuite1', WECOM_SUITE_SECRET: 'x', WECOM_SUITE_TOKEN: 'tok', WECOM_SUITE_ENCODING_AES_KEY: aesKey, WECOM_CORP_ID: 'wwprov',
+    });
+    expect(config.mode).toBe('provider');
+    expect(config.suite).toMatchObject({ suiteId: 'wwsuite1', providerCorpId: 'wwprov' });
+  });
+
+  it.each([
+    [{ ...selfBuilt, WECOM_KF_SECRET: undefined }, 'WECOM_KF_SECRET', /is required/],
+    [{ ...selfBuilt, WECOM_ENCODING_AES_KEY: 'short' }, 'WECOM_ENCODING_AES_KEY', /43 characters/],
+    [{ ...selfBuilt, WECOM_TOKEN: 'has space' }, 'WECOM_TOKEN', /letters and digits/],
+    [{ PORT: 'eighty' }, 'PORT', /invalid/],
+    [{ PORT: '70000' }, 'PORT', /invalid/],
+    [{ WECOM_API_BASE_URL: 'ftp://x' }, 'WECOM_API_BASE_URL', /http/],
+    [{ MONGODB_URI: 'postgres://x' }, 'MONGODB_URI', /mongodb:\/\//],
+    [{ TEST_CLOCK: 'yes' }, 'TEST_CLOCK', /invalid/],
+    [{ ADMIN_TOKEN: 'short' }, 'ADMIN_TOKEN', /16 characters/],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /invalid/],
+  ])('refuses a wrong value with a ConfigError naming the variable and the fix (%#)', (env, variable, problem) => {
+    let error: unknown;
+    try {
+      loadConfig(env);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toMatchObject({ code: 'config_invalid', variable });
+    expect((error as Error).message).toMatch(problem);
+    expect((error as Error).message).toContain('Fix:');
+  });
+
+  it('never echoes a secret in an error or in the loggable description', () => {
+    const secretKey = 'Z'.repeat(42);
+    expect(() => loadConfig({ ...selfBuilt, WECOM_ENCODING_AES_KEY: secretKey })).toThrow(/value hidden/);
+    try {
+      loadConfig({ ...selfBuilt, WECOM_ENCODING_AES_KEY: secretKey });
+    } catch (e) {
+      expect((e as Error).message).not.toContain(secretKey);
+    }
+    const described = JSON.stringify(describeConfig(loadConfig({ ...selfBuilt, ADMIN_TOKEN: 'a-very-long-admin-token' })));
+    expect(described).not.toContain('s3cr3t-value');
+    expect(described).not.toContain('a-very-long-admin-token');
+    expect(described).not.toContain(aesKey);
+  });
+
+  it('declares every variable of architecture.md', () => {
+    const names = settings.map((s) => s.name);
+    for (const name of ['PORT', 'WECOM_CORP_ID', 'WECOM_KF_SECRET', 'WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY', 'WECOM_API_BASE_URL',
+      'DATA_DIR', 'MONGODB_URI', 'ADMIN_TOKEN', 'WECOM_SUITE_ID', 'WECOM_SUITE_SECRET', 'WECOM_SUITE_TOKEN', 'WECOM_SUITE_ENCODING_AES_KEY', 'TEST_CLOCK']) {
+      expect(names).toContain(name);
+    }
+  });
+});
