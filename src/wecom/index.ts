@@ -1,0 +1,11 @@
+/** The WeCom API: typed client, token cache, callback crypto and XML. Knows nothing of Bot Framework or our store. */
+export * from './errors';
+export * from './errorCodes';
+export * from './kfMessages';
+export * from './tokenCache';
+export * from './transport';
+export * from './client';
+export * from './crypto';
+export * from './callbackErrors';
+export * from './callback';
+export * from './rawBody';
