@@ -171,7 +171,8 @@ export class WeComTransport {
 
   private transportFailure(req: WeComRequest, cause: unknown): Outcome<never> {
     const code = errorCode(cause);
-    const timedOut = cause instanceof Error && (cause.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT');
+    // Duck-typed: AbortSignal.timeout's DOMException is not an `Error` of every realm (jest's).
+    const timedOut = (cause as { name?: unknown } | null)?.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
     const message = timedOut ? `no answer within ${this.timeoutMs} ms` : `network error${code ? ` (${code})` : ''}`;
     return { ok: false, error: new WeComHttpError(req.method, message, { cause }), retry: req.idempotent || notSentCodes.has(code ?? '') };
   }
@@ -202,5 +203,16 @@ export function parseFilename(disposition: string | undefined): string | undefin
     }
   }
   const plain = /filename\s*=\s*"([^"]*)"|filename\s*=\s*([^;]+)/i.exec(disposition);
-  return plain ? (plain[1] ?? plain[2])!.trim() : undefined;
+  return plain ? utf8FromLatin1((plain[1] ?? plain[2])!.trim()) : undefined;
+}
+
+/**
+ * WeCom sends non-ASCII filenames as raw UTF-8 bytes in the header, which HTTP clients read as
+ * latin1. Re-read them as UTF-8 when that is what they are; leave real latin1 names alone.
+ */
+function utf8FromLatin1(value: string): string {
+  const codes = [...value].map((c) => c.codePointAt(0) ?? 0);
+  if (!codes.some((c) => c >= 0x80) || codes.some((c) => c > 0xff)) return value;
+  const decoded = Buffer.from(value, 'latin1').toString('utf8');
+  return decoded.includes('\ufffd') ? value : decoded;
 }

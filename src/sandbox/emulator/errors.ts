@@ -1,0 +1,111 @@
+/**
+ * WeCom's error codes as the emulator answers them (wecom-kf-api.md §11), and the one internal
+ * exception a handler throws to refuse a call. Codes not in §11 (40004–40011, 41002–41005, 60111)
+ * come from WeCom's global error table; they are marked where used.
+ */
+export const errcodes = {
+  busy: -1,
+  ok: 0,
+  invalidSecret: 40001,
+  invalidMediaType: 40004, // global table: `type` of media/upload not image|voice|video|file
+  invalidFileType: 40005, // global table: bytes are not the declared format
+  invalidFileSize: 40006, // global table: too small (≤5 B) or a file too large
+  invalidMediaId: 40007,
+  invalidMessageType: 40008, // global table: unknown msgtype
+  invalidImageSize: 40009, // global table
+  invalidVoiceSize: 40010, // global table
+  invalidVideoSize: 40011, // global table
+  invalidCorpId: 40013,
+  invalidAccessToken: 40014,
+  invalidParameter: 40058,
+  missingAccessToken: 41001,
+  missingCorpId: 41002, // global table
+  missingSecret: 41004, // global table
+  missingMedia: 41005, // global table: no `media` part in the upload
+  invalidWelcomeCode: 41050,
+  expiredAccessToken: 42001,
+  frequencyLimit: 45009,
+  tooConcurrent: 45033,
+  userNotFound: 60111, // global table: servicer/add with a userid that is no member
+  invalidOpenKfid: 95000,
+  sendCountLimit: 95001,
+  sendWindowClosed: 95002,
+  unknownOpenKfid: 95004,
+  accountCountLimit: 95005,
+  invalidAccountName: 95006,
+  invalidSyncToken: 95007,
+  tooManyMenuItems: 95008,
+  invalidMenuItemType: 95009,
+  sessionEnded: 95013,
+  notAServicer: 95014,
+  illegalTransition: 95016,
+  sessionStateForbidsSend: 95018,
+  servicerNotReceiving: 95019,
+} as const;
+
+const messages: Record<number, string> = {
+  [-1]: 'system is busy',
+  40001: 'invalid credential',
+  40004: 'invalid media type',
+  40005: 'invalid file type',
+  40006: 'invalid file size',
+  40007: 'invalid media_id',
+  40008: 'invalid message type',
+  40009: 'invalid image size',
+  40010: 'invalid voice size',
+  40011: 'invalid video size',
+  40013: 'invalid corpid',
+  40014: 'invalid access_token',
+  40058: 'invalid parameter',
+  41001: 'access_token missing',
+  41002: 'corpid missing',
+  41004: 'corpsecret missing',
+  41005: 'media data missing',
+  41050: 'invalid welcome code',
+  42001: 'access_token expired',
+  45009: 'api freq out of limit',
+  45033: 'api concurrent out of limit',
+  60111: 'userid not found',
+  95000: 'invalid open_kfid',
+  95001: 'send msg count limit',
+  95002: 'send msg time limit',
+  95004: 'open_kfid not exist',
+  95005: 'kf account count limit',
+  95006: 'invalid kf account name',
+  95007: 'invalid msg token',
+  95008: 'menu item count limit',
+  95009: 'invalid menu item type',
+  95013: 'session already ended',
+  95014: 'user is not a kf servicer',
+  95016: 'service state transition not allowed',
+  95018: 'send msg session status invalid',
+  95019: 'servicer is not receiving',
+};
+
+/**
+ * WeCom's `errmsg` shape: a short text, a hint and the caller's IP. Clients must never parse it;
+ * the `detail` helps a person reading a test failure.
+ */
+export function errmsgFor(errcode: number, detail?: string): string {
+  if (errcode === 0) return 'ok';
+  const text = messages[errcode] ?? 'error';
+  const hint = detail ? `${text} (${detail})` : text;
+  return `${hint}, hint: [emu${Math.abs(errcode)}], from ip: 127.0.0.1, more info at https://open.work.weixin.qq.com/devtool/query?e=${errcode}`;
+}
+
+/** Thrown inside the emulator when WeCom would refuse a call; the server turns it into `{errcode, errmsg}`. */
+export class Refusal extends Error {
+  override readonly name = 'Refusal' as const;
+
+  constructor(
+    readonly errcode: number,
+    readonly detail?: string,
+  ) {
+    super(`${errcode}${detail ? `: ${detail}` : ''}`);
+  }
+}
+
+/** Refuses the current call with `errcode`. */
+export function refuse(errcode: number, detail?: string): never {
+  throw new Refusal(errcode, detail);
+}

@@ -1,0 +1,29 @@
+/** The route table: the path after `/cgi-bin/` → its handler. */
+import type { Route } from '../core';
+import { accountAdd, accountDel, accountList, accountUpdate, addContactWay } from './account';
+import { mediaGet, mediaUpload } from './media';
+import { sendMsg } from './sendMsg';
+import { sendMsgOnEvent } from './sendMsgOnEvent';
+import { servicerAdd, servicerDel, servicerList } from './servicer';
+import { serviceStateGet, serviceStateTrans } from './serviceState';
+import { syncMsg } from './syncMsg';
+import { gettoken } from './token';
+
+export const routes: Readonly<Record<string, Route>> = {
+  gettoken,
+  'kf/sync_msg': syncMsg,
+  'kf/send_msg': sendMsg,
+  'kf/send_msg_on_event': sendMsgOnEvent,
+  'kf/service_state/get': serviceStateGet,
+  'kf/service_state/trans': serviceStateTrans,
+  'kf/account/add': accountAdd,
+  'kf/account/del': accountDel,
+  'kf/account/update': accountUpdate,
+  'kf/account/list': accountList,
+  'kf/add_contact_way': addContactWay,
+  'kf/servicer/add': servicerAdd,
+  'kf/servicer/del': servicerDel,
+  'kf/servicer/list': servicerList,
+  'media/upload': mediaUpload,
+  'media/get': mediaGet,
+};

@@ -1,0 +1,212 @@
+/**
+ * The HTTP shell: routing under `/cgi-bin/`, faults first, then verb, token and body checks, then
+ * the handler; every call goes to the call log. Malformed input becomes an errcode, never a crash.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { EmulatorCore, Route, RouteResult } from './core';
+import { errcodes, Refusal, refuse } from './errors';
+import type { Fault, FaultInjector } from './faults';
+import type { Json } from './fields';
+import { routes } from './handlers';
+import { errorBody, parseJsonBody, readBody, sendJson, sendText } from './http';
+import { sleep } from './timers';
+
+/**
+ * One call the emulator received.
+ *
+ * @example
+ * emu.calls.filter((c) => c.path === 'kf/send_msg' && c.errcode === 95001)
+ */
+export interface CallRecord {
+  method: string;
+  /** The path after `/cgi-bin/` (e.g. `kf/send_msg`); never with its query. */
+  path: string;
+  /** The query without `access_token` and `corpsecret`. */
+  query: Record<string, string>;
+  /** The parsed JSON body, or a summary of an upload. */
+  body?: unknown;
+  /** The corp whose token was used. */
+  corpId?: string;
+  /** `errcode` answered, null when the answer was not WeCom JSON (media bytes, faults, 404). */
+  errcode: number | null;
+  /** HTTP status, null when there was no answer (timeout, reset). */
+  httpStatus: number | null;
+  /** The injected fault, if one hit this call. */
+  fault?: Fault['kind'];
+  /** Emulator-clock ms at arrival. */
+  at: number;
+}
+
+const secretParams = new Set(['access_token', 'corpsecret']);
+
+export class EmulatorServer {
+  readonly calls: CallRecord[] = [];
+  private server?: Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly stopping = new AbortController();
+
+  constructor(
+    private readonly core: EmulatorCore,
+    private readonly faults: FaultInjector,
+    /** The call log keeps at least this many recent calls (benchmarks make millions). */
+    private readonly maxCalls: number = 10_000,
+  ) {}
+
+  /** Listens; resolves with the port. */
+  async listen(host: string, port: number): Promise<number> {
+    const server = createServer({ keepAlive: true }, (req, res) => {
+      this.handle(req, res).catch((e: unknown) => {
+        this.core.logger.error({ err: e }, 'emulator request failed');
+        sendJson(res, errorBody(errcodes.busy));
+      });
+    });
+    server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return (server.address() as AddressInfo).port;
+  }
+
+  /** Stops listening and destroys every socket: keep-alive ones and requests held by a `timeout` fault. */
+  async close(): Promise<void> {
+    if (this.stopping.signal.aborted) return;
+    this.stopping.abort();
+    const server = this.server;
+    if (!server) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    req.on('error', () => undefined); // a client that vanishes mid-body must not crash the server
+    res.on('error', () => undefined);
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    const path = url.pathname.startsWith('/cgi-bin/') ? url.pathname.slice('/cgi-bin/'.length) : url.pathname;
+    const query: Record<string, string> = {};
+    for (const [k, v] of url.searchParams) if (!secretParams.has(k)) query[k] = v;
+    const record: CallRecord = { method: req.method ?? '', path, query, errcode: null, httpStatus: null, at: this.core.clock.now() };
+    this.calls.push(record);
+    // Trim in halves so the cost stays constant per call.
+    if (this.calls.length >= 2 * this.maxCalls) this.calls.splice(0, this.calls.length - this.maxCalls);
+
+    const route = url.pathname.startsWith('/cgi-bin/') ? routes[path] : undefined;
+    if (!route) {
+      req.resume();
+      record.httpStatus = 404;
+      sendText(res, 404, '<html><body><h1>404 Not Found</h1></body></html>');
+      return;
+    }
+    this.countSync(path, url.searchParams.get('access_token'), res);
+
+    const fault = this.faults.take(path);
+    if (fault && (await this.applyFault(fault, req, res, record))) return;
+
+    try {
+      const result = await this.run(route, req, url.searchParams, record);
+      record.body ??= result.logBody;
+      if ('json' in result) {
+        record.errcode = 0;
+        record.httpStatus = 200;
+        sendJson(res, { errcode: 0, errmsg: 'ok', ...result.json });
+      } else {
+        record.httpStatus = result.raw.status;
+        if (!res.headersSent && !res.destroyed) {
+          res.writeHead(result.raw.status, { ...result.raw.headers, 'Content-Length': result.raw.body.length });
+          res.end(result.raw.body);
+        }
+      }
+    } catch (e) {
+      const refusal = e instanceof Refusal ? e : undefined;
+      if (!refusal) this.core.logger.error({ err: e, path }, 'emulator handler failed');
+      const errcode = refusal?.errcode ?? errcodes.busy;
+      record.errcode = errcode;
+      record.httpStatus = 200;
+      sendJson(res, errorBody(errcode, refusal?.detail));
+    }
+  }
+
+  /** Verb, token and body checks, then the handler. */
+  private async run(route: Route, req: IncomingMessage, params: URLSearchParams, record: CallRecord): Promise<RouteResult> {
+    const method = req.method === 'GET' || req.method === 'POST' ? req.method : undefined;
+    // JSON bodies are read first, so a refusal goes out on a connection that can be reused.
+    const raw = route.body === 'multipart' ? undefined : await readBody(req);
+    const refuseAndDrain = (code: number, detail: string): never => {
+      if (!raw) req.resume();
+      return refuse(code, detail);
+    };
+    if (!method || !route.verbs.includes(method)) refuseAndDrain(errcodes.invalidParameter, `${req.method ?? '?'} not allowed here`);
+    const now = this.core.clock.now();
+    let corpId = '';
+    if (route.auth) {
+      try {
+        corpId = this.core.tokens.check(params.get('access_token'), now);
+      } catch (e) {
+        if (!raw) req.resume();
+        throw e;
+      }
+      record.corpId = corpId;
+    }
+    let body: Json = {};
+    if (raw && route.body === 'json' && method === 'POST') {
+      body = parseJsonBody(raw);
+      record.body = body;
+    }
+    return route.handle({ core: this.core, query: params, body, corpId, req, now });
+  }
+
+  /** Counts sync_msg calls in flight per corp from arrival to the end of the answer (45033). */
+  private countSync(path: string, token: string | null, res: ServerResponse): void {
+    if (path !== 'kf/sync_msg') return;
+    const corpId = this.core.tokens.peek(token);
+    if (!corpId) return;
+    const inflight = this.core.inflightSync;
+    inflight.set(corpId, (inflight.get(corpId) ?? 0) + 1);
+    res.once('close', () => inflight.set(corpId, (inflight.get(corpId) ?? 1) - 1));
+  }
+
+  /** Applies a fault; true when the call is finished (answered, held or reset). */
+  private async applyFault(fault: Fault, req: IncomingMessage, res: ServerResponse, record: CallRecord): Promise<boolean> {
+    record.fault = fault.kind;
+    switch (fault.kind) {
+      case 'delay':
+        await sleep(fault.ms, this.stopping.signal);
+        if (this.stopping.signal.aborted) {
+          req.socket.destroy();
+          return true;
+        }
+        return false;
+      case 'timeout':
+        // Never answered: the socket stays open until the client gives up or stop() destroys it.
+        req.resume();
+        return true;
+      case 'reset':
+        req.socket.destroy();
+        return true;
+      case 'http_500':
+      case 'http_status': {
+        const status = fault.kind === 'http_500' ? 500 : fault.status;
+        req.resume();
+        record.httpStatus = status;
+        sendText(res, status, `<html><body><h1>${status}</h1></body></html>`);
+        return true;
+      }
+      case 'errcode':
+        req.resume();
+        record.httpStatus = 200;
+        record.errcode = fault.errcode;
+        sendJson(res, errorBody(fault.errcode, 'injected fault'));
+        return true;
+    }
+  }
+}
