@@ -1,0 +1,93 @@
+import type { TurnContext } from 'botbuilder';
+import type { KfOutboundMessage } from '../wecom/kfMessages';
+
+/**
+ * Hooks let middleware (the conversation window, media rules, the licence gate) act on each kf
+ * message the adapter is about to send. One activity may become several kf messages (long text,
+ * text + menu, attachments), and each one spends WeChat's reply quota, so the rules must see the
+ * kf messages, not the activities.
+ *
+ * Middleware installs hooks for the turn with {@link addSendHook} / {@link addMediaHook}; the adapter
+ * calls them in installation order for every send of that turn, proactive turns included.
+ */
+
+/** One kf message about to go to WeCom. */
+export interface OutboundSend {
+  readonly corpId: string;
+  readonly openKfId: string;
+  readonly externalUserId: string;
+  readonly conversationId: string;
+  /** Our deterministic msgid for this send (see replyMsgid). */
+  readonly msgid: string;
+  /** `send_msg_on_event` answers an event code (welcome, session end) and does not spend the reply quota. */
+  readonly via: 'send_msg' | 'send_msg_on_event';
+  readonly message: KfOutboundMessage;
+}
+
+/**
+ * How a send ended, as far as we can know:
+ * - `sent`: WeCom accepted it;
+ * - `not_sent`: it certainly did not go out (refused before sending, or WeCom refused it);
+ * - `unknown`: it may have gone out (timeout, reset after the request was written).
+ */
+export type SendOutcome =
+  | { readonly status: 'sent'; readonly wecomMsgid: string }
+  | { readonly status: 'not_sent'; readonly error: unknown; readonly errcode?: number }
+  | { readonly status: 'unknown'; readonly error: unknown };
+
+/** Learns how a send ended. */
+export type SendOutcomeListener = (outcome: SendOutcome) => Promise<void>;
+
+export interface SendHook {
+  /**
+   * Called before the kf message goes out. Throw to refuse it (the error reaches the bot's
+   * `sendActivity` call). Return a function to learn the outcome — e.g. to give a reserved reply
+   * slot back when the send certainly did not happen.
+   */
+  beforeSend(context: TurnContext, send: OutboundSend): Promise<SendOutcomeListener | undefined>;
+}
+
+/** An outgoing attachment's bytes, fetched by the adapter before anything is uploaded. */
+export interface OutboundMedia {
+  readonly bytes: Buffer;
+  readonly name?: string;
+  /** What the bot declared; not trusted. */
+  readonly declaredContentType?: string;
+  /** What the bot asked for, or `auto`. */
+  readonly requestedType: 'image' | 'voice' | 'video' | 'file' | 'auto';
+}
+
+/** How the media will be sent: WeCom's upload type, decided from the real bytes. */
+export interface MediaDecision {
+  readonly mediaType: 'image' | 'voice' | 'video' | 'file';
+  readonly contentType: string;
+  readonly filename: string;
+}
+
+export interface MediaHook {
+  /** Checks outgoing bytes; throws to refuse them before anything is uploaded. */
+  checkOutbound(context: TurnContext, media: OutboundMedia): Promise<MediaDecision>;
+}
+
+const SEND_HOOKS = Symbol.for('wecom.sendHooks');
+const MEDIA_HOOK = Symbol.for('wecom.mediaHook');
+
+/** Installs a send hook for the rest of this turn. */
+export function addSendHook(context: TurnContext, hook: SendHook): void {
+  const hooks = context.turnState.get<SendHook[] | undefined>(SEND_HOOKS) ?? [];
+  context.turnState.set(SEND_HOOKS, [...hooks, hook]);
+}
+
+/** The send hooks installed for this turn, in order. */
+export function sendHooksOf(context: TurnContext): readonly SendHook[] {
+  return context.turnState.get<SendHook[] | undefined>(SEND_HOOKS) ?? [];
+}
+
+/** Installs the media check for the rest of this turn (one at a time: the last one wins). */
+export function setMediaHook(context: TurnContext, hook: MediaHook): void {
+  context.turnState.set(MEDIA_HOOK, hook);
+}
+
+export function mediaHookOf(context: TurnContext): MediaHook | undefined {
+  return context.turnState.get<MediaHook | undefined>(MEDIA_HOOK);
+}

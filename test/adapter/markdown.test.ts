@@ -1,0 +1,48 @@
+import { markdownToPlainText } from '../../src/adapter/markdown';
+
+describe('markdownToPlainText', () => {
+  it.each([
+    ['plain text stays as it is', 'Hello, 你好!', 'Hello, 你好!'],
+    ['line breaks are kept', 'line one\nline two\n\nparagraph', 'line one\nline two\n\nparagraph'],
+    ['CRLF becomes LF', 'a\r\nb', 'a\nb'],
+    ['ATX headings lose their #', '# Title\n## Sub ##\n###### Deep', 'Title\nSub\nDeep'],
+    ['a hashtag is not a heading', '#hashtag and C#', '#hashtag and C#'],
+    ['setext headings lose their underline', 'Title\n=====\nSub\n---\ntext', 'Title\nSub\ntext'],
+    ['bold and italic markers go', '**bold** __bold__ *it* _it_ ***both*** ~~gone~~', 'bold bold it it both gone'],
+    ['emphasis inside CJK text', '这是**重要**的', '这是重要的'],
+    ['a lone asterisk is arithmetic, not emphasis', '2 * 3 * 4 = 24', '2 * 3 * 4 = 24'],
+    ['snake_case words keep their underscores', 'use snake_case_name here', 'use snake_case_name here'],
+    ['links become text (url)', 'See [our shop](https://shop.example.cn/a_b_c?x=1) now', 'See our shop (https://shop.example.cn/a_b_c?x=1) now'],
+    ['a link whose text is its url is shown once', '[https://x.cn](https://x.cn)', 'https://x.cn'],
+    ['link titles are dropped', '[docs](https://d.cn "Docs")', 'docs (https://d.cn)'],
+    ['emphasis inside link text goes', '[**bold link**](https://x.cn)', 'bold link (https://x.cn)'],
+    ['images become alt (url)', '![logo](https://x.cn/logo.png)', 'logo (https://x.cn/logo.png)'],
+    ['autolinks lose their brackets', '<https://x.cn/a_b_> and <a@b.cn>', 'https://x.cn/a_b_ and a@b.cn'],
+    ['bare URLs are not touched by emphasis rules', 'go to https://x.cn/_a_/*b* please', 'go to https://x.cn/_a_/*b* please'],
+    ['a URL glued to Chinese ends at the Chinese', '访问https://x.cn/a，谢谢', '访问https://x.cn/a，谢谢'],
+    ['reference links resolve and definitions vanish', 'Read [the guide][g] or [faq].\n\n[g]: https://g.cn\n[FAQ]: <https://f.cn> "FAQ"', 'Read the guide (https://g.cn) or faq (https://f.cn).'],
+    ['unresolved brackets stay', 'note [1] and [x]', 'note [1] and [x]'],
+    ['bullets become •', '- tea\n* cake\n+ milk', '• tea\n• cake\n• milk'],
+    ['nested bullets indent by two spaces per level', '- a\n    - b\n        - c\n    - d\n- e\n\t1. f', '• a\n  • b\n    • c\n  • d\n• e\n  1. f'],
+    ['a paragraph ends a list', '- a\n  - b\ntext\n  - c', '• a\n  • b\ntext\n• c'],
+    ['task lists', '- [ ] todo\n- [x] done', '☐ todo\n☑ done'],
+    ['numbered lists keep their numbers', '1. one\n2) two\n10. ten', '1. one\n2. two\n10. ten'],
+    ['list items keep inline formatting rules', '- **Price**: [¥12](https://p.cn)', '• Price: ¥12 (https://p.cn)'],
+    ['quotes lose their >', '> quoted **text**\n>> nested', 'quoted text\nnested'],
+    ['thematic breaks become a blank line', 'above\n\n***\n\nbelow', 'above\n\nbelow'],
+    ['inline code keeps its content verbatim', 'run `npm **test**` now', 'run npm **test** now'],
+    ['double-backtick code with a backtick inside', '``a ` b``', 'a ` b'],
+    ['fenced code is kept verbatim, fences dropped', 'Example:\n```ts\nconst a = **b**;\n\n\n  indented  \n```\nafter', 'Example:\nconst a = **b**;\n\n\n  indented  \nafter'],
+    ['tilde fences and an unclosed fence', '~~~\n# not a heading\n~~~\n```\n- not a bullet', '# not a heading\n- not a bullet'],
+    ['backslash escapes show the character', '\\*not italic\\* and 1\\. item', '*not italic* and 1. item'],
+    ['tables: delimiter row dropped, cells joined', '| Item | Price |\n|:---|---:|\n| Tea | ¥3 |', 'Item | Price\nTea | ¥3'],
+    ['<br> and simple tags', 'a<br>b<br/>c <b>bold</b> <span class="x">s</span>', 'a\nb\nc bold s'],
+    ['entities are decoded', 'Tom &amp; Jerry &lt;3 &#20320;&#x597D;', 'Tom & Jerry <3 你好'],
+    ['a comparison is not a tag', 'if a < b and c > d', 'if a < b and c > d'],
+    ['blank-line runs shrink to one and ends are trimmed', '\n\n  \nfirst\n\n\n\nsecond  \n\n', 'first\n\nsecond'],
+    ['nothing is escaped in the output', 'price: 5 * 2 < 11 & "ok"', 'price: 5 * 2 < 11 & "ok"'],
+    ['empty input', '', ''],
+  ])('%s', (_name, input, expected) => {
+    expect(markdownToPlainText(input)).toBe(expected);
+  });
+});
