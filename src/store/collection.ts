@@ -1,0 +1,155 @@
+/**
+ * The one collection interface every repository is written against. Both stores (MongoDB and the
+ * embedded nedb default) implement it and execute the same MongoDB filter and update documents.
+ *
+ * **Supported, identical in both stores** (anything else throws before it runs):
+ * - filter, per field: a plain value (equality; `null` also matches a missing field, as in MongoDB),
+ *   `$eq $ne $lt $lte $gt $gte $in $nin $exists`; dotted paths (`'a.b'`); at the top level
+ *   `$and $or` (non-empty arrays).
+ * - update: `$set $setOnInsert $inc $unset $push` (a value, or `{ $each: [...], $slice?: n }`)
+ *   `$max $min`. An update must use operators only (no replacement documents) and must not touch
+ *   one path twice (`a` and `a.b`), as in MongoDB.
+ * - sort: `{ field: 1 | -1, ... }`; `limit`, `skip`.
+ * - indexes: single or compound `keys`, `unique`, `sparse`, `expireAfterSeconds` (TTL, one Date field).
+ *
+ * **Refused** with {@link UnsupportedOperatorError}: every other `$` operator (`$regex`, `$elemMatch`,
+ * `$size`, `$not`, `$nor`, `$expr`, `$where`, `$addToSet`, `$pull`, `$rename`, ...), and a RegExp value.
+ * Refused with {@link InvalidQueryError}: malformed documents (`undefined` in a filter, a `$in` without
+ * an array, a range operand that is not a number, string or Date, field names with `.` or a leading `$`).
+ *
+ * **Semantics to know**
+ * - `_id` is always a string. `insertOne` generates one (24 hex characters) when the document has none.
+ * - `findOneAndUpdate` returns the document `'after'` the update by default (the MongoDB driver's
+ *   default is `'before'`; we always pass it explicitly). With `upsert`, the new document is the
+ *   filter's equality fields (`{a: 1}`, `{a: {$eq: 1}}`, inside `$and`, dotted keys become nested
+ *   objects) plus `$setOnInsert`, `$set`, `$inc`, ... applied to them.
+ * - TTL: a document whose TTL field holds a Date `<= clock.now() - expireAfterSeconds` is expired. It is
+ *   invisible to every operation at once (the injected clock decides, not the database server's) and is
+ *   deleted later (embedded: on the next operation; MongoDB: by the server's TTL monitor).
+ *   TTL indexes are declared with `createIndex` at every start, like all indexes.
+ * - Sorting across different value types is unspecified; sort on fields that hold one type.
+ *
+ * @example
+ * const windows = store.collection<WindowDoc>('windows');
+ * await windows.createIndex({ keys: { expiresAt: 1 }, expireAfterSeconds: 0 });
+ * const slot = await windows.findOneAndUpdate(
+ *   { _id: conversationId, used: { $lt: 5 } },
+ *   { $inc: { used: 1 } },
+ *   { returnDocument: 'after' },
+ * ); // null: no slot left
+ */
+export interface Collection<T extends BaseDocument> {
+  /** The collection's name (a file `<name>.db` in the embedded store). */
+  readonly name: string;
+
+  /** The first document matching `filter` (in `sort` order when given), or null. */
+  findOne(filter: Filter<T>, options?: { sort?: Sort }): Promise<T | null>;
+
+  /** All documents matching `filter`, sorted, skipped and limited as asked. `limit: 0` means no limit. */
+  find(filter: Filter<T>, options?: FindOptions): Promise<T[]>;
+
+  /** Inserts one document. Throws {@link DuplicateKeyError} on a unique index (including `_id`). */
+  insertOne(doc: NewDocument<T>): Promise<{ insertedId: string }>;
+
+  /**
+   * Updates the first document matching `filter` and returns it (`'after'` by default), or inserts one
+   * when none matches and `upsert` is set. Atomic: concurrent calls on one key never lose an `$inc`
+   * and never create two documents for one `_id` or unique key.
+   * Returns null when nothing matched and no upsert happened, or for `'before'` after an insert.
+   */
+  findOneAndUpdate(filter: Filter<T>, update: Update<T>, options?: FindOneAndUpdateOptions): Promise<T | null>;
+
+  /** Applies `update` to every matching document. `$setOnInsert` is ignored (no upsert here). */
+  updateMany(filter: Filter<T>, update: Update<T>): Promise<{ matchedCount: number }>;
+
+  /** Deletes every matching document. */
+  deleteMany(filter: Filter<T>): Promise<{ deletedCount: number }>;
+
+  /** How many documents match. */
+  countDocuments(filter?: Filter<T>): Promise<number>;
+
+  /**
+   * Creates the index if it is missing, or re-creates it when its options changed. Call it at every
+   * start (it is cheap when the index exists): the embedded store keeps TTL settings only in memory.
+   */
+  createIndex(spec: IndexSpec): Promise<void>;
+}
+
+/** Every stored document has a string `_id`. */
+export interface BaseDocument {
+  _id: string;
+}
+
+/** A document to insert: `_id` may be left out. */
+export type NewDocument<T extends BaseDocument> = Omit<T, '_id'> & { _id?: string };
+
+/** Conditions on one field. */
+export interface FieldCondition<V> {
+  $eq?: V | null;
+  $ne?: V | null;
+  $lt?: V;
+  $lte?: V;
+  $gt?: V;
+  $gte?: V;
+  $in?: readonly (V | null)[];
+  $nin?: readonly (V | null)[];
+  $exists?: boolean;
+}
+
+/** Element type of an array field, so `{ tags: 'a' }` type-checks as in MongoDB. */
+type Element<V> = V extends readonly (infer E)[] ? E : V;
+
+/**
+ * A MongoDB filter document. Known fields are typed; dotted paths (`'profile.name'`) are accepted
+ * as `unknown` and checked at run time.
+ */
+export type Filter<T = Record<string, unknown>> = {
+  [K in keyof T]?: T[K] | Element<T[K]> | null | FieldCondition<T[K] | Element<T[K]>>;
+} & {
+  $and?: Filter<T>[];
+  $or?: Filter<T>[];
+} & Record<string, unknown>;
+
+type Fields<T> = { [K in keyof T]?: T[K] } & Record<string, unknown>;
+
+/** A MongoDB update document (operators only). */
+export interface Update<T = Record<string, unknown>> {
+  $set?: Fields<T>;
+  $setOnInsert?: Fields<T>;
+  $inc?: Record<string, number>;
+  $unset?: Record<string, '' | 1 | true>;
+  $push?: Record<string, unknown>;
+  $max?: Record<string, number | string | Date>;
+  $min?: Record<string, number | string | Date>;
+}
+
+/** `{ field: 1 }` ascending, `-1` descending; several keys sort in order. */
+export type Sort = Record<string, 1 | -1>;
+
+export interface FindOptions {
+  sort?: Sort;
+  /** Default 0. */
+  skip?: number;
+  /** Default 0 (no limit). */
+  limit?: number;
+}
+
+export interface FindOneAndUpdateOptions {
+  /** Insert when nothing matches. Default false. */
+  upsert?: boolean;
+  /** Which version to return. Default `'after'`. */
+  returnDocument?: 'before' | 'after';
+  /** Which document to update when several match. */
+  sort?: Sort;
+}
+
+export interface IndexSpec {
+  /** `{ field: 1 }` or a compound `{ a: 1, b: -1 }` (direction only matters to MongoDB). */
+  keys: Record<string, 1 | -1>;
+  /** Default false. */
+  unique?: boolean;
+  /** Leave documents without the field out of the index (so a unique index allows many). Default false. */
+  sparse?: boolean;
+  /** TTL on one Date field: expired once the field is older than this many seconds. */
+  expireAfterSeconds?: number;
+}

@@ -1,0 +1,86 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { silentLogger, systemClock, type Clock, type Logger } from '../common';
+import type { BaseDocument, Collection } from './collection';
+import { DataDirLock } from './dataDirLock';
+import { EmbeddedCollection } from './embeddedCollection';
+import type { Store } from './store';
+import { validateCollectionName } from './validation';
+
+export interface EmbeddedStoreOptions {
+  /** Where the datafiles live (one `<collection>.db` per collection, plus `store.lock`). Created if missing. */
+  dataDir: string;
+  /** Decides TTL expiry. Default {@link systemClock}. */
+  clock?: Clock;
+  /** Default: silent. */
+  logger?: Logger;
+  /** Rewrite each datafile this often, dropping superseded lines. Default 15 minutes; 0: only at open. */
+  compactionIntervalMs?: number;
+}
+
+/**
+ * The default store when `MONGODB_URI` is not set: one nedb datafile per collection in `DATA_DIR`.
+ * For one process only: opening a `DATA_DIR` that a live process holds throws
+ * {@link StoreLockedError}; a lock left by a killed process is taken over.
+ *
+ * Durability: every write is appended to its datafile before the call resolves, so it survives the
+ * process being killed (it is in the OS page cache; a power cut may lose the last writes, as there is
+ * no fsync per write). Datafiles are compacted at open and every `compactionIntervalMs`.
+ *
+ * @example
+ * const store = await EmbeddedStore.open({ dataDir: './data', clock });
+ * await store.collection<Doc>('inbox').insertOne({ msgid: 'm1' });
+ * await store.close();
+ */
+export class EmbeddedStore implements Store {
+  readonly kind = 'embedded' as const;
+  private readonly collections = new Map<string, EmbeddedCollection<BaseDocument>>();
+  private closed = false;
+
+  private constructor(
+    readonly dataDir: string,
+    private readonly lock: DataDirLock,
+    private readonly options: Required<Omit<EmbeddedStoreOptions, 'dataDir'>>,
+  ) {}
+
+  static async open(options: EmbeddedStoreOptions): Promise<EmbeddedStore> {
+    const dataDir = path.resolve(options.dataDir);
+    const logger = options.logger ?? silentLogger;
+    await fs.promises.mkdir(dataDir, { recursive: true });
+    const lock = DataDirLock.acquire(dataDir, logger);
+    logger.info({ dataDir }, 'embedded store open (one process only; set MONGODB_URI for several instances)');
+    return new EmbeddedStore(dataDir, lock, {
+      clock: options.clock ?? systemClock,
+      logger,
+      compactionIntervalMs: options.compactionIntervalMs ?? 15 * 60_000,
+    });
+  }
+
+  get clock(): Clock {
+    return this.options.clock;
+  }
+
+  collection<T extends BaseDocument>(name: string): Collection<T> {
+    validateCollectionName(name);
+    let c = this.collections.get(name);
+    if (!c) {
+      c = new EmbeddedCollection<BaseDocument>(name, {
+        filename: path.join(this.dataDir, `${name}.db`),
+        clock: this.options.clock,
+        logger: this.options.logger,
+        compactionIntervalMs: this.options.compactionIntervalMs,
+        isClosed: () => this.closed,
+      });
+      this.collections.set(name, c);
+    }
+    // Documents are stored as they are given; T only describes them to the caller.
+    return c as unknown as Collection<T>;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.collections.values()].map((c) => c.close()));
+    this.lock.release();
+  }
+}

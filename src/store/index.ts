@@ -1,0 +1,33 @@
+/**
+ * The store layer's public face: persistence for everything that must survive a restart or be
+ * shared by instances. See docs/store.md.
+ */
+export type {
+  BaseDocument,
+  Collection,
+  FieldCondition,
+  Filter,
+  FindOneAndUpdateOptions,
+  FindOptions,
+  IndexSpec,
+  NewDocument,
+  Sort,
+  Update,
+} from './collection';
+export type { Store } from './store';
+export { openStore, type OpenStoreOptions } from './openStore';
+export { EmbeddedStore, type EmbeddedStoreOptions } from './embeddedStore';
+export { MongoStore, dbNameFromUri, type MongoStoreOptions } from './mongoStore';
+export { LeaseRepository, type Lease } from './leaseRepository';
+export { KeyValueRepository } from './keyValueRepository';
+export { StoreStorage } from './storeStorage';
+export { filterFieldOperators, filterLogicalOperators, updateOperators } from './validation';
+export {
+  DuplicateKeyError,
+  ETagConflictError,
+  InvalidQueryError,
+  StoreClosedError,
+  StoreLockedError,
+  StoreUnavailableError,
+  UnsupportedOperatorError,
+} from './errors';

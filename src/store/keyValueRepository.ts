@@ -1,0 +1,81 @@
+import type { BaseDocument, Collection } from './collection';
+import { InvalidQueryError } from './errors';
+import type { Store } from './store';
+
+interface KeyValueDoc<V> extends BaseDocument {
+  value: V;
+  updatedAt: Date;
+  expiresAt?: Date;
+}
+
+/**
+ * Small named values with an optional expiry: access tokens, cursors, flags. Expired values read as
+ * missing at once (by the store's clock) and are deleted later by the TTL index.
+ *
+ * Values must be storable by both stores: JSON-like data and Dates, field names without `.` or a
+ * leading `$` (see `collection.ts`).
+ *
+ * @example
+ * const tokens = new KeyValueRepository<{ token: string }>(store, 'tokens');
+ * await tokens.set(`kf:${corpId}`, { token }, { ttlMs: (expiresIn - 300) * 1000 });
+ * const cached = await tokens.get(`kf:${corpId}`); // undefined once expired
+ */
+export class KeyValueRepository<V> {
+  private readonly items: Collection<KeyValueDoc<V>>;
+  private ready: Promise<void> | undefined;
+
+  /** @param collection Default `keyValue`. */
+  constructor(
+    private readonly store: Store,
+    collection = 'keyValue',
+  ) {
+    this.items = store.collection<KeyValueDoc<V>>(collection);
+  }
+
+  /** Creates the TTL index. Called by every method; call it at start to fail early. */
+  init(): Promise<void> {
+    this.ready ??= this.items.createIndex({ keys: { expiresAt: 1 }, expireAfterSeconds: 0 }).catch((e: unknown) => {
+      this.ready = undefined; // try again next time
+      throw e;
+    });
+    return this.ready;
+  }
+
+  /** The value, or undefined when missing or expired. */
+  async get(key: string): Promise<V | undefined> {
+    checkKey(key);
+    await this.init();
+    const doc = await this.items.findOne({ _id: key });
+    return doc?.value;
+  }
+
+  /** Stores `value` under `key`, replacing any previous value and expiry. Without `ttlMs` it never expires. */
+  async set(key: string, value: V, options: { ttlMs?: number } = {}): Promise<void> {
+    checkKey(key);
+    if (options.ttlMs !== undefined && (!Number.isFinite(options.ttlMs) || options.ttlMs <= 0)) {
+      throw new InvalidQueryError('ttlMs must be a positive number');
+    }
+    await this.init();
+    const now = this.store.clock.now();
+    const set = { value, updatedAt: new Date(now) };
+    await this.items.findOneAndUpdate(
+      { _id: key },
+      options.ttlMs === undefined
+        ? { $set: set, $unset: { expiresAt: '' } }
+        : { $set: { ...set, expiresAt: new Date(now + options.ttlMs) } },
+      { upsert: true },
+    );
+  }
+
+  /** Removes the key. True when there was an unexpired value. */
+  async delete(key: string): Promise<boolean> {
+    checkKey(key);
+    await this.init();
+    const { deletedCount } = await this.items.deleteMany({ _id: key });
+    return deletedCount > 0;
+  }
+}
+
+function checkKey(key: string): void {
+  if (typeof key !== 'string' || key === '') throw new InvalidQueryError('a key must be a non-empty string');
+}

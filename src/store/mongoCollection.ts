@@ -1,0 +1,193 @@
+import type { Collection as DriverCollection, Document, Filter as DriverFilter, UpdateFilter } from 'mongodb';
+import type { Clock, Logger } from '../common';
+import type {
+  BaseDocument,
+  Collection,
+  Filter,
+  FindOneAndUpdateOptions,
+  FindOptions,
+  IndexSpec,
+  NewDocument,
+  Sort,
+  Update,
+} from './collection';
+import { DuplicateKeyError, StoreClosedError } from './errors';
+import { newId } from './newId';
+import { upsertId } from './upsertSeed';
+import {
+  validateCount,
+  validateFilter,
+  validateIndexSpec,
+  validateNewDocument,
+  validateSort,
+  validateUpdate,
+} from './validation';
+
+/** What a collection needs from its store. */
+export interface MongoCollectionContext {
+  clock: Clock;
+  logger: Logger;
+  isClosed(): boolean;
+}
+
+/**
+ * One collection on the official driver. Thin on purpose: it validates every filter and update
+ * with the same checks as the embedded store (so an unsupported operator fails the same way, before
+ * the server sees it), hides documents the injected clock says are expired, and maps duplicate-key
+ * errors to {@link DuplicateKeyError}. The rest is the driver's own call.
+ */
+export class MongoCollection<T extends BaseDocument> implements Collection<T> {
+  /** TTL field → seconds, declared by `createIndex` in this process. */
+  private readonly ttl = new Map<string, number>();
+
+  constructor(
+    readonly name: string,
+    private readonly coll: DriverCollection<Document>,
+    private readonly ctx: MongoCollectionContext,
+  ) {}
+
+  async findOne(filter: Filter<T>, options: { sort?: Sort } = {}): Promise<T | null> {
+    validateFilter(filter);
+    validateSort(options.sort);
+    this.assertOpen();
+    return (await this.coll.findOne(this.visible(filter), { sort: options.sort })) as T | null;
+  }
+
+  async find(filter: Filter<T>, options: FindOptions = {}): Promise<T[]> {
+    validateFilter(filter);
+    validateSort(options.sort);
+    validateCount(options.skip, 'skip');
+    validateCount(options.limit, 'limit');
+    this.assertOpen();
+    const docs = await this.coll.find(this.visible(filter), { sort: options.sort, skip: options.skip, limit: options.limit }).toArray();
+    return docs as unknown as T[];
+  }
+
+  async insertOne(doc: NewDocument<T>): Promise<{ insertedId: string }> {
+    validateNewDocument(doc);
+    this.assertOpen();
+    const insertedId = doc._id ?? newId();
+    // A copy: the driver would otherwise write `_id` into the caller's object.
+    const insert = () => this.coll.insertOne({ ...doc, _id: insertedId } as Document);
+    // Without TTL a duplicate is final (the inbox's dedupe path): no second round trip.
+    if (this.ttl.size > 0) await this.retryingExpired(insert);
+    else await insert().catch((e: unknown) => Promise.reject(this.mapError(e)));
+    return { insertedId };
+  }
+
+  async findOneAndUpdate(filter: Filter<T>, update: Update<T>, options: FindOneAndUpdateOptions = {}): Promise<T | null> {
+    validateFilter(filter);
+    validateUpdate(update);
+    validateSort(options.sort);
+    this.assertOpen();
+    let ops = update as UpdateFilter<Document>;
+    // `_id` stays a string: left to the server, an upsert would create an ObjectId.
+    if (options.upsert && upsertId(filter, update as Record<string, unknown>) === undefined) {
+      ops = { ...ops, $setOnInsert: { ...ops.$setOnInsert, _id: newId() } };
+    }
+    const run = () =>
+      this.coll.findOneAndUpdate(this.visible(filter), ops, {
+        upsert: options.upsert ?? false,
+        returnDocument: options.returnDocument ?? 'after',
+        sort: options.sort,
+      });
+    // Two concurrent upserts can both miss and both insert; the loser gets E11000. Retried once it
+    // finds the winner's document (MongoDB >= 4.2 already retries this itself for an equality on
+    // the unique key). A conditional upsert that lost (a lease held by someone else) fails again
+    // and surfaces as DuplicateKeyError.
+    const doc = options.upsert ? await this.retryingExpired(run) : await run().catch((e: unknown) => Promise.reject(this.mapError(e)));
+    return doc as T | null;
+  }
+
+  async updateMany(filter: Filter<T>, update: Update<T>): Promise<{ matchedCount: number }> {
+    validateFilter(filter);
+    validateUpdate(update);
+    this.assertOpen();
+    try {
+      const res = await this.coll.updateMany(this.visible(filter), update as UpdateFilter<Document>);
+      return { matchedCount: res.matchedCount };
+    } catch (e) {
+      throw this.mapError(e);
+    }
+  }
+
+  async deleteMany(filter: Filter<T>): Promise<{ deletedCount: number }> {
+    validateFilter(filter);
+    this.assertOpen();
+    const res = await this.coll.deleteMany(this.visible(filter));
+    return { deletedCount: res.deletedCount };
+  }
+
+  async countDocuments(filter: Filter<T> = {} as Filter<T>): Promise<number> {
+    validateFilter(filter);
+    this.assertOpen();
+    return this.coll.countDocuments(this.visible(filter));
+  }
+
+  async createIndex(spec: IndexSpec): Promise<void> {
+    validateIndexSpec(spec);
+    this.assertOpen();
+    const fields = Object.keys(spec.keys);
+    const name = Object.entries(spec.keys).map(([k, d]) => `${k}_${d}`).join('_');
+    const options = { name, unique: spec.unique, sparse: spec.sparse, expireAfterSeconds: spec.expireAfterSeconds };
+    if (spec.expireAfterSeconds === undefined) this.ttl.delete(fields[0]!);
+    else this.ttl.set(fields[0]!, spec.expireAfterSeconds);
+    if (fields.length === 1 && fields[0] === '_id') return; // always there, always unique
+    try {
+      await this.coll.createIndex(spec.keys, options);
+    } catch (e) {
+      // 85 IndexOptionsConflict, 86 IndexKeySpecsConflict: the index exists with other options.
+      const code = (e as { code?: unknown }).code;
+      if (code !== 85 && code !== 86) throw this.mapError(e);
+      this.ctx.logger.warn({ collection: this.name, index: name }, 'store: re-creating an index whose options changed');
+      await this.coll.dropIndex(name);
+      await this.coll.createIndex(spec.keys, options).catch((err: unknown) => Promise.reject(this.mapError(err)));
+    }
+  }
+
+  /**
+   * The filter, minus documents the injected clock says are expired. The server's TTL monitor runs
+   * once a minute on the server's clock; this makes expiry exact and testable with a ManualClock.
+   * `$lte` on a Date matches only Dates, so documents without a Date there stay visible, as in TTL.
+   */
+  private visible(filter: Record<string, unknown>): DriverFilter<Document> {
+    if (this.ttl.size === 0) return filter as DriverFilter<Document>;
+    const now = this.ctx.clock.now();
+    const expired = [...this.ttl].map(([field, seconds]) => ({ [field]: { $lte: new Date(now - seconds * 1000) } }));
+    return { $and: [filter, { $nor: expired }] } as DriverFilter<Document>;
+  }
+
+  /**
+   * Runs a write; on a duplicate key, deletes what the clock says is expired (the server's TTL monitor
+   * may not have yet; it could be the duplicate) and tries once more.
+   */
+  private async retryingExpired<R>(write: () => Promise<R>): Promise<R> {
+    try {
+      return await write();
+    } catch (e) {
+      if (!(this.mapError(e) instanceof DuplicateKeyError)) throw e;
+    }
+    if (this.ttl.size > 0) {
+      const now = this.ctx.clock.now();
+      const expired = [...this.ttl].map(([field, seconds]) => ({ [field]: { $lte: new Date(now - seconds * 1000) } }));
+      await this.coll.deleteMany({ $or: expired });
+    }
+    try {
+      return await write();
+    } catch (e) {
+      throw this.mapError(e);
+    }
+  }
+
+  private mapError(e: unknown): unknown {
+    const code = (e as { code?: unknown } | null)?.code;
+    if (e instanceof Error && (code === 11000 || code === 11001)) {
+      return new DuplicateKeyError(this.name, (e as { keyValue?: unknown }).keyValue, { cause: e });
+    }
+    return e;
+  }
+
+  private assertOpen(): void {
+    if (this.ctx.isClosed()) throw new StoreClosedError('mongodb');
+  }
+}
