@@ -31,7 +31,7 @@ export interface SyncMsgResponse {
 export interface SendMsgRequest {
   readonly touser: string;
   readonly open_kfid: string;
-  /** ≤32 bytes of `[0-9a-zA-Z_-]`. With it, a retried send is safe; without it, an ambiguous failure is not retried. */
+  /** ≤32 bytes of `[0-9a-zA-Z_-]`. With it, a caller can repeat a send whose outcome it did not learn. */
   readonly msgid?: string;
   readonly message: KfOutboundMessage;
 }
@@ -144,13 +144,15 @@ export class WeComClient {
 
   async sendMsg(req: SendMsgRequest): Promise<{ msgid: string }> {
     const { message, ...rest } = req;
-    const body = await this.post<{ msgid?: string }>('kf/send_msg', { ...rest, ...message }, req.msgid !== undefined);
+    // Never repeated here after an ambiguous failure: whether a repeat is safe depends on what
+    // WeCom does with a repeated msgid (unconfirmed), which the caller knows how to interpret.
+    const body = await this.post<{ msgid?: string }>('kf/send_msg', { ...rest, ...message }, false);
     return { msgid: body.msgid ?? req.msgid ?? '' };
   }
 
   async sendMsgOnEvent(req: SendMsgOnEventRequest): Promise<{ msgid: string }> {
     const { message, ...rest } = req;
-    const body = await this.post<{ msgid?: string }>('kf/send_msg_on_event', { ...rest, ...message }, req.msgid !== undefined);
+    const body = await this.post<{ msgid?: string }>('kf/send_msg_on_event', { ...rest, ...message }, false);
     return { msgid: body.msgid ?? req.msgid ?? '' };
   }
 

@@ -1,0 +1,23 @@
+import { WeComChannelError } from '../common/errors';
+
+/** The bot tried to send while a human servicer (or the queue for one) holds the session. */
+export class HandoffActiveError extends WeComChannelError {
+  override readonly name = 'HandoffActiveError' as const;
+  readonly code = 'handoff_active' as const;
+
+  constructor(readonly conversationId: string) {
+    super(`a human servicer holds this conversation (${conversationId}); the bot stays silent until the session ends. Handle the customer's messages as 'wecom.handoffMessage' events meanwhile`);
+  }
+}
+
+/** An operation WeCom's kf API does not offer (editing a sent message, for instance). */
+export class OperationNotSupportedError extends WeComChannelError {
+  override readonly name = 'OperationNotSupportedError' as const;
+  readonly code = 'operation_not_supported' as const;
+}
+
+/** The adapter could not be set up or used as asked. */
+export class AdapterStateError extends WeComChannelError {
+  override readonly name = 'AdapterStateError' as const;
+  readonly code = 'adapter_state' as const;
+}

@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../common/clock';
+import { ConfigError } from '../common/errors';
+import { createLogger, type Logger } from '../common/logger';
+import { loadConfig } from '../config';
+import type { Store } from '../store';
+import type { SharedTokenStore } from '../wecom/tokenCache';
+import type { InboundGate } from './inboundPipeline';
+
+/**
+ * Options of {@link WeComAdapter}. Every field is optional: what is missing comes from the
+ * environment (see the README's configuration table), then from the default given here.
+ */
+export interface WeComAdapterOptions {
+  /** `WECOM_CORP_ID`. */
+  readonly corpId?: string;
+  /** `WECOM_KF_SECRET`: the secret of the app that may call the kf API. */
+  readonly secret?: string;
+  /** `WECOM_TOKEN`: the callback Token. */
+  readonly token?: string;
+  /** `WECOM_ENCODING_AES_KEY`: the callback EncodingAESKey (43 characters). */
+  readonly encodingAesKey?: string;
+  /** `WECOM_API_BASE_URL`. Default `https://qyapi.weixin.qq.com/cgi-bin/`. */
+  readonly apiBaseUrl?: string;
+  /** An open store to use (the adapter will not close it). Default: opened from `MONGODB_URI` / `DATA_DIR`. */
+  readonly store?: Store;
+  /** `DATA_DIR`. Default `./data`. */
+  readonly dataDir?: string;
+  /** `MONGODB_URI`. Default: none (the embedded store). */
+  readonly mongodbUri?: string;
+  /** `MONGODB_DB`. */
+  readonly mongodbDb?: string;
+  /** Default the system clock (the store's clock when a store is given). */
+  readonly clock?: Clock;
+  /** Default a pino logger at `LOG_LEVEL`. */
+  readonly logger?: Logger;
+  /** On the first pull of an account, messages older than this are skipped, not replayed. Default 1 hour. */
+  readonly backfillMs?: number;
+  /** How often every account is pulled even without a callback. Default 60 000 ms; 0 turns the sweep off. */
+  readonly sweepIntervalMs?: number;
+  /** Turns running at once across conversations. Default 16. */
+  readonly turnConcurrency?: number;
+  /** A turn that throws is retried this many times in all, then parked as failed. Default 5. */
+  readonly maxTurnAttempts?: number;
+  /** First retry delay of a failed turn, doubling each time. Default 1 000 ms. */
+  readonly retryDelayMs?: number;
+  /** Largest callback body. Default 64 KiB. */
+  readonly maxCallbackBytes?: number;
+  /** Per WeCom request. Default 10 000 ms. */
+  readonly requestTimeoutMs?: number;
+  /** Errcodes that mean "this msgid was sent already" on a repeated send (WeCom leaves it unconfirmed). Default [40058]. */
+  readonly duplicateMsgidErrcodes?: readonly number[];
+  /** Decides whether a corp's traffic may reach the bot (the licence gate). Default: always. */
+  readonly gate?: InboundGate;
+  /** Shares access tokens between instances. Default: the store's key-value collection. */
+  readonly sharedTokens?: SharedTokenStore;
+  /** Identifies this process in leases. Default a random id. */
+  readonly instanceId?: string;
+}
+
+export type ResolvedAdapterOptions = Required<Omit<WeComAdapterOptions, 'store' | 'mongodbUri' | 'mongodbDb' | 'clock' | 'gate' | 'sharedTokens'>> &
+  Pick<WeComAdapterOptions, 'store' | 'mongodbUri' | 'mongodbDb' | 'clock' | 'gate' | 'sharedTokens'>;
+
+/** Fills options from the environment and defaults; a missing credential is a {@link ConfigError}. */
+export function resolveAdapterOptions(options: WeComAdapterOptions, env: NodeJS.ProcessEnv = process.env): ResolvedAdapterOptions {
+  const needsEnv = !options.corpId || !options.secret || !options.token || !options.encodingAesKey;
+  const config = needsEnv ? loadConfig(env) : undefined;
+  const corp = config?.corp;
+  const pick = (value: string | undefined, fromEnv: string | undefined, variable: string, what: string): string => {
+    const chosen = value ?? fromEnv;
+    if (!chosen) throw new ConfigError(variable, 'is required for WeComAdapter', `set ${variable} or pass { ${what} } to new WeComAdapter(...)`);
+    return chosen;
+  };
+  return {
+    corpId: pick(options.corpId, corp?.corpId, 'WECOM_CORP_ID', 'corpId'),
+    secret: pick(options.secret, corp?.secret, 'WECOM_KF_SECRET', 'secret'),
+    token: pick(options.token, corp?.token, 'WECOM_TOKEN', 'token'),
+    encodingAesKey: pick(options.encodingAesKey, corp?.encodingAesKey, 'WECOM_ENCODING_AES_KEY', 'encodingAesKey'),
+    apiBaseUrl: options.apiBaseUrl ?? config?.apiBaseUrl ?? env.WECOM_API_BASE_URL ?? 'https://qyapi.weixin.qq.com/cgi-bin/',
+    store: options.store,
+    dataDir: options.dataDir ?? config?.dataDir ?? env.DATA_DIR ?? './data',
+    mongodbUri: options.mongodbUri ?? config?.mongodbUri ?? (env.MONGODB_URI || undefined),
+    mongodbDb: options.mongodbDb ?? config?.mongodbDb ?? (env.MONGODB_DB || undefined),
+    clock: options.clock,
+    logger: options.logger ?? createLogger({ level: config?.logLevel }),
+    backfillMs: options.backfillMs ?? 3_600_000,
+    sweepIntervalMs: options.sweepIntervalMs ?? 60_000,
+    turnConcurrency: options.turnConcurrency ?? 16,
+    maxTurnAttempts: options.maxTurnAttempts ?? 5,
+    retryDelayMs: options.retryDelayMs ?? 1_000,
+    maxCallbackBytes: options.maxCallbackBytes ?? 64 * 1024,
+    requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+    duplicateMsgidErrcodes: options.duplicateMsgidErrcodes ?? [40058],
+    gate: options.gate,
+    sharedTokens: options.sharedTokens,
+    instanceId: options.instanceId ?? randomUUID(),
+  };
+}

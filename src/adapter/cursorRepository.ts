@@ -1,0 +1,61 @@
+import type { Collection, Store } from '../store';
+
+/** Where pulling stopped for one kf account. `seq` numbers the messages pulled so far. */
+export interface CursorDoc {
+  _id: string;
+  corpId: string;
+  openKfId: string;
+  cursor: string;
+  seq: number;
+  updatedAt: Date;
+  /** The newest callback's sync token and when it came (WeCom: valid 10 minutes). */
+  syncToken?: string;
+  syncTokenAt?: number;
+  /** Bumped when a callback arrives while another instance pulls, so the puller goes round again. */
+  wakeups: number;
+}
+
+/**
+ * One cursor per (corp, open_kfid): WeCom's cursor scope is unconfirmed, and peers keep one per
+ * account, which is correct whichever way WeCom scopes it.
+ */
+export class CursorRepository {
+  private readonly cursors: Collection<CursorDoc>;
+
+  constructor(private readonly store: Store) {
+    this.cursors = store.collection<CursorDoc>('kf_cursors');
+  }
+
+  static idOf(corpId: string, openKfId: string): string {
+    return `${corpId}:${openKfId}`;
+  }
+
+  async get(corpId: string, openKfId: string): Promise<CursorDoc | null> {
+    return this.cursors.findOne({ _id: CursorRepository.idOf(corpId, openKfId) });
+  }
+
+  /** Saves where pulling stopped, after the page's messages are in the inbox. */
+  async save(corpId: string, openKfId: string, cursor: string, seq: number): Promise<void> {
+    await this.cursors.findOneAndUpdate(
+      { _id: CursorRepository.idOf(corpId, openKfId) },
+      { $set: { cursor, seq, updatedAt: new Date(this.store.clock.now()) }, $setOnInsert: { corpId, openKfId, wakeups: 0 } },
+      { upsert: true },
+    );
+  }
+
+  /** Records a callback: its sync token, and a wake-up for whoever is pulling. */
+  async wake(corpId: string, openKfId: string, syncToken?: string): Promise<number> {
+    const set: Partial<CursorDoc> = syncToken ? { syncToken, syncTokenAt: this.store.clock.now() } : {};
+    const doc = await this.cursors.findOneAndUpdate(
+      { _id: CursorRepository.idOf(corpId, openKfId) },
+      { $set: set, $inc: { wakeups: 1 }, $setOnInsert: { corpId, openKfId } },
+      { upsert: true, returnDocument: 'after' },
+    );
+    return doc?.wakeups ?? 0;
+  }
+
+  /** Every account that was ever pulled or woken, for the periodic sweep. */
+  async accounts(): Promise<{ corpId: string; openKfId: string }[]> {
+    return (await this.cursors.find({})).map((d) => ({ corpId: d.corpId, openKfId: d.openKfId }));
+  }
+}

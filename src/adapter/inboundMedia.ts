@@ -1,0 +1,34 @@
+import { loadFileType } from '../common/fileType';
+import type { KfMessage } from '../wecom/kfMessages';
+import type { WeComClient } from '../wecom/client';
+import { isChannelError } from '../common/errors';
+import type { InboundMedia, MediaKind } from './toActivity';
+
+const mediaKinds: ReadonlySet<string> = new Set(['image', 'voice', 'video', 'file']);
+
+/** The media id and kind of an image/voice/video/file message, else undefined. */
+export function mediaOf(msg: KfMessage): { kind: MediaKind; mediaId: string } | undefined {
+  if (!mediaKinds.has(msg.msgtype)) return undefined;
+  const payload = (msg as unknown as Record<string, { media_id?: unknown } | undefined>)[msg.msgtype];
+  return typeof payload?.media_id === 'string' ? { kind: msg.msgtype as MediaKind, mediaId: payload.media_id } : undefined;
+}
+
+const fallbackNames: Readonly<Record<MediaKind, string>> = { image: 'image', voice: 'voice', video: 'video', file: 'file' };
+
+/**
+ * Downloads an inbound attachment with `media/get` and labels it by its real bytes, so the bot gets
+ * a `data:` URL it can read without WeCom credentials. A download that fails becomes a rejected
+ * attachment with the reason: the message still reaches the bot.
+ */
+export async function resolveInboundMedia(client: WeComClient, media: { kind: MediaKind; mediaId: string }): Promise<InboundMedia> {
+  try {
+    const file = await client.getMedia(media.mediaId);
+    const detected = await (await loadFileType())(file.bytes);
+    const contentType = detected?.mime ?? file.contentType ?? 'application/octet-stream';
+    const name = file.filename ?? (detected ? `${fallbackNames[media.kind]}.${detected.ext}` : fallbackNames[media.kind]);
+    return { status: 'ok', contentType, name, size: file.bytes.length, contentUrl: `data:${contentType};base64,${file.bytes.toString('base64')}` };
+  } catch (e) {
+    const reason = isChannelError(e) ? `download failed: ${e.message}` : 'download failed';
+    return { status: 'rejected', reason };
+  }
+}

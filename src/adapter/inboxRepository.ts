@@ -1,0 +1,114 @@
+import type { Collection, Store } from '../store';
+import { DuplicateKeyError } from '../store';
+import type { KfMessage } from '../wecom/kfMessages';
+
+/**
+ * - `pending`: waiting for its turn (or for a retry);
+ * - `held`: kept while the corp's licence is not valid; released in order later;
+ * - `done`: the turn ran;
+ * - `failed`: the turn failed every attempt; kept for inspection, never silently dropped.
+ */
+export type InboxStatus = 'pending' | 'held' | 'done' | 'failed';
+
+/** One pulled kf message, written before the cursor moves so nothing is lost between pull and turn. */
+export interface InboxEntry {
+  _id: string;
+  corpId: string;
+  openKfId: string;
+  conversationId: string;
+  msgid: string;
+  /** Order within the account, as pulled. */
+  seq: number;
+  sendTime: number;
+  status: InboxStatus;
+  attempts: number;
+  message: KfMessage;
+  receivedAt: Date;
+  doneAt?: Date;
+  lastError?: string;
+}
+
+/** How long finished entries are kept for deduplication of late re-deliveries (WeCom retains 3 days). */
+const DONE_RETENTION_SECONDS = 7 * 24 * 3600;
+
+/**
+ * The inbox: every pulled message, deduplicated by (corp, msgid), in pull order per conversation.
+ *
+ * @example
+ * const fresh = await inbox.add(entry); // false: already there (a re-pull after a crash)
+ * const next = await inbox.nextPending(conversationId);
+ */
+export class InboxRepository {
+  private readonly entries: Collection<InboxEntry>;
+
+  constructor(private readonly store: Store) {
+    this.entries = store.collection<InboxEntry>('kf_inbox');
+  }
+
+  async init(): Promise<void> {
+    await this.entries.createIndex({ keys: { conversationId: 1, seq: 1 } });
+    await this.entries.createIndex({ keys: { corpId: 1, openKfId: 1, status: 1 } });
+    await this.entries.createIndex({ keys: { doneAt: 1 }, expireAfterSeconds: DONE_RETENTION_SECONDS });
+  }
+
+  static idOf(corpId: string, msgid: string): string {
+    return `${corpId}:${msgid}`;
+  }
+
+  /** Adds a message; false when it was already there. */
+  async add(entry: Omit<InboxEntry, '_id' | 'attempts' | 'receivedAt'>): Promise<boolean> {
+    try {
+      await this.entries.insertOne({
+        ...entry, _id: InboxRepository.idOf(entry.corpId, entry.msgid), attempts: 0, receivedAt: new Date(this.store.clock.now()),
+      });
+      return true;
+    } catch (e) {
+      if (e instanceof DuplicateKeyError) return false;
+      throw e;
+    }
+  }
+
+  /** The conversation's oldest entry still to run (pending or held), so held ones keep their place. */
+  async next(conversationId: string): Promise<InboxEntry | null> {
+    return this.entries.findOne({ conversationId, status: { $in: ['pending', 'held'] } }, { sort: { seq: 1 } });
+  }
+
+  /** Conversations of an account (or a whole corp) with entries in `status`. */
+  async conversationsWith(status: InboxStatus, corpId: string, openKfId?: string): Promise<string[]> {
+    const filter = openKfId ? { corpId, openKfId, status } : { corpId, status };
+    const found = await this.entries.find(filter, { sort: { seq: 1 } });
+    return [...new Set(found.map((e) => e.conversationId))];
+  }
+
+  async markDone(id: string): Promise<void> {
+    await this.entries.findOneAndUpdate({ _id: id }, { $set: { status: 'done', doneAt: new Date(this.store.clock.now()) }, $unset: { lastError: '' } });
+  }
+
+  /** Every pending entry of the conversation is held (its corp's licence is not valid). */
+  async holdConversation(conversationId: string): Promise<void> {
+    await this.entries.updateMany({ conversationId, status: 'pending' }, { $set: { status: 'held' } });
+  }
+
+  /** Held entries of a corp become pending again, keeping their order. */
+  async releaseHeld(corpId: string): Promise<number> {
+    return (await this.entries.updateMany({ corpId, status: 'held' }, { $set: { status: 'pending' } })).matchedCount;
+  }
+
+  /** Counts a failed attempt; after `maxAttempts` the entry is parked as failed. Returns the new status. */
+  async recordFailure(id: string, error: string, maxAttempts: number): Promise<InboxStatus> {
+    const after = await this.entries.findOneAndUpdate({ _id: id }, { $inc: { attempts: 1 }, $set: { lastError: error.slice(0, 500) } });
+    if (after && after.attempts >= maxAttempts) {
+      await this.entries.findOneAndUpdate({ _id: id }, { $set: { status: 'failed' } });
+      return 'failed';
+    }
+    return after?.status ?? 'pending';
+  }
+
+  async get(id: string): Promise<InboxEntry | null> {
+    return this.entries.findOne({ _id: id });
+  }
+
+  async count(filter: { corpId?: string; status?: InboxStatus; conversationId?: string } = {}): Promise<number> {
+    return this.entries.countDocuments(filter);
+  }
+}

@@ -1,0 +1,12 @@
+/** The Bot Framework adapter: inbound pipeline, kf message ⇄ Activity mapping, outbound sends, handoff. */
+export * from './wecomAdapter';
+export * from './adapterOptions';
+export * from './adapterErrors';
+export * from './sendHooks';
+export * from './conversationId';
+export * from './toActivity';
+export * from './fromActivity';
+export { markdownToPlainText } from './markdown';
+export { splitUtf8, truncateUtf8 } from './textSplit';
+export type { InboundGate } from './inboundPipeline';
+export type { InboxEntry, InboxStatus } from './inboxRepository';

@@ -1,0 +1,173 @@
+import type { Activity, ResourceResponse, TurnContext } from 'botbuilder';
+import { randomUUID } from 'node:crypto';
+import { loadFileType } from '../common/fileType';
+import type { Logger } from '../common/logger';
+import { WeComApiError, WeComHttpError } from '../wecom/errors';
+import type { WeComClient } from '../wecom/client';
+import type { KfOutboundMessage } from '../wecom/kfMessages';
+import { HandoffActiveError } from './adapterErrors';
+import { type ConversationParties, conversationIdOf, parseConversationId } from './conversationId';
+import { fromActivity, type OutboundPart } from './fromActivity';
+import { loadAttachmentBytes } from './mediaSource';
+import { OutboxRepository } from './outboxRepository';
+import { replyMsgid } from './replyMsgid';
+import { type MediaDecision, mediaHookOf, type OutboundSend, type SendOutcome, type SendOutcomeListener, sendHooksOf } from './sendHooks';
+import { humanHolds, type SessionRepository } from './sessionRepository';
+import { turnInfoOf } from './turnInfo';
+
+export interface ReplySenderOptions {
+  readonly clientFor: (corpId: string) => WeComClient;
+  readonly outbox: OutboxRepository;
+  readonly sessions: SessionRepository;
+  readonly logger: Logger;
+  /** Errcodes WeCom may answer to a repeated msgid (unconfirmed which); with an earlier attempt on record they mean "already sent". */
+  readonly duplicateMsgidErrcodes: ReadonlySet<number>;
+  readonly maxAttachmentBytes: number;
+  readonly attachmentTimeoutMs: number;
+  /** Tries of one send whose outcome stays unknown (timeouts, resets). Default 3. */
+  readonly sendAttempts: number;
+}
+
+/**
+ * Sends a bot's message activity as kf messages, exactly once per (inbound message, position):
+ * each kf message gets a deterministic msgid, the outbox remembers what went out, and the send
+ * hooks (conversation window, licence gate) see every kf message before it leaves.
+ */
+export class ReplySender {
+  constructor(private readonly options: ReplySenderOptions) {}
+
+  async send(context: TurnContext, activity: Partial<Activity>): Promise<ResourceResponse> {
+    const parties = parseConversationId(activity.conversation?.id ?? context.activity.conversation?.id ?? '');
+    const conversationId = conversationIdOf(parties);
+    const session = await this.options.sessions.get(conversationId);
+    if (humanHolds(session?.state)) throw new HandoffActiveError(conversationId);
+
+    const info = turnInfoOf(context, () => `proactive:${randomUUID()}`);
+    let firstId: string | undefined;
+    for (const part of fromActivity(activity)) {
+      const msgid = replyMsgid({ corpId: parties.corpId, openKfId: parties.openKfId, anchor: info.anchor, index: info.replyIndex++ });
+      const id = await this.sendPart(context, parties, conversationId, msgid, part);
+      firstId ??= id;
+    }
+    return { id: firstId ?? '' };
+  }
+
+  private async sendPart(context: TurnContext, parties: ConversationParties, conversationId: string, msgid: string, part: OutboundPart): Promise<string> {
+    const { outbox } = this.options;
+    const outboxId = OutboxRepository.idOf(parties.corpId, parties.openKfId, msgid);
+    const earlier = await outbox.get(outboxId);
+    if (earlier?.status === 'sent') return earlier.wecomMsgid ?? msgid; // a retried turn: this one already went out
+
+    const client = this.options.clientFor(parties.corpId);
+    const message = await this.materialize(context, client, part);
+    const info = turnInfoOf(context, () => `proactive:${randomUUID()}`);
+    const code = info.welcomeCode && (message.msgtype === 'text' || message.msgtype === 'msgmenu') ? info.welcomeCode : undefined;
+    const send: OutboundSend = { ...parties, conversationId, msgid, via: code ? 'send_msg_on_event' : 'send_msg', message };
+
+    const listeners: SendOutcomeListener[] = [];
+    try {
+      for (const hook of sendHooksOf(context)) {
+        const listener = await hook.beforeSend(context, send);
+        if (listener) listeners.push(listener);
+      }
+    } catch (refusal) {
+      await notify(listeners, { status: 'not_sent', error: refusal });
+      throw refusal;
+    }
+
+    await outbox.markAttempting(outboxId);
+    let attemptedBefore = earlier?.status === 'attempting';
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const sent = code
+          ? await client.sendMsgOnEvent({ code, msgid, message: message as Extract<KfOutboundMessage, { msgtype: 'text' | 'msgmenu' }> })
+          : await client.sendMsg({ touser: parties.externalUserId, open_kfid: parties.openKfId, msgid, message });
+        if (code) info.welcomeCode = undefined; // single use
+        return await this.succeeded(outboxId, sent.msgid || msgid, listeners);
+      } catch (e) {
+        if (e instanceof WeComHttpError && attempt < this.options.sendAttempts) {
+          // We may or may not have sent it: repeat with the same msgid, which WeCom deduplicates.
+          attemptedBefore = true;
+          await sleep(50 * 2 ** attempt);
+          continue;
+        }
+        if (e instanceof WeComApiError && attemptedBefore && this.options.duplicateMsgidErrcodes.has(e.errcode)) {
+          // An earlier attempt of this very send went out (a crash or timeout hid the answer).
+          this.options.logger.info({ msgid, errcode: e.errcode }, 'repeated msgid refused as a duplicate: it was sent before');
+          return await this.succeeded(outboxId, msgid, listeners);
+        }
+        await this.failed(e, { outboxId, listeners, client, parties, conversationId });
+        if (code && e instanceof WeComApiError) info.welcomeCode = undefined; // a refused code will not work a second time either
+        throw e;
+      }
+    }
+  }
+
+  private async failed(
+    e: unknown,
+    at: { outboxId: string; listeners: SendOutcomeListener[]; client: WeComClient; parties: ConversationParties; conversationId: string },
+  ): Promise<void> {
+    if (!(e instanceof WeComApiError)) {
+      await notify(at.listeners, { status: 'unknown', error: e });
+      return;
+    }
+    await this.options.outbox.forget(at.outboxId);
+    await notify(at.listeners, { status: 'not_sent', error: e, errcode: e.errcode });
+    if (e.errcode === 95018) await this.refreshSession(at.client, at.parties, at.conversationId);
+  }
+
+  private async succeeded(outboxId: string, wecomMsgid: string, listeners: SendOutcomeListener[]): Promise<string> {
+    await this.options.outbox.markSent(outboxId, wecomMsgid);
+    await notify(listeners, { status: 'sent', wecomMsgid });
+    return wecomMsgid;
+  }
+
+  /** Turns a planned part into a sendable kf message: media is fetched, checked and uploaded first. */
+  private async materialize(context: TurnContext, client: WeComClient, part: OutboundPart): Promise<KfOutboundMessage> {
+    const loadOptions = { maxBytes: this.options.maxAttachmentBytes, timeoutMs: this.options.attachmentTimeoutMs };
+    switch (part.kind) {
+      case 'send':
+        return part.message;
+      case 'media': {
+        const bytes = await loadAttachmentBytes(part.attachment, loadOptions);
+        const media = { bytes, name: part.attachment.name, declaredContentType: part.attachment.contentType, requestedType: part.mediaType };
+        const hook = mediaHookOf(context);
+        const decision = hook ? await hook.checkOutbound(context, media) : await decideByBytes(bytes, part.attachment.name, part.mediaType);
+        const uploaded = await client.uploadMedia({ type: decision.mediaType, bytes, filename: decision.filename, contentType: decision.contentType });
+        return { msgtype: decision.mediaType, [decision.mediaType]: { media_id: uploaded.media_id } } as KfOutboundMessage;
+      }
+      case 'link': {
+        if (!part.thumbnailUrl) return { msgtype: 'text', text: { content: [part.title, part.desc, part.url].filter(Boolean).join('\n') } };
+        const bytes = await loadAttachmentBytes({ contentUrl: part.thumbnailUrl }, loadOptions);
+        const decision = await decideByBytes(bytes, 'thumbnail', 'image');
+        const thumb = await client.uploadMedia({ type: 'image', bytes, filename: decision.filename, contentType: decision.contentType });
+        return { msgtype: 'link', link: { title: part.title, desc: part.desc, url: part.url, thumb_media_id: thumb.media_id } };
+      }
+    }
+  }
+
+  private async refreshSession(client: WeComClient, parties: ConversationParties, conversationId: string): Promise<void> {
+    try {
+      const state = await client.getServiceState({ open_kfid: parties.openKfId, external_userid: parties.externalUserId });
+      await this.options.sessions.set(conversationId, state.service_state, state.servicer_userid);
+    } catch (e) {
+      this.options.logger.warn({ err: e, conversationId }, 'could not re-read the session state after 95018');
+    }
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function notify(listeners: readonly SendOutcomeListener[], outcome: SendOutcome): Promise<void> {
+  for (const listener of listeners) await listener(outcome);
+}
+
+/** Without the media middleware: WeCom's upload type from the real bytes (the middleware also enforces limits). */
+async function decideByBytes(bytes: Buffer, name: string | undefined, requested: MediaDecision['mediaType'] | 'auto'): Promise<MediaDecision> {
+  const detected = await (await loadFileType())(bytes);
+  const mime = detected?.mime ?? 'application/octet-stream';
+  const mediaType: MediaDecision['mediaType'] =
+    mime === 'image/jpeg' || mime === 'image/png' ? 'image' : mime === 'audio/amr' ? 'voice' : mime === 'video/mp4' ? 'video' : requested === 'auto' ? 'file' : 'file';
+  const filename = name ?? (detected ? `${mediaType}.${detected.ext}` : mediaType);
+  return { mediaType, contentType: mime, filename };
+}

@@ -1,0 +1,28 @@
+import type { TurnContext } from 'botbuilder';
+
+/**
+ * What the adapter knows about the turn it is running, kept in `turnState`:
+ * the anchor of reply msgids (the inbound msgid, so a retried turn derives the same ids), the
+ * number of kf messages sent so far, and the welcome code an `enter_session` turn may spend once.
+ */
+export interface TurnInfo {
+  readonly anchor: string;
+  replyIndex: number;
+  welcomeCode?: string;
+}
+
+const TURN_INFO = Symbol.for('wecom.turnInfo');
+
+export function setTurnInfo(context: TurnContext, info: TurnInfo): void {
+  context.turnState.set(TURN_INFO, info);
+}
+
+/** The turn's info; a context made elsewhere (a test, a foreign adapter) gets a random anchor. */
+export function turnInfoOf(context: TurnContext, makeAnchor: () => string): TurnInfo {
+  let info = context.turnState.get<TurnInfo | undefined>(TURN_INFO);
+  if (!info) {
+    info = { anchor: makeAnchor(), replyIndex: 0 };
+    setTurnInfo(context, info);
+  }
+  return info;
+}

@@ -1,0 +1,342 @@
+import {
+  type Activity, ActivityTypes, BotAdapter, type ConversationReference, EventFactory, type ResourceResponse, TurnContext,
+} from 'botbuilder';
+import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { Clock } from '../common/clock';
+import type { Logger } from '../common/logger';
+import { KeyValueRepository, LeaseRepository, openStore, type Store } from '../store';
+import { callbackErrorStatus } from '../wecom/callbackErrors';
+import { openCallback } from '../wecom/callback';
+import { WeComClient } from '../wecom/client';
+import { WeComCrypto } from '../wecom/crypto';
+import { WeComApiError } from '../wecom/errors';
+import { KfServiceState } from '../wecom/kfMessages';
+import { readRawBody } from '../wecom/rawBody';
+import type { CachedToken, SharedTokenStore } from '../wecom/tokenCache';
+import { WeComTransport } from '../wecom/transport';
+import { AdapterStateError, OperationNotSupportedError } from './adapterErrors';
+import { resolveAdapterOptions, type ResolvedAdapterOptions, type WeComAdapterOptions } from './adapterOptions';
+import { parseConversationId } from './conversationId';
+import { CursorRepository } from './cursorRepository';
+import { InboundPipeline } from './inboundPipeline';
+import { type InboxEntry, InboxRepository } from './inboxRepository';
+import { mediaOf, resolveInboundMedia } from './inboundMedia';
+import { OutboxRepository } from './outboxRepository';
+import { ReplySender } from './replySender';
+import { humanHolds, SessionRepository } from './sessionRepository';
+import { toActivity, WECOM_CHANNEL_ID, type WeComChannelData } from './toActivity';
+import { setTurnInfo } from './turnInfo';
+
+/** The bot's turn handler, as botbuilder's adapters take it. */
+export type BotLogic = (context: TurnContext) => Promise<void>;
+
+/** The parts of a request `process` reads: node:http, express and restify requests all fit. */
+export type CallbackHttpRequest = Readable & Pick<IncomingMessage, 'headers'> & { method?: string; url?: string; body?: unknown; rawBody?: unknown };
+
+/** The parts of a response `process` writes: node:http, express and restify responses all fit. */
+export interface CallbackHttpResponse {
+  statusCode: number;
+  setHeader(name: string, value: string): unknown;
+  end(body?: string): unknown;
+  readonly headersSent?: boolean;
+}
+
+/** Event name of customer messages that arrive while a human servicer holds the session. */
+export const HANDOFF_MESSAGE_EVENT = 'wecom.handoffMessage';
+
+/**
+ * A Bot Framework adapter for WeCom's WeChat Customer Service (kf) API: swap it in for
+ * `CloudAdapter` and an existing bot serves WeChat customers.
+ *
+ * @example
+ * const adapter = new WeComAdapter(); // reads WECOM_* from the environment
+ * server.get('/api/wecom/callback', (req, res) => adapter.process(req, res, (ctx) => bot.run(ctx)));
+ * server.post('/api/wecom/callback', (req, res) => adapter.process(req, res, (ctx) => bot.run(ctx)));
+ */
+export class WeComAdapterBase extends BotAdapter {
+  readonly corpId: string;
+  readonly client: WeComClient;
+  readonly logger: Logger;
+  protected readonly options: ResolvedAdapterOptions;
+  private readonly crypto: WeComCrypto;
+  private initialising?: Promise<AdapterServices>;
+  private services?: AdapterServices;
+  private logic?: BotLogic;
+  private sweepTimer?: NodeJS.Timeout;
+  private closing = false;
+  /** Pulls started by callbacks, so `idle()` and `close()` can wait for them. */
+  private readonly callbackPulls = new Set<Promise<void>>();
+
+  constructor(options: WeComAdapterOptions = {}) {
+    super();
+    this.options = resolveAdapterOptions(options);
+    this.corpId = this.options.corpId;
+    this.logger = this.options.logger;
+    this.crypto = new WeComCrypto({
+      token: this.options.token, encodingAesKey: this.options.encodingAesKey, receiveIds: [this.corpId], settingName: 'WECOM_ENCODING_AES_KEY',
+    });
+    const transport = new WeComTransport({ baseUrl: this.options.apiBaseUrl, timeoutMs: this.options.requestTimeoutMs, logger: this.logger });
+    const sharedTokens: SharedTokenStore = this.options.sharedTokens ?? {
+      get: async (key) => (await this.ready()).tokens.get(key),
+      set: async (key, token) => (await this.ready()).tokens.set(key, token, { ttlMs: Math.max(1, token.expiresAt - this.clock.now()) }),
+    };
+    this.client = new WeComClient({ corpId: this.corpId, secret: this.options.secret, transport, sharedTokens, clock: { now: () => this.clock.now() } });
+  }
+
+  /** The clock every rule sees: the store's (the test clock in the sandbox). */
+  get clock(): Clock {
+    return this.services?.store.clock ?? this.options.store?.clock ?? this.options.clock ?? { now: () => Date.now() };
+  }
+
+  /** Opens the store and creates indexes once; later calls share the first. */
+  ready(): Promise<AdapterServices> {
+    this.initialising ??= this.initialise().then((s) => (this.services = s));
+    return this.initialising;
+  }
+
+  /** The store the adapter runs on (opened on first use). */
+  async store(): Promise<Store> {
+    return (await this.ready()).store;
+  }
+
+  /**
+   * Starts the inbound side without waiting for a callback: recovers turns left pending by a
+   * crash and starts the periodic sweep. `process` calls it on first use.
+   */
+  async start(logic: BotLogic): Promise<void> {
+    const first = !this.logic;
+    this.logic = logic;
+    const services = await this.ready();
+    if (!first || this.closing) return;
+    await services.pipeline.recover([this.corpId]);
+    if (this.options.sweepIntervalMs > 0) {
+      this.sweepTimer = setInterval(() => void this.sweep(), this.options.sweepIntervalMs);
+      this.sweepTimer.unref();
+    }
+  }
+
+  /** Pulls every known account now (the periodic sweep does this on its own). */
+  async sweep(): Promise<void> {
+    if (this.closing) return;
+    try {
+      await (await this.ready()).pipeline.sweep([this.corpId]);
+    } catch (e) {
+      this.logger.warn({ err: e }, 'sweep failed; it runs again at the next interval');
+    }
+  }
+
+  /**
+   * Handles WeCom's callback request: `GET` answers the URL check, `POST` verifies, decrypts,
+   * answers 200 at once and pulls the messages in the background. Bad requests get a 4xx.
+   */
+  async process(req: CallbackHttpRequest, res: CallbackHttpResponse, logic: BotLogic): Promise<void> {
+    try {
+      await this.start(logic);
+      const body = req.method === 'POST' ? await readRawBody(req, { limit: this.options.maxCallbackBytes }) : undefined;
+      const query = new URL(req.url ?? '/', 'http://callback.invalid').searchParams;
+      const result = openCallback({ method: req.method, query, body, crypto: this.crypto, maxBodyBytes: this.options.maxCallbackBytes });
+      if (result.kind === 'url_verification') return respond(res, 200, result.echo);
+      respond(res, 200, 'success');
+      const event = result.event;
+      if (event.kind === 'kf_msg_or_event') {
+        const pull = this.ready()
+          .then((s) => s.pipeline.notify(this.corpId, event.openKfId, event.token))
+          .catch((e: unknown) => this.logger.error({ err: e }, 'pull after callback failed; the sweep tries again'))
+          .finally(() => this.callbackPulls.delete(pull));
+        this.callbackPulls.add(pull);
+      } else {
+        this.logger.info({ kind: event.kind }, 'callback event acknowledged');
+      }
+    } catch (e) {
+      const status = callbackErrorStatus(e);
+      this.logger.warn({ err: e, status, method: req.method }, 'callback refused');
+      if (!res.headersSent) respond(res, status, status >= 500 ? 'internal error' : (e as Error).message);
+    }
+  }
+
+  /** Waits for pulls and turns in flight (tests and benchmarks). */
+  async idle(): Promise<void> {
+    while (this.callbackPulls.size > 0) await Promise.all([...this.callbackPulls]);
+    await (await this.ready()).pipeline.idle();
+  }
+
+  override async sendActivities(context: TurnContext, activities: Partial<Activity>[]): Promise<ResourceResponse[]> {
+    const { sender } = await this.ready();
+    const responses: ResourceResponse[] = [];
+    for (const activity of activities) {
+      switch (activity.type) {
+        case ActivityTypes.Message:
+          responses.push(await sender.send(context, activity));
+          break;
+        case ActivityTypes.Event:
+          responses.push(activity.name === 'handoff.initiate' ? await this.initiateHandoff(context, activity) : { id: '' });
+          break;
+        case 'delay':
+          await new Promise((resolve) => setTimeout(resolve, typeof activity.value === 'number' ? activity.value : 1000));
+          responses.push({ id: '' });
+          break;
+        default:
+          // typing, trace, endOfConversation...: WeCom kf has nothing to show for them
+          responses.push({ id: '' });
+      }
+    }
+    return responses;
+  }
+
+  override async updateActivity(): Promise<void> {
+    throw new OperationNotSupportedError('WeCom kf cannot edit a sent message: send a new one instead');
+  }
+
+  override async deleteActivity(): Promise<void> {
+    throw new OperationNotSupportedError('WeCom kf offers no recall of messages sent through the API in this channel: send a correction instead');
+  }
+
+  /** Runs `logic` in a proactive turn of an existing conversation (the messaging rules still apply). */
+  override async continueConversation(reference: Partial<ConversationReference>, logic: BotLogic): Promise<void> {
+    const activity = TurnContext.applyConversationReference({ type: ActivityTypes.Event, name: 'continueConversation' }, reference, true);
+    activity.channelId ??= WECOM_CHANNEL_ID;
+    await this.runMiddleware(new TurnContext(this, activity), logic);
+  }
+
+  /** botbuilder 4.15+ form: the app id or claims are ignored (WeCom has no Bot Framework auth). */
+  override async continueConversationAsync(
+    _botAppIdOrClaims: unknown, reference: Partial<ConversationReference>, logicOrAudience: BotLogic | string, maybeLogic?: BotLogic,
+  ): Promise<void> {
+    const logic = typeof logicOrAudience === 'function' ? logicOrAudience : maybeLogic;
+    if (!logic) throw new AdapterStateError('continueConversationAsync needs a logic function');
+    await this.continueConversation(reference, logic);
+  }
+
+  /** Stops the sweep, drains turns in flight, releases leases and closes what the adapter opened. */
+  async close(): Promise<void> {
+    this.closing = true;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    if (!this.initialising) return;
+    const services = await this.initialising;
+    await Promise.all([...this.callbackPulls]);
+    await services.pipeline.close();
+    await this.client.close();
+    if (!this.options.store) await services.store.close();
+  }
+
+  /** Runs one inbox entry as a turn. Throws when the bot's turn throws (the pipeline retries). */
+  protected async runInboxTurn(entry: InboxEntry): Promise<void> {
+    const logic = this.logic;
+    if (!logic) throw new AdapterStateError('no bot logic yet: call process() or start() first');
+    const { sessions, pipeline } = await this.ready();
+    const media = mediaOf(entry.message);
+    const resolved = media ? await resolveInboundMedia(this.client, media) : undefined;
+    let activity = toActivity(entry.message, { corpId: entry.corpId, media: resolved });
+    const data = activity.channelData as WeComChannelData;
+    const conversationId = entry.conversationId;
+
+    let handoffCompleted = false;
+    if (data.origin === 3 && entry.message.msgtype !== 'event') {
+      const state = await this.sessionStateForCustomerMessage(conversationId, sessions);
+      if (humanHolds(state)) activity = { ...activity, type: ActivityTypes.Event, name: HANDOFF_MESSAGE_EVENT, value: { text: activity.text, attachments: activity.attachments, value: activity.value } };
+    } else if (data.origin === 5) {
+      await sessions.set(conversationId, KfServiceState.Human, data.servicerUserId);
+    } else if (entry.message.msgtype === 'event' && entry.message.event.event_type === 'session_status_change') {
+      const ev = entry.message.event;
+      const next = ev.change_type === 3 ? KfServiceState.Ended : KfServiceState.Human;
+      const before = await sessions.set(conversationId, next, ev.new_servicer_userid);
+      handoffCompleted = next === KfServiceState.Ended && humanHolds(before);
+    }
+
+    const context = new TurnContext(this, activity);
+    setTurnInfo(context, { anchor: entry.msgid, replyIndex: 0, welcomeCode: data.welcomeCode });
+    await this.runMiddleware(context, logic);
+    if (handoffCompleted) void pipeline.enqueue(conversationId, () => this.runHandoffStatus(activity, 'completed'));
+  }
+
+  /** botbuilder's handoff convention: move the session to a servicer (value.servicerUserId) or the queue. */
+  private async initiateHandoff(context: TurnContext, activity: Partial<Activity>): Promise<ResourceResponse> {
+    const { sessions, pipeline } = await this.ready();
+    const conversationId = activity.conversation?.id ?? context.activity.conversation.id;
+    const parties = parseConversationId(conversationId);
+    const handoff = (activity.value ?? {}) as { servicerUserId?: unknown };
+    const servicer = typeof handoff.servicerUserId === 'string' && handoff.servicerUserId ? handoff.servicerUserId : undefined;
+    const target = servicer ? KfServiceState.Human : KfServiceState.Queued;
+    let state: 'accepted' | 'failed' = 'accepted';
+    let message: string | undefined;
+    try {
+      await this.client.transServiceState({ open_kfid: parties.openKfId, external_userid: parties.externalUserId, service_state: target, servicer_userid: servicer });
+      await sessions.set(conversationId, target, servicer);
+    } catch (e) {
+      state = 'failed';
+      message = e instanceof WeComApiError ? `${e.errcode}: ${e.hint}` : (e as Error).message;
+      this.logger.warn({ err: e, conversationId }, 'handoff refused');
+    }
+    const source = context.activity;
+    void pipeline.enqueue(conversationId, () => this.runHandoffStatus(source, state, message)).catch((e: unknown) => this.logger.error({ err: e }, 'handoff.status turn failed'));
+    return { id: activity.id ?? '' };
+  }
+
+  private async runHandoffStatus(source: Partial<Activity>, state: 'accepted' | 'failed' | 'completed', message?: string): Promise<void> {
+    const logic = this.logic;
+    if (!logic || !source.conversation) return;
+    const status = EventFactory.createHandoffStatus(source.conversation, state, message);
+    const activity: Partial<Activity> = { ...status, channelId: WECOM_CHANNEL_ID, from: source.from, recipient: source.recipient, serviceUrl: source.serviceUrl, channelData: source.channelData };
+    await this.runMiddleware(new TurnContext(this, activity), logic);
+  }
+
+  /** A customer wrote: an ended session starts anew; a session we think a human holds is checked with WeCom. */
+  private async sessionStateForCustomerMessage(conversationId: string, sessions: SessionRepository): Promise<KfServiceState | undefined> {
+    const known = await sessions.get(conversationId);
+    if (!known) return undefined;
+    if (known.state === KfServiceState.Ended) {
+      await sessions.set(conversationId, KfServiceState.New);
+      return KfServiceState.New;
+    }
+    if (!humanHolds(known.state)) return known.state;
+    try {
+      const parties = parseConversationId(conversationId);
+      const live = await this.client.getServiceState({ open_kfid: parties.openKfId, external_userid: parties.externalUserId });
+      if (live.service_state !== known.state) await sessions.set(conversationId, live.service_state, live.servicer_userid);
+      return live.service_state;
+    } catch (e) {
+      this.logger.warn({ err: e, conversationId }, 'could not confirm the session state; assuming a human still holds it');
+      return known.state;
+    }
+  }
+
+  private async initialise(): Promise<AdapterServices> {
+    const o = this.options;
+    const store = o.store ?? (await openStore({ mongodbUri: o.mongodbUri, mongodbDb: o.mongodbDb, dataDir: o.dataDir, clock: o.clock, logger: this.logger }));
+    const inbox = new InboxRepository(store);
+    const cursors = new CursorRepository(store);
+    const outbox = new OutboxRepository(store);
+    const sessions = new SessionRepository(store);
+    const leases = new LeaseRepository(store);
+    const tokens = new KeyValueRepository<CachedToken>(store, 'kf_tokens');
+    await Promise.all([inbox.init(), outbox.init(), tokens.init()]);
+    const pipeline = new InboundPipeline({
+      store, inbox, cursors, leases, logger: this.logger, instanceId: o.instanceId,
+      clientFor: () => this.client,
+      runTurn: (entry) => this.runInboxTurn(entry),
+      backfillMs: o.backfillMs, turnConcurrency: o.turnConcurrency, maxTurnAttempts: o.maxTurnAttempts,
+      retryDelayMs: o.retryDelayMs, leaseTtlMs: 30_000, gate: o.gate,
+    });
+    const sender = new ReplySender({
+      clientFor: () => this.client, outbox, sessions, logger: this.logger,
+      duplicateMsgidErrcodes: new Set(o.duplicateMsgidErrcodes), maxAttachmentBytes: 20 * 1024 * 1024 + 1, attachmentTimeoutMs: 15_000, sendAttempts: 3,
+    });
+    return { store, inbox, sessions, pipeline, sender, tokens };
+  }
+}
+
+interface AdapterServices {
+  readonly store: Store;
+  readonly inbox: InboxRepository;
+  readonly sessions: SessionRepository;
+  readonly pipeline: InboundPipeline;
+  readonly sender: ReplySender;
+  readonly tokens: KeyValueRepository<CachedToken>;
+}
+
+function respond(res: CallbackHttpResponse, status: number, body: string): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  res.end(body);
+}
