@@ -1,0 +1,77 @@
+import type { Middleware, TurnContext } from 'botbuilder';
+import { addSendHook, type OutboundSend, type SendOutcomeListener } from '../adapter/sendHooks';
+import type { Clock } from '../common/clock';
+import { silentLogger, type Logger } from '../common/logger';
+import { ConversationLockedError } from './conversationLockedError';
+import { customerMessageOf } from './kfChannelData';
+import type { WindowRepository } from './windowRepository';
+
+export interface WindowMiddlewareOptions {
+  /** Where `now` comes from. Default: the store's clock. */
+  clock?: Clock;
+  /** Default: silent. */
+  logger?: Logger;
+}
+
+/** WeCom's answers that mean "the window is locked": 95001 five replies sent, 95002 48 h passed. */
+const WECOM_LOCKS: Readonly<Record<number, 'reply-limit' | 'window-expired'>> = { 95001: 'reply-limit', 95002: 'window-expired' };
+
+/**
+ * WeChat's messaging rules (conversationWindow.ts), enforced before WeCom would refuse:
+ * - a customer's message (origin 3) opens a fresh window: recorded before the bot runs;
+ * - every kf message the adapter is about to send with `send_msg` spends one reply slot, reserved
+ *   atomically in the store (so several instances together never pass 5); a refused send rejects
+ *   the bot's `sendActivity` with {@link ConversationLockedError}, nothing is sent;
+ * - a send that certainly did not happen gives its slot back; WeCom's 95001/95002 lock the window;
+ * - `send_msg_on_event` (welcome and session messages, answering an event code) spends nothing
+ *   and is not refused here: WeCom allows it outside the window.
+ *
+ * @example
+ * adapter.use(new WindowMiddleware(new WindowRepository(store), { logger }));
+ */
+export class WindowMiddleware implements Middleware {
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly windows: WindowRepository,
+    options: WindowMiddlewareOptions = {},
+  ) {
+    this.clock = options.clock ?? windows.clock;
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
+    const customer = customerMessageOf(context.activity);
+    const conversationId = context.activity.conversation?.id;
+    if (customer && conversationId) {
+      // Awaited before the bot runs, so its replies see the fresh window. A store failure fails the
+      // turn, which the adapter retries: a customer message is never lost, only delayed.
+      await this.windows.recordCustomerMessage(conversationId, customer.send_time * 1000, customer.msgid);
+    }
+    addSendHook(context, { beforeSend: (_context, send) => this.beforeSend(send) });
+    await next();
+  }
+
+  private async beforeSend(send: OutboundSend): Promise<SendOutcomeListener | undefined> {
+    if (send.via === 'send_msg_on_event') return undefined;
+    const reservation = await this.windows.reserve(send.conversationId, this.clock.now());
+    if (!reservation.granted) {
+      const { lockedReason = 'reply-limit', lockedAt } = reservation.window;
+      this.logger.info({ conversationId: send.conversationId, msgid: send.msgid, reason: lockedReason }, 'send refused: conversation locked until the customer writes');
+      throw new ConversationLockedError(send.conversationId, lockedReason, lockedAt);
+    }
+    const { slot } = reservation;
+    return async (outcome) => {
+      if (outcome.status !== 'not_sent') return; // sent, or may have been: the slot stays spent
+      const locked = outcome.errcode === undefined ? undefined : WECOM_LOCKS[outcome.errcode];
+      if (locked) {
+        // Our count said open and WeCom disagreed (e.g. replies sent outside this package). Trust WeCom.
+        this.logger.warn({ conversationId: send.conversationId, errcode: outcome.errcode }, 'WeCom refused a reply the window allowed; locking the window');
+        await this.windows.markLocked(slot, locked, this.clock.now());
+      } else {
+        await this.windows.release(slot);
+      }
+    };
+  }
+}

@@ -1,0 +1,162 @@
+import type { Clock } from '../common/clock';
+import { DuplicateKeyError, type BaseDocument, type Collection, type Filter, type Store } from '../store';
+import { decideWindow, REPLIES_PER_CUSTOMER_MESSAGE, REPLY_WINDOW_MS, type WindowDecision, type WindowState } from './conversationWindow';
+
+/** One document per conversation (`_id` = the conversation id). Created only by a customer message. */
+export interface WindowDoc extends BaseDocument, WindowState {
+  /** Ids of the customer messages sent in the second of `lastCustomerMessageAt`, so a retried turn is not a new message. */
+  customerMsgids: string[];
+  /** Grows with every fresh window: a slot is given back or locked only in the window that granted it. */
+  generation: number;
+  /** TTL: the document is dropped this long after its window closed (then the customer reads as never seen). */
+  expiresAt: Date;
+}
+
+/** A reply slot granted by {@link WindowRepository.reserve}; pass it back to release or lock. */
+export interface ReplySlot {
+  readonly conversationId: string;
+  /** The window that granted it. */
+  readonly generation: number;
+  /** 1…5: which reply of the window this is. */
+  readonly number: number;
+}
+
+export type Reservation =
+  | { readonly granted: true; readonly slot: ReplySlot; readonly window: WindowDecision }
+  | { readonly granted: false; readonly window: WindowDecision & { readonly open: false } };
+
+export interface WindowRepositoryOptions {
+  /** Collection name. Default `conversationWindows`. */
+  collection?: string;
+  /** How long a closed window's document is kept (it answers "locked since" questions). Default 30 days. */
+  retentionMs?: number;
+}
+
+/**
+ * Conversation windows in the store, shared by every instance. The rules are in
+ * conversationWindow.ts; this class turns them into conditional updates so that concurrent
+ * instances can never together pass them:
+ * - a customer message opens a fresh window only if it is newer (monotonic `send_time`);
+ * - a reply slot is ONE `findOneAndUpdate` whose filter is the rule "open" (customer message less
+ *   than 48 h old, fewer than 5 used, not locked by WeCom) and whose update spends the slot.
+ *
+ * @example
+ * const windows = new WindowRepository(store);
+ * await windows.recordCustomerMessage('ww1:wk1:wm1', kf.send_time * 1000, kf.msgid);
+ * const r = await windows.reserve('ww1:wk1:wm1', clock.now());
+ * if (!r.granted) throw new ConversationLockedError(id, r.window.lockedReason!, r.window.lockedAt);
+ * // send; if it certainly did not go out: await windows.release(r.slot);
+ */
+export class WindowRepository {
+  private readonly windows: Collection<WindowDoc>;
+  private readonly retentionMs: number;
+  private indexes: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: Store,
+    options: WindowRepositoryOptions = {},
+  ) {
+    this.windows = store.collection<WindowDoc>(options.collection ?? 'conversationWindows');
+    this.retentionMs = options.retentionMs ?? 30 * 24 * 3600_000;
+  }
+
+  /** The store's clock, for callers that have no `now` of their own. */
+  get clock(): Clock {
+    return this.store.clock;
+  }
+
+  /**
+   * Records a customer message (`sentAt` = its `send_time` in ms). Returns true when it opened a
+   * fresh window (a fresh count of 5), false when it was older than, or the same as, one seen.
+   */
+  async recordCustomerMessage(conversationId: string, sentAt: number, msgid: string): Promise<boolean> {
+    await this.ready();
+    const fresh = { used: 0, lastCustomerMessageAt: sentAt, expiresAt: new Date(sentAt + REPLY_WINDOW_MS + this.retentionMs) };
+    const reset = { $unset: { lock: '', lastReservedAt: '' } as const, $inc: { generation: 1 } };
+    // A newer message: one upsert. When the document exists but is not older, the upsert collides on
+    // _id; then it is either a same-second message (below) or nothing to do. A collision can also
+    // be a concurrent first insert, so the newer-than test runs again against what is there now.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const doc = await this.windows.findOneAndUpdate(
+          { _id: conversationId, lastCustomerMessageAt: { $lt: sentAt } },
+          { $set: { ...fresh, customerMsgids: [msgid] }, ...reset },
+          { upsert: true, returnDocument: 'after' },
+        );
+        if (doc) return true;
+      } catch (e) {
+        if (!(e instanceof DuplicateKeyError)) throw e;
+      }
+      const sameSecond = await this.windows.findOneAndUpdate(
+        { _id: conversationId, lastCustomerMessageAt: sentAt, customerMsgids: { $ne: msgid } },
+        { $set: { used: 0 }, $push: { customerMsgids: msgid }, ...reset },
+        { returnDocument: 'after' },
+      );
+      if (sameSecond) return true;
+      const current = await this.windows.findOne({ _id: conversationId });
+      if (current && current.lastCustomerMessageAt >= sentAt) return false; // older, or already seen
+    }
+    return false;
+  }
+
+  /**
+   * Spends one reply slot if the window is open, atomically. When it is not, says why.
+   * Two instances calling this at once for the 5th and 6th reply: exactly one is granted.
+   */
+  async reserve(conversationId: string, now: number): Promise<Reservation> {
+    await this.ready();
+    // A refusal is explained by reading the document after the update failed. If a customer message
+    // or a release landed in between, that read says "open": try again rather than refuse wrongly.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const doc = await this.windows.findOneAndUpdate(
+        { _id: conversationId, ...openFilter(now) },
+        { $inc: { used: 1 }, $set: { lastReservedAt: now } },
+        { returnDocument: 'after' },
+      );
+      if (doc) return { granted: true, slot: { conversationId, generation: doc.generation, number: doc.used }, window: decideWindow(doc, now) };
+      const window = decideWindow((await this.windows.findOne({ _id: conversationId })) ?? undefined, now);
+      if (!window.open) return { granted: false, window: { ...window, open: false } };
+    }
+    // Three times open-then-taken: other senders are spending this window's slots as fast as we
+    // look, so by the time this returns they are gone. Refusing is the safe answer.
+    return { granted: false, window: { open: false, repliesLeft: 0, closesAt: null, lockedReason: 'reply-limit', lockedAt: now } };
+  }
+
+  /** Gives a slot back when its send certainly did not happen. False when that window has been replaced meanwhile (nothing to give back). */
+  async release(slot: ReplySlot): Promise<boolean> {
+    const doc = await this.windows.findOneAndUpdate(
+      { _id: slot.conversationId, generation: slot.generation, used: { $gt: 0 } },
+      { $inc: { used: -1 } },
+      { returnDocument: 'after' },
+    );
+    return doc !== null;
+  }
+
+  /** Records that WeCom refused a send with 95001 (`reply-limit`) or 95002 (`window-expired`): the window stays locked until the customer writes. */
+  async markLocked(slot: ReplySlot, reason: 'window-expired' | 'reply-limit', now: number): Promise<void> {
+    await this.windows.findOneAndUpdate(
+      { _id: slot.conversationId, generation: slot.generation, lock: null },
+      { $set: { lock: { reason, at: now } } },
+      { returnDocument: 'after' },
+    );
+  }
+
+  /** The conversation's window at `now` (default: the store's clock). */
+  async get(conversationId: string, now: number = this.store.clock.now()): Promise<WindowDecision> {
+    await this.ready();
+    return decideWindow((await this.windows.findOne({ _id: conversationId })) ?? undefined, now);
+  }
+
+  private ready(): Promise<void> {
+    this.indexes ??= this.windows.createIndex({ keys: { expiresAt: 1 }, expireAfterSeconds: 0 }).catch((e: unknown) => {
+      this.indexes = undefined;
+      throw e;
+    });
+    return this.indexes;
+  }
+}
+
+/** decideWindow's "open" as a filter; the two must agree (a test checks them against each other). */
+export function openFilter(now: number): Filter<WindowDoc> {
+  return { lastCustomerMessageAt: { $gt: now - REPLY_WINDOW_MS }, used: { $lt: REPLIES_PER_CUSTOMER_MESSAGE }, lock: null };
+}

@@ -1,0 +1,136 @@
+import { ManualClock } from '../../src/common/clock';
+import { decideWindow, type WindowState } from '../../src/middleware/conversationWindow';
+import { getConversationWindow } from '../../src/middleware/getConversationWindow';
+import { WindowRepository, type WindowDoc } from '../../src/middleware/windowRepository';
+import type { Store } from '../../src/store';
+import { openTestStore } from './windowStore';
+
+const t0 = Date.UTC(2026, 0, 1, 8, 0, 0);
+const hour = 3600_000;
+const conv = 'ww1:wk1:wm1';
+
+describe('WindowRepository on the embedded store', () => {
+  let clock: ManualClock;
+  let store: Store;
+  let windows: WindowRepository;
+
+  beforeEach(async () => {
+    clock = new ManualClock(t0);
+    store = await openTestStore(clock);
+    windows = new WindowRepository(store);
+  });
+  afterEach(() => store.close());
+
+  const reserveAll = async (n: number, repo = windows) => {
+    const results = [];
+    for (let i = 0; i < n; i++) results.push(await repo.reserve(conv, clock.now()));
+    return results;
+  };
+
+  it('refuses a customer who never wrote', async () => {
+    await expect(windows.reserve(conv, t0)).resolves.toEqual({ granted: false, window: expect.objectContaining({ lockedReason: 'never-initiated' }) });
+  });
+
+  it('grants 5 replies per customer message, then locks with reply-limit', async () => {
+    await windows.recordCustomerMessage(conv, t0, 'm1');
+    const results = await reserveAll(6);
+    expect(results.map((r) => r.granted)).toEqual([true, true, true, true, true, false]);
+    expect(results.flatMap((r) => (r.granted ? [r.slot.number] : []))).toEqual([1, 2, 3, 4, 5]);
+    expect(results[5]).toMatchObject({ window: { open: false, lockedReason: 'reply-limit', lockedAt: t0 } });
+  });
+
+  it('opens a fresh window with a fresh count when the customer writes again', async () => {
+    await windows.recordCustomerMessage(conv, t0, 'm1');
+    await reserveAll(5);
+    clock.advance(hour);
+    await expect(windows.recordCustomerMessage(conv, clock.now(), 'm2')).resolves.toBe(true);
+    await expect(windows.get(conv)).resolves.toEqual({ open: true, repliesLeft: 5, closesAt: t0 + 49 * hour });
+  });
+
+  it('an older message arriving late changes nothing', async () => {
+    await windows.recordCustomerMessage(conv, t0 + hour, 'm2');
+    await reserveAll(5);
+    await expect(windows.recordCustomerMessage(conv, t0, 'm1')).resolves.toBe(false);
+    await expect(windows.get(conv, t0 + 2 * hour)).resolves.toMatchObject({ open: false, lockedReason: 'reply-limit', closesAt: t0 + 49 * hour });
+  });
+
+  it('the same message seen again (a retried turn) does not reset the count', async () => {
+    await windows.recordCustomerMessage(conv, t0, 'm1');
+    await reserveAll(3);
+    await expect(windows.recordCustomerMessage(conv, t0, 'm1')).resolves.toBe(false);
+    await expect(windows.get(conv)).resolves.toMatchObject({ repliesLeft: 2 });
+  });
+
+  it('another message in the same second resets the count, as WeCom does', async () => {
+    await windows.recordCustomerMessage(conv, t0, 'm1');
+    await reserveAll(5);
+    await expect(windows.recordCustomerMessage(conv, t0, 'm2')).resolves.toBe(true);
+    await expect(windows.get(conv)).resolves.toMatchObject({ open: true, repliesLeft: 5 });
+  });
+
+  it('is open at 47:59 and refuses at 48:00 with window-expired', async () => {
+    await windows.recordCustomerMessage(conv, t0, 'm1');
+    clock.advance(47 * hour + 59 * 60_000);
+    await expect(windows.reserve(conv, clock.now())).resolves.toMatchObject({ granted: true });
+    clock.advance(60_000);
+    await expect(windows.reserve(conv, clock.now())).resolves.toMatchObject({ granted: false, window: { lockedReason: 'window-expired', lockedAt: t0 + 48 * hour } });
+  });
+
+  it('gives a slot back, but never into a newer window', async () => {
+    await windows.recordCustomerMessage(conv, t0, 'm1');
+    const [first, second] = await reserveAll(2);
+    if (!first?.granted || !second?.granted) throw new Error('expected two slots');
+    await expect(windows.release(first.slot)).resolves.toBe(true);
+    await expect(windows.get(conv)).resolves.toMatchObject({ repliesLeft: 4 });
+    await windows.recordCustomerMessage(conv, t0 + 1000, 'm2');
+    await expect(windows.release(second.slot)).resolves.toBe(false);
+    await expect(windows.get(conv)).resolves.toMatchObject({ repliesLeft: 5 });
+  });
+
+  it('stays locked after WeCom answered 95001 until the customer writes', async () => {
+    await windows.recordCustomerMessage(conv, t0, 'm1');
+    const [r] = await reserveAll(1);
+    if (!r?.granted) throw new Error('expected a slot');
+    await windows.markLocked(r.slot, 'reply-limit', t0 + 1000);
+    await expect(windows.reserve(conv, t0 + 2000)).resolves.toMatchObject({ granted: false, window: { lockedReason: 'reply-limit', lockedAt: t0 + 1000 } });
+    await windows.recordCustomerMessage(conv, t0 + 3000, 'm2');
+    await expect(windows.reserve(conv, t0 + 4000)).resolves.toMatchObject({ granted: true });
+  });
+
+  it('two instances on one store, 20 reservations at once for one customer message: exactly 5 granted', async () => {
+    const instanceA = new WindowRepository(store);
+    const instanceB = new WindowRepository(store);
+    await instanceA.recordCustomerMessage(conv, t0, 'm1');
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? instanceA : instanceB).reserve(conv, t0 + 1000)));
+    const granted = results.filter((r) => r.granted);
+    expect(granted).toHaveLength(5);
+    expect(granted.map((r) => (r.granted ? r.slot.number : 0)).sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(results.filter((r) => !r.granted).every((r) => r.window.lockedReason === 'reply-limit')).toBe(true);
+  });
+
+  it('getConversationWindow answers from a store or a repository', async () => {
+    await windows.recordCustomerMessage(conv, t0, 'm1');
+    await reserveAll(2);
+    await expect(getConversationWindow(store, conv)).resolves.toEqual({ open: true, repliesLeft: 3, closesAt: t0 + 48 * hour });
+    await expect(getConversationWindow(windows, conv, t0 + 48 * hour)).resolves.toEqual({ open: false, repliesLeft: 0, closesAt: t0 + 48 * hour });
+    await expect(getConversationWindow(store, 'ww1:wk1:never')).resolves.toEqual({ open: false, repliesLeft: 0, closesAt: null });
+  });
+
+  it('the store filter and the pure rule agree on every state', async () => {
+    // The reservation's filter restates decideWindow's "open"; if they drift, a slot could be granted
+    // in a window the rules call locked (or refused with reason "open"). Check a grid of states.
+    const docs = store.collection<WindowDoc>('conversationWindows');
+    const now = t0 + 10 * hour;
+    const states: WindowState[] = [];
+    for (const age of [0, hour, 48 * hour - 1, 48 * hour, 48 * hour + 1]) {
+      for (const used of [0, 4, 5, 6]) {
+        for (const lock of [null, { reason: 'reply-limit' as const, at: t0 }]) states.push({ lastCustomerMessageAt: now - age, used, lock });
+      }
+    }
+    await Promise.all(states.map((s, i) => docs.insertOne({ _id: `c${i}`, ...s, customerMsgids: [], generation: 1, expiresAt: new Date(now + 100 * hour) })));
+    for (const [i, s] of states.entries()) {
+      const granted = (await windows.reserve(`c${i}`, now)).granted;
+      expect({ state: s, granted }).toEqual({ state: s, granted: decideWindow(s, now).open });
+    }
+  });
+});
