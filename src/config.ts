@@ -38,6 +38,7 @@ export const settings: readonly SettingSpec[] = [
   { name: 'MONGODB_DB', type: 'string', secret: false, description: 'Database name when the URI names none (default `wecom_kf`)', fix: 'set a MongoDB database name' },
   { name: 'ADMIN_TOKEN', type: 'string', secret: true, description: 'Bearer token of the /admin/v1 API; unset → admin API refuses every call (the sandbox makes one up)', fix: 'set a random string of at least 16 characters' },
   { name: 'TEST_CLOCK', type: 'boolean', default: 'false', secret: false, description: 'Enables POST /admin/v1/test-clock/advance (never in production; the sandbox turns it on)', fix: 'set true or false' },
+  { name: 'LICENSING_CRON', type: 'string', default: '* * * * *', secret: false, description: 'When the licensing jobs run (node-cron syntax, UTC); they also run once at start-up', fix: 'use 5 or 6 cron fields, e.g. "*/5 * * * *"' },
   { name: 'LOG_LEVEL', type: 'string', default: 'info', secret: false, description: 'pino log level: fatal, error, warn, info, debug, trace or silent', fix: 'set one of fatal, error, warn, info, debug, trace, silent' },
 ];
 
@@ -53,6 +54,7 @@ export interface ChannelConfig {
   readonly adminToken?: string;
   readonly testClock: boolean;
   readonly logLevel: string;
+  readonly licensingCron: string;
   /** Set in self-built mode. */
   readonly corp?: { readonly corpId: string; readonly secret: string; readonly token: string; readonly encodingAesKey: string };
   /** Set in provider mode. `providerCorpId` is WECOM_CORP_ID when given alongside the suite. */
@@ -117,6 +119,7 @@ export function loadConfig(env: Env = process.env): ChannelConfig {
     adminToken,
     testClock: read(env, 'TEST_CLOCK', bool),
     logLevel: read(env, 'LOG_LEVEL', logLevel),
+    licensingCron: read(env, 'LICENSING_CRON', z.string().regex(/^\S+(\s+\S+){4,5}$/, 'must have 5 or 6 cron fields')),
   };
 
   if (mode === 'self-built') {

@@ -1,4 +1,25 @@
 /**
- * The public API of the WeChat channel for Bot Framework. Everything else is internal.
+ * The WeChat channel for Bot Framework: the public API a bot developer imports.
+ *
+ * @example
+ * const { WeComAdapter } = require('wecom-kf-botbuilder');
+ * const adapter = new WeComAdapter(); // WECOM_* from the environment
  */
-export * from './common';
+export { WeComAdapter, type WeComAdapterOptions, LICENCE_STATUS_EVENT } from './wecomAdapter';
+export {
+  WeComAdapterBase, type BotLogic, type CallbackHttpRequest, type CallbackHttpResponse, HANDOFF_MESSAGE_EVENT,
+  HandoffActiveError, OperationNotSupportedError, AdapterStateError,
+  WECOM_CHANNEL_ID, WeComEventNames, WeComContentTypes, type WeComChannelData,
+  conversationIdOf, parseConversationId, type ConversationParties,
+  addSendHook, setMediaHook, type SendHook, type MediaHook, type OutboundSend, type SendOutcome,
+  type InboundGate, UnsupportedActivityError,
+} from './adapter';
+export {
+  defaultMiddleware, LicenceGate, MediaMiddleware, WindowMiddleware, WindowRepository, getConversationWindow,
+  ConversationLockedError, MediaRejectedError, MEDIA_RULES,
+} from './middleware';
+export { LicensingService, LicensingScheduler, LicenceInactiveError, InvalidPurchaseError, UnknownCorpError, type LicenceStatusView } from './licensing';
+export { openStore, StoreStorage, type Store, DuplicateKeyError, StoreLockedError, ETagConflictError } from './store';
+export { WeComClient, WeComApiError, WeComHttpError, WeComCrypto, type KfMessage, type KfOutboundMessage, KfServiceState } from './wecom';
+export { loadConfig, settings, type ChannelConfig } from './config';
+export { WeComChannelError, ConfigError, isChannelError, ManualClock, OffsetClock, systemClock, type Clock } from './common';

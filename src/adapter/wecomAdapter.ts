@@ -155,6 +155,22 @@ export class WeComAdapterBase extends BotAdapter {
     }
   }
 
+  /** Held messages of a corp reach the bot, in order (its licence became valid). */
+  async releaseHeld(corpId: string): Promise<void> {
+    await (await this.ready()).pipeline.releaseHeld(corpId);
+  }
+
+  /**
+   * Runs the bot on an `event` activity the channel raises itself (licence status, for instance),
+   * queued behind the conversation's other turns. Without bot logic yet, nothing runs.
+   */
+  async emitEvent(activity: Partial<Activity> & { conversation: { id: string } }): Promise<void> {
+    const logic = this.logic;
+    if (!logic) return;
+    const event: Partial<Activity> = { type: ActivityTypes.Event, channelId: WECOM_CHANNEL_ID, serviceUrl: `wecom://${this.corpId}`, ...activity };
+    await (await this.ready()).pipeline.enqueue(activity.conversation.id, () => this.runMiddleware(new TurnContext(this, event), logic));
+  }
+
   /** Waits for pulls and turns in flight (tests and benchmarks). */
   async idle(): Promise<void> {
     while (this.callbackPulls.size > 0) await Promise.all([...this.callbackPulls]);

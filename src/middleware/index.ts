@@ -5,6 +5,7 @@
 export { defaultMiddleware } from './defaultMiddleware';
 export { WindowMiddleware, type WindowMiddlewareOptions } from './windowMiddleware';
 export { MediaMiddleware, type MediaMiddlewareOptions } from './mediaMiddleware';
+export { LicenceGate } from './licenceGate';
 export { ConversationLockedError } from './conversationLockedError';
 export { MediaRejectedError } from './mediaRejectedError';
 export { getConversationWindow, type ConversationWindowView } from './getConversationWindow';

@@ -1,0 +1,42 @@
+import type { Request, Response } from 'restify';
+import { z } from 'zod';
+import { isChannelError } from '../common/errors';
+import { readRawBody } from '../wecom/rawBody';
+
+/** An HTTP error with a status and a stable code, answered as `{ error: { code, message } }`. */
+export class HttpProblem extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+/** Reads a small JSON body and validates it; a bad one is a 400 that says what is wrong. */
+export async function readJson<T>(req: Request, schema: z.ZodType<T>): Promise<T> {
+  let parsed: unknown;
+  try {
+    const raw = await readRawBody(req, { limit: 16 * 1024 });
+    parsed = raw.length === 0 ? {} : JSON.parse(raw.toString('utf8'));
+  } catch (e) {
+    throw new HttpProblem(400, 'invalid_json', `the body must be JSON (${(e as Error).message})`);
+  }
+  const result = schema.safeParse(parsed);
+  if (!result.success) throw new HttpProblem(400, 'invalid_body', z.prettifyError(result.error).replace(/\n/g, '; '));
+  return result.data;
+}
+
+export function sendJson(res: Response, status: number, body: unknown): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(body));
+}
+
+const statusByCode: Readonly<Record<string, number>> = {
+  invalid_purchase: 400, invalid_agent_count: 400, unknown_corp: 404, conversation_id_invalid: 400, config_invalid: 400,
+};
+
+/** Answers an error: ours by its code, anything else as a 500 without internals. */
+export function sendProblem(res: Response, e: unknown): void {
+  if (e instanceof HttpProblem) return sendJson(res, e.status, { error: { code: e.code, message: e.message } });
+  if (isChannelError(e)) return sendJson(res, statusByCode[e.code] ?? 500, { error: { code: e.code, message: e.message } });
+  sendJson(res, 500, { error: { code: 'internal', message: 'internal error; see the server log' } });
+}

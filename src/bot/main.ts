@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Server } from 'restify';
+import { OffsetClock, systemClock } from '../common/clock';
+import { ConfigError, isChannelError } from '../common/errors';
+import { createLogger, type Logger } from '../common/logger';
+import { type ChannelConfig, describeConfig, loadConfig } from '../config';
+import { SandboxWorld } from '../sandbox/sandboxWorld';
+import { startTerminalChat } from '../sandbox/terminalChat';
+import { openStore, type Store } from '../store';
+import { WeComAdapter } from '../wecomAdapter';
+import { ReferenceBot } from './referenceBot';
+import { registerSandboxRoutes } from './sandboxRoutes';
+import { createAppServer } from './server';
+
+/**
+ * `npm start`: the reference bot on WeCom. With credentials it serves the real WeCom; without, the
+ * sandbox: an emulated WeCom on loopback, the bot wired to it, and a customer to chat as.
+ */
+async function main(): Promise<void> {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  const config = loadConfig(process.env);
+  const logger = createLogger({ level: config.logLevel });
+  if (config.mode === 'provider') {
+    throw new ConfigError('WECOM_SUITE_ID', 'is set, but provider (third-party) mode is not available in this version', 'unset the WECOM_SUITE_* variables and use self-built mode (WECOM_CORP_ID, WECOM_KF_SECRET, WECOM_TOKEN, WECOM_ENCODING_AES_KEY)');
+  }
+  const sandbox = config.mode === 'sandbox';
+  const testClock = sandbox || config.testClock ? new OffsetClock(systemClock) : undefined;
+  const clock = testClock ?? systemClock;
+  const adminToken = config.adminToken ?? (sandbox ? randomBytes(18).toString('base64url') : undefined);
+
+  const world = sandbox ? await SandboxWorld.start({ clock, logger }) : undefined;
+  const store = await openAppStore(config, clock, sandbox, logger);
+  const credentials = world
+    ? { corpId: world.corp.corpId, secret: world.corp.secret, token: world.corp.token, encodingAesKey: world.corp.encodingAesKey, apiBaseUrl: world.emulator.baseUrl }
+    : { corpId: config.corp!.corpId, secret: config.corp!.secret, token: config.corp!.token, encodingAesKey: config.corp!.encodingAesKey, apiBaseUrl: config.apiBaseUrl };
+  const adapter = new WeComAdapter({ ...credentials, store, logger, licensing: { cron: config.licensingCron } });
+  adapter.onTurnError = async (context, error) => {
+    logger.error({ err: error, conversation: context.activity.conversation?.id }, 'the bot failed a turn');
+    if (!isChannelError(error)) throw error; // unexpected: let the pipeline retry the turn
+  };
+
+  const bot = new ReferenceBot();
+  const server = createAppServer({
+    adapter, bot, logger, mode: config.mode,
+    admin: { adminToken, testClock, afterAdvance: async () => (await adapter.licensing()).runDueJobs() },
+    extraRoutes: world ? (s) => registerSandboxRoutes(s, world) : undefined,
+  });
+  await listen(server, config.port, config.host);
+  const port = (server.address() as { port: number }).port;
+  await adapter.start((context) => bot.run(context));
+  logger.info({ ...describeConfig(config), port, ...(world ? { apiBaseUrl: world.emulator.baseUrl, adminApi: 'enabled', testClock: true } : {}) }, 'WeChat channel ready');
+
+  const chat = world ? announceSandbox(world, port, adminToken!) : undefined;
+  const shutdown = async (signal: string): Promise<void> => {
+    logger.info({ signal }, 'shutting down: draining turns in flight');
+    chat?.stop();
+    server.close();
+    await adapter.close();
+    await store.close();
+    await world?.stop();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** The sandbox's WeCom forgets everything at each start, so its store does too (a folder of its own). */
+async function openAppStore(config: ChannelConfig, clock: OffsetClock | typeof systemClock, sandbox: boolean, logger: Logger): Promise<Store> {
+  if (sandbox && !config.mongodbUri) {
+    const dataDir = join(config.dataDir, 'sandbox');
+    rmSync(dataDir, { recursive: true, force: true });
+    return openStore({ dataDir, clock, logger });
+  }
+  return openStore({ mongodbUri: config.mongodbUri, mongodbDb: config.mongodbDb, dataDir: config.dataDir, clock, logger });
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+}
+
+function announceSandbox(world: SandboxWorld, port: number, adminToken: string): { stop(): void } | undefined {
+  world.connect(`http://127.0.0.1:${port}/api/wecom/callback`);
+  const base = `http://127.0.0.1:${port}`;
+  process.stdout.write([
+    '',
+    'Sandbox: no WeCom credentials are set, so WeCom is emulated on loopback.',
+    `  emulated WeCom API   ${world.emulator.baseUrl}`,
+    `  bot callback         ${base}/api/wecom/callback`,
+    `  chat over HTTP       curl -X POST ${base}/sandbox/customers/alice/messages -H 'content-type: application/json' -d '{"text":"hello"}'`,
+    `                       curl ${base}/sandbox/customers/alice/messages`,
+    `  admin API            Authorization: Bearer ${adminToken}`,
+    `                       curl -H 'Authorization: Bearer ${adminToken}' ${base}/admin/v1/corps/${world.corp.corpId}/licence`,
+    '',
+  ].join('\n') + '\n');
+  if (!process.stdin.isTTY) return undefined;
+  process.stdout.write('Type a message to chat as a WeChat customer (/enter opens the chat with a welcome, /quit stops).\n');
+  return startTerminalChat(world);
+}
+
+main().catch((e: unknown) => {
+  const message = e instanceof ConfigError ? `Configuration error: ${e.message}` : `Failed to start: ${(e as Error).stack ?? String(e)}`;
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+});

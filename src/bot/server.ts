@@ -1,0 +1,58 @@
+import restify, { type Request, type Response, type Server } from 'restify';
+import type { TurnContext } from 'botbuilder';
+import type { Logger } from '../common/logger';
+import type { WeComAdapter } from '../wecomAdapter';
+import { type AdminRoutesOptions, registerAdminRoutes } from './adminRoutes';
+import { sendJson } from './httpJson';
+
+/** What runs a turn: an `ActivityHandler` or anything with `run(context)`. */
+export interface Bot {
+  run(context: TurnContext): Promise<void>;
+}
+
+export interface AppServerOptions {
+  readonly adapter: WeComAdapter;
+  readonly bot: Bot;
+  readonly logger: Logger;
+  readonly mode: string;
+  readonly admin: Omit<AdminRoutesOptions, 'logger' | 'licensing' | 'store'>;
+  /** Extra routes (the sandbox's). */
+  readonly extraRoutes?: (server: Server) => void;
+}
+
+/**
+ * The runnable app's HTTP server: WeCom callbacks, health, the admin API and (in the sandbox) the
+ * simulated customers' routes. No body parser runs before the callback route: the crypto needs the
+ * raw bytes.
+ */
+export function createAppServer(o: AppServerOptions): Server {
+  const server = restify.createServer({ name: 'wecom-kf-botbuilder', handleUncaughtExceptions: false });
+  let ready = false;
+  o.adapter.ready().then(() => (ready = true), (e: unknown) => o.logger.error({ err: e }, 'adapter failed to start'));
+
+  const callback = async (req: Request, res: Response): Promise<void> => {
+    await o.adapter.process(req, res, (context) => o.bot.run(context));
+  };
+  server.get('/api/wecom/callback', callback);
+  server.post('/api/wecom/callback', callback);
+
+  const suite = async (_req: Request, res: Response): Promise<void> => {
+    sendJson(res, 501, { error: { code: 'provider_mode_unavailable', message: 'provider (third-party suite) callbacks are not handled by this version; use self-built mode' } });
+  };
+  server.get('/api/wecom/suite', suite);
+  server.post('/api/wecom/suite', suite);
+
+  server.get('/healthz', async (_req: Request, res: Response) => {
+    const store = ready ? (await o.adapter.store()).kind : undefined;
+    sendJson(res, ready ? 200 : 503, { status: ready ? 'ok' : 'starting', mode: o.mode, store });
+  });
+
+  registerAdminRoutes(server, { ...o.admin, logger: o.logger, licensing: () => o.adapter.licensing(), store: () => o.adapter.store() });
+  o.extraRoutes?.(server);
+
+  server.on('restifyError', (req: Request, _res: Response, err: Error & { statusCode?: number }, next: (e?: unknown) => void) => {
+    o.logger.warn({ url: req.url, status: err.statusCode, err: err.message }, 'request refused');
+    next();
+  });
+  return server;
+}

@@ -1,0 +1,109 @@
+import type { Middleware, TurnContext } from 'botbuilder';
+import { type BotLogic, WeComAdapterBase, type WeComAdapterOptions as BaseOptions } from './adapter';
+import { type LicenceStatusName, LicensingScheduler, LicensingService, type LicensingPolicy } from './licensing';
+import { LicenceGate, MediaMiddleware, WindowMiddleware, WindowRepository } from './middleware';
+
+/** Options of {@link WeComAdapter}: those of the adapter core, plus the product's rules. */
+export interface WeComAdapterOptions extends BaseOptions {
+  /**
+   * Installs the licence gate, the media rules and the conversation window, in that order.
+   * Default true. With false, `use()` them yourself (see `src/middleware`), in any order you like.
+   */
+  readonly defaultMiddleware?: boolean;
+  /**
+   * The licence gate and its jobs. Default on, with the cron schedule from `LICENSING_CRON`
+   * (every minute). `false` turns licensing off — for a bot whose licence is managed elsewhere.
+   */
+  readonly licensing?: false | { readonly cron?: string; readonly policy?: Partial<LicensingPolicy> };
+}
+
+/** Event raised to the bot when a corp's licence status changes (value: `{ corpId, from, to, valid }`). */
+export const LICENCE_STATUS_EVENT = 'wecom.licenceStatus';
+
+const validStatuses: ReadonlySet<LicenceStatusName> = new Set(['trial', 'active']);
+
+/**
+ * The WeChat channel for Bot Framework: swap it in for `CloudAdapter`, and the bot serves WeChat
+ * customers through WeCom's kf API with WeChat's messaging rules, media checks and licensing
+ * enforced. Without options it reads the environment (`WECOM_*`, `DATA_DIR`, `MONGODB_URI`).
+ *
+ * @example
+ * const { WeComAdapter } = require('wecom-kf-botbuilder');
+ * const adapter = new WeComAdapter();
+ * adapter.onTurnError = async (context, error) => { console.error(error); };
+ * server.get('/api/wecom/callback', (req, res) => adapter.process(req, res, (context) => bot.run(context)));
+ * server.post('/api/wecom/callback', (req, res) => adapter.process(req, res, (context) => bot.run(context)));
+ */
+export class WeComAdapter extends WeComAdapterBase {
+  /** The licence gate this adapter installed, if licensing is on. */
+  readonly licenceGate?: LicenceGate;
+  private licensingService?: Promise<LicensingService>;
+  private scheduler?: LicensingScheduler;
+  private readonly licensingOptions: false | { readonly cron?: string; readonly policy?: Partial<LicensingPolicy> };
+
+  constructor(options: WeComAdapterOptions = {}) {
+    // The gate needs `this`, which does not exist before super(): it reaches the service late.
+    const self: { adapter?: WeComAdapter } = {};
+    const gate = options.licensing === false ? undefined : new LicenceGate(() => self.adapter!.licensing());
+    super({ ...options, gate: options.gate ?? gate });
+    self.adapter = this;
+    this.licensingOptions = options.licensing ?? {};
+    this.licenceGate = gate;
+    if (options.defaultMiddleware !== false) {
+      if (gate) this.use(gate);
+      this.use(new MediaMiddleware({ logger: this.logger }));
+      this.use(new DeferredMiddleware(async () => new WindowMiddleware(new WindowRepository(await this.store()), { clock: this.clock, logger: this.logger })));
+    }
+  }
+
+  /** The licensing service of this adapter's store (trial, credits, licence years). */
+  licensing(): Promise<LicensingService> {
+    if (this.licensingOptions === false) return Promise.reject(new Error('licensing is turned off for this adapter'));
+    const policy = this.licensingOptions.policy;
+    this.licensingService ??= (async () => {
+      const service = await LicensingService.create({ store: await this.store(), policy, logger: this.logger, instanceId: this.options.instanceId });
+      service.onStatusChange((corpId, from, to) => void this.licenceChanged(corpId, from, to));
+      // Self-built mode: the trial starts at the first start-up with this corp (later calls keep the anchor).
+      await service.recordAuthorisation(this.corpId);
+      return service;
+    })();
+    return this.licensingService;
+  }
+
+  override async start(logic: BotLogic): Promise<void> {
+    await super.start(logic);
+    if (this.licensingOptions === false || this.scheduler) return;
+    const service = await this.licensing();
+    if (this.scheduler) return;
+    this.scheduler = new LicensingScheduler(service, { schedule: this.licensingOptions.cron ?? process.env.LICENSING_CRON, logger: this.logger });
+    await this.scheduler.start();
+  }
+
+  override async close(): Promise<void> {
+    await this.scheduler?.stop();
+    await super.close();
+  }
+
+  private async licenceChanged(corpId: string, from: LicenceStatusName, to: LicenceStatusName): Promise<void> {
+    const valid = validStatuses.has(to);
+    this.logger.info({ corpId, from, to }, valid ? 'licence valid: customer traffic flows' : 'licence not valid: customer traffic is held until renewal');
+    try {
+      await this.emitEvent({ name: LICENCE_STATUS_EVENT, value: { corpId, from, to, valid }, conversation: { id: corpId, isGroup: false, conversationType: 'corp', name: corpId, tenantId: corpId } });
+      if (valid) await this.releaseHeld(corpId);
+    } catch (e) {
+      this.logger.error({ err: e, corpId }, 'could not apply a licence status change');
+    }
+  }
+}
+
+/** A middleware built on first use, for parts that need the store the adapter opens lazily. */
+class DeferredMiddleware implements Middleware {
+  private loading?: Promise<Middleware>;
+
+  constructor(private readonly build: () => Promise<Middleware>) {}
+
+  async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
+    this.loading ??= this.build();
+    await (await this.loading).onTurn(context, next);
+  }
+}
