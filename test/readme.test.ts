@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { settings } from '../src/config';
+
+const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+
+/** Rows of the README's configuration table: variable → { default, secret }. */
+function configRows(): Map<string, { default: string; secret: boolean }> {
+  const rows = new Map<string, { default: string; secret: boolean }>();
+  for (const line of readme.split('\n')) {
+    const m = /^\| `([A-Z_]+)` \| (.*?) \| (yes)? ?\| /.exec(line);
+    if (m) rows.set(m[1]!, { default: m[2]!.replace(/`/g, ''), secret: m[3] === 'yes' });
+  }
+  return rows;
+}
+
+describe('README', () => {
+  it('documents every setting of the config schema, with its default and secrecy, and no others', () => {
+    const rows = configRows();
+    expect([...rows.keys()].sort()).toEqual(settings.map((s) => s.name).sort());
+    for (const s of settings) {
+      const row = rows.get(s.name)!;
+      expect({ name: s.name, secret: row.secret }).toEqual({ name: s.name, secret: s.secret });
+      if (s.default !== undefined) expect({ name: s.name, default: row.default }).toEqual({ name: s.name, default: s.default });
+    }
+  });
+
+  it('gives the two commands and the test command CI runs', () => {
+    expect(readme).toContain('npm ci && npm start');
+    expect(readme).toContain('npm ci && npm test');
+    expect(readFileSync(join(__dirname, '..', '.ci', 'run'), 'utf8')).toContain('npm test');
+  });
+});
