@@ -42,7 +42,9 @@ async function main(): Promise<void> {
   };
 
   const bot = new ReferenceBot();
+  let started = false;
   const server = createAppServer({
+    isReady: () => started,
     adapter, bot, logger, mode: config.mode,
     admin: { adminToken, testClock, afterAdvance: async () => (await adapter.licensing()).runDueJobs() },
     extraRoutes: world ? (s) => registerSandboxRoutes(s, world) : undefined,
@@ -53,6 +55,7 @@ async function main(): Promise<void> {
   logger.info({ ...describeConfig(config), port, ...(world ? { apiBaseUrl: world.emulator.baseUrl, adminApi: 'enabled', testClock: true } : {}) }, 'WeChat channel ready');
 
   const chat = world ? announceSandbox(world, port, adminToken!) : undefined;
+  started = true;
   const shutdown = async (signal: string): Promise<void> => {
     logger.info({ signal }, 'shutting down: draining turns in flight');
     chat?.stop();

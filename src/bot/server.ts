@@ -18,6 +18,8 @@ export interface AppServerOptions {
   readonly admin: Omit<AdminRoutesOptions, 'logger' | 'licensing' | 'store'>;
   /** Extra routes (the sandbox's). */
   readonly extraRoutes?: (server: Server) => void;
+  /** Whether the app finished starting (`/healthz` answers 503 until then). Default: once the adapter's store is open. */
+  readonly isReady?: () => boolean;
 }
 
 /**
@@ -27,8 +29,9 @@ export interface AppServerOptions {
  */
 export function createAppServer(o: AppServerOptions): Server {
   const server = restify.createServer({ name: 'wecom-kf-botbuilder', handleUncaughtExceptions: false });
-  let ready = false;
-  o.adapter.ready().then(() => (ready = true), (e: unknown) => o.logger.error({ err: e }, 'adapter failed to start'));
+  let storeOpen = false;
+  o.adapter.ready().then(() => (storeOpen = true), (e: unknown) => o.logger.error({ err: e }, 'adapter failed to start'));
+  const isReady = (): boolean => storeOpen && (o.isReady?.() ?? true);
 
   const callback = async (req: Request, res: Response): Promise<void> => {
     await o.adapter.process(req, res, (context) => o.bot.run(context));
@@ -43,6 +46,7 @@ export function createAppServer(o: AppServerOptions): Server {
   server.post('/api/wecom/suite', suite);
 
   server.get('/healthz', async (_req: Request, res: Response) => {
+    const ready = isReady();
     const store = ready ? (await o.adapter.store()).kind : undefined;
     sendJson(res, ready ? 200 : 503, { status: ready ? 'ok' : 'starting', mode: o.mode, store });
   });

@@ -1,0 +1,99 @@
+/**
+ * The product as a newcomer meets it: `npm start` (scripts/start.js) with no credentials runs the
+ * sandbox, answers /healthz, chats over /sandbox, and stops cleanly on SIGTERM. And the package
+ * exports WeComAdapter to CommonJS `require`.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+
+const root = join(__dirname, '..', '..');
+jest.setTimeout(180_000);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('npm start (sandbox)', () => {
+  let child: ChildProcess | undefined;
+  let dataDir: string;
+  beforeAll(() => {
+    execFileSync(process.execPath, [join(root, 'scripts', 'ensureBuilt.js')], { cwd: root, stdio: 'ignore' });
+  });
+  afterEach(() => {
+    child?.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves /healthz, answers a simulated customer, and exits 0 on SIGTERM', async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'wecom-start-'));
+    const port = await freePort();
+    let output = '';
+    child = spawn(process.execPath, [join(root, 'scripts', 'start.js')], {
+      cwd: root, env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    const base = `http://127.0.0.1:${port}`;
+
+    const health = await waitFor(async () => {
+      const res = await request(`${base}/healthz`);
+      const body = (await res.body.json()) as { status: string; mode: string };
+      return res.statusCode === 200 ? body : undefined;
+    }, 90_000);
+    expect(health).toMatchObject({ status: 'ok', mode: 'sandbox' });
+    expect(output).toContain('/sandbox/customers/');
+
+    const sent = await request(`${base}/sandbox/customers/newcomer/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'hello there' }) });
+    expect(sent.statusCode).toBe(202);
+    const replies = await waitFor(async () => {
+      const res = await request(`${base}/sandbox/customers/newcomer/messages`);
+      const list = (await res.body.json()) as { text: string }[];
+      return list.length > 0 ? list : undefined;
+    }, 15_000);
+    expect(replies.map((r) => r.text)).toEqual(['You said: hello there']);
+
+    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+
+  it('refuses provider mode with a ConfigError that says what to do', () => {
+    let stderr = '';
+    try {
+      execFileSync(process.execPath, [join(root, 'scripts', 'start.js')], {
+        cwd: root, env: { PATH: process.env.PATH, WECOM_SUITE_ID: 'wwsuite', WECOM_SUITE_SECRET: 's', WECOM_SUITE_TOKEN: 't', WECOM_SUITE_ENCODING_AES_KEY: 'a'.repeat(43) }, stdio: 'pipe',
+      });
+    } catch (e) {
+      stderr = String((e as { stderr?: Buffer }).stderr);
+    }
+    expect(stderr).toContain('Configuration error: WECOM_SUITE_ID');
+  });
+
+  it('exports WeComAdapter to CommonJS require, and it names the missing variable without credentials', () => {
+    const script = `
+      const m = require(${JSON.stringify(root)});
+      if (typeof m.WeComAdapter !== 'function') throw new Error('no WeComAdapter export');
+      try { new m.WeComAdapter(); console.log('constructed'); } catch (e) { console.log(e.name + ':' + e.variable); }`;
+    const out = execFileSync(process.execPath, ['-e', script], { env: { PATH: process.env.PATH }, encoding: 'utf8' });
+    expect(out.trim()).toBe('ConfigError:WECOM_CORP_ID');
+  });
+});
