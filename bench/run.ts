@@ -1,0 +1,44 @@
+/**
+ * `npm run bench`: every benchmark, each against a baseline measured in the same run (ratios, so
+ * a slow machine does not change the verdict), written to docs/performance.md.
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { pipelineBench } from './adapter/pipelineBench';
+import { licensingBench } from './licensing/licensingBench';
+import { mediaBench } from './middleware/mediaBench';
+import { storeBench } from './store/storeBench';
+
+async function main(): Promise<void> {
+  const sections: string[] = [];
+  const benches: [string, () => Promise<string>][] = [
+    ['store', () => storeBench()],
+    ['media', () => mediaBench()],
+    ['pipeline', () => pipelineBench()],
+    ['licensing', () => licensingBench()],
+  ];
+  const only = process.argv.slice(2);
+  for (const [name, run] of benches) {
+    if (only.length > 0 && !only.includes(name)) continue;
+    process.stderr.write(`bench: ${name}...\n`);
+    const started = performance.now();
+    sections.push(await run());
+    process.stderr.write(`bench: ${name} done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  }
+  const header = [
+    '# Performance',
+    '',
+    `Written by \`npm run bench\` on ${new Date().toISOString()}: Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB.`,
+    'Each benchmark compares against a baseline measured in the same run; read the ratios, not the absolute figures, across machines.',
+    '',
+  ];
+  const text = [...header, ...sections].join('\n');
+  writeFileSync(join(__dirname, '..', '..', 'docs', 'performance.md'), text.endsWith('\n') ? text : `${text}\n`);
+  process.stdout.write(text);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
+  process.exit(1);
+});
