@@ -47,6 +47,9 @@ export class InboxRepository {
 
   async init(): Promise<void> {
     await this.entries.createIndex({ keys: { conversationId: 1, seq: 1 } });
+    // next() filters on conversationId and status: the embedded store (nedb) uses a compound index only
+    // when the query names all its fields, so without this one every turn scanned the whole inbox.
+    await this.entries.createIndex({ keys: { conversationId: 1 } });
     await this.entries.createIndex({ keys: { corpId: 1, openKfId: 1, status: 1 } });
     await this.entries.createIndex({ keys: { doneAt: 1 }, expireAfterSeconds: DONE_RETENTION_SECONDS });
   }
