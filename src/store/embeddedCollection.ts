@@ -176,8 +176,9 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
   private async sweepExpired(db: Datastore): Promise<void> {
     const now = this.ctx.clock.now();
     for (const [field, seconds] of this.ttl) {
-      // An index on the field (the TTL index) makes this a range lookup, not a scan.
-      await db.removeAsync({ [field]: { $lte: new Date(now - seconds * 1000) } }, { multi: true });
+      // An index on the field (the TTL index) makes this a range lookup, not a scan. The lower
+      // bound keeps documents without the field (nedb indexes them as undefined) out of the range.
+      await db.removeAsync({ [field]: { $gte: new Date(0), $lte: new Date(now - seconds * 1000) } }, { multi: true });
     }
   }
 

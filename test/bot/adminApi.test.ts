@@ -68,7 +68,7 @@ describe('admin API and licence gate, through the app server', () => {
     for (const text of ['one', 'two', 'three']) await (await customer.sendText(text)).delivery;
     await rig.adapter.idle();
     expect(texts(customer.externalUserId)).toEqual(['You said: during trial']);
-    const reference = { conversation: { id: `${rig.corp.corpId}:${rig.kf}:${customer.externalUserId}` }, channelId: 'wecom', serviceUrl: `wecom://${rig.corp.corpId}` };
+    const reference = { conversation: { id: `${rig.corp.corpId}:${rig.kf}:${customer.externalUserId}`, isGroup: false, conversationType: 'personal', name: '' }, channelId: 'wecom', serviceUrl: `wecom://${rig.corp.corpId}` };
     await expect(rig.adapter.continueConversationAsync('', reference, async (ctx) => void (await ctx.sendActivity('proactive'))))
       .rejects.toMatchObject({ code: 'licence_inactive' });
 

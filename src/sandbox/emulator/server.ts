@@ -110,10 +110,21 @@ export class EmulatorServer {
     this.countSync(path, url.searchParams.get('access_token'), res);
 
     const fault = this.faults.take(path);
-    if (fault && (await this.applyFault(fault, req, res, record))) return;
+    let preRead: { text: string; tooLarge: boolean } | undefined;
+    if (fault?.kind === 'delay') {
+      // The request is read before the delay, as a slow WeCom would have it: a client that gives
+      // up meanwhile still had its call carried out (a lost answer, not a lost request).
+      record.fault = fault.kind;
+      preRead = route.body === 'multipart' ? undefined : await readBody(req);
+      await sleep(fault.ms, this.stopping.signal);
+      if (this.stopping.signal.aborted) {
+        req.socket.destroy();
+        return;
+      }
+    } else if (fault && (await this.applyFault(fault, req, res, record))) return;
 
     try {
-      const result = await this.run(route, req, url.searchParams, record);
+      const result = await this.run(route, req, url.searchParams, record, preRead);
       record.body ??= result.logBody;
       if ('json' in result) {
         record.errcode = 0;
@@ -137,10 +148,10 @@ export class EmulatorServer {
   }
 
   /** Verb, token and body checks, then the handler. */
-  private async run(route: Route, req: IncomingMessage, params: URLSearchParams, record: CallRecord): Promise<RouteResult> {
+  private async run(route: Route, req: IncomingMessage, params: URLSearchParams, record: CallRecord, preRead?: { text: string; tooLarge: boolean }): Promise<RouteResult> {
     const method = req.method === 'GET' || req.method === 'POST' ? req.method : undefined;
     // JSON bodies are read first, so a refusal goes out on a connection that can be reused.
-    const raw = route.body === 'multipart' ? undefined : await readBody(req);
+    const raw = preRead ?? (route.body === 'multipart' ? undefined : await readBody(req));
     const refuseAndDrain = (code: number, detail: string): never => {
       if (!raw) req.resume();
       return refuse(code, detail);
@@ -180,12 +191,7 @@ export class EmulatorServer {
     record.fault = fault.kind;
     switch (fault.kind) {
       case 'delay':
-        await sleep(fault.ms, this.stopping.signal);
-        if (this.stopping.signal.aborted) {
-          req.socket.destroy();
-          return true;
-        }
-        return false;
+        return false; // handled before the call runs
       case 'timeout':
         // Never answered: the socket stays open until the client gives up or stop() destroys it.
         req.resume();
