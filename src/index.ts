@@ -5,7 +5,7 @@
  * const { WeComAdapter } = require('wecom-kf-botbuilder');
  * const adapter = new WeComAdapter(); // WECOM_* from the environment
  */
-export { WeComAdapter, type WeComAdapterOptions, LICENCE_STATUS_EVENT } from './wecomAdapter';
+export { WeComAdapter, type WeComAdapterOptions, LICENCE_STATUS_EVENT, isFinalRefusal } from './wecomAdapter';
 export {
   WeComAdapterBase, type BotLogic, type CallbackHttpRequest, type CallbackHttpResponse, HANDOFF_MESSAGE_EVENT,
   HandoffActiveError, OperationNotSupportedError, AdapterStateError,

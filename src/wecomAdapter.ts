@@ -1,4 +1,6 @@
 import type { Middleware, TurnContext } from 'botbuilder';
+import { isChannelError } from './common/errors';
+import { WeComApiError } from './wecom/errors';
 import { type BotLogic, WeComAdapterBase, type WeComAdapterOptions as BaseOptions } from './adapter';
 import { type LicenceStatusName, LicensingScheduler, LicensingService, type LicensingPolicy } from './licensing';
 import { LicenceGate, MediaMiddleware, WindowMiddleware, WindowRepository } from './middleware';
@@ -66,7 +68,10 @@ export class WeComAdapter extends WeComAdapterBase {
       // Self-built mode: the trial starts at the first start-up with this corp (later calls keep the anchor).
       await service.recordAuthorisation(this.corpId);
       return service;
-    })();
+    })().catch((e: unknown) => {
+      this.licensingService = undefined; // the store may be back next time
+      throw e;
+    });
     return this.licensingService;
   }
 
@@ -87,13 +92,31 @@ export class WeComAdapter extends WeComAdapterBase {
   private async licenceChanged(corpId: string, from: LicenceStatusName, to: LicenceStatusName): Promise<void> {
     const valid = validStatuses.has(to);
     this.logger.info({ corpId, from, to }, valid ? 'licence valid: customer traffic flows' : 'licence not valid: customer traffic is held until renewal');
-    try {
-      await this.emitEvent({ name: LICENCE_STATUS_EVENT, value: { corpId, from, to, valid }, conversation: { id: corpId, isGroup: false, conversationType: 'corp', name: corpId, tenantId: corpId } });
-      if (valid) await this.releaseHeld(corpId);
-    } catch (e) {
-      this.logger.error({ err: e, corpId }, 'could not apply a licence status change');
-    }
+    // Held messages first: a bot that fails on the status event must not keep them held. (Should
+    // this process die before releasing, the next sweep dispatches held messages of an admitted corp.)
+    if (valid) await this.releaseHeld(corpId).catch((e: unknown) => this.logger.error({ err: e, corpId }, 'could not release held messages; the sweep will'));
+    const conversation = { id: corpId, isGroup: false, conversationType: 'corp', name: corpId, tenantId: corpId };
+    await this.emitEvent({ name: LICENCE_STATUS_EVENT, value: { corpId, from, to, valid }, conversation })
+      .catch((e: unknown) => this.logger.error({ err: e, corpId }, 'the bot failed on the licence status event'));
   }
+}
+
+const refusalCodes: ReadonlySet<string> = new Set([
+  'conversation_locked', 'media_rejected', 'licence_inactive', 'handoff_active', 'activity_unsupported',
+  'attachment_unreadable', 'conversation_id_invalid', 'operation_not_supported',
+]);
+
+/**
+ * Whether a turn's error is a final refusal (a rule said no, WeCom refused for good) rather than a
+ * failure worth retrying. An `onTurnError` that swallows only these lets the adapter retry the turn
+ * after outages, so no reply is lost.
+ *
+ * @example
+ * adapter.onTurnError = async (context, error) => { if (!isFinalRefusal(error)) throw error; };
+ */
+export function isFinalRefusal(error: unknown): boolean {
+  if (error instanceof WeComApiError) return error.action === 'fix' || error.action === 'wait_for_customer';
+  return isChannelError(error) && refusalCodes.has(error.code);
 }
 
 /** A middleware built on first use, for parts that need the store the adapter opens lazily. */
@@ -103,7 +126,10 @@ class DeferredMiddleware implements Middleware {
   constructor(private readonly build: () => Promise<Middleware>) {}
 
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
-    this.loading ??= this.build();
+    this.loading ??= this.build().catch((e: unknown) => {
+      this.loading = undefined;
+      throw e;
+    });
     await (await this.loading).onTurn(context, next);
   }
 }

@@ -36,8 +36,13 @@ export interface WeComAdapterOptions {
   readonly logger?: Logger;
   /** On the first pull of an account, messages older than this are skipped, not replayed. Default 1 hour. */
   readonly backfillMs?: number;
-  /** How often every account is pulled even without a callback. Default 60 000 ms; 0 turns the sweep off. */
+  /** How often the sweep looks for accounts to pull without a callback. Default 60 000 ms; 0 turns the sweep off. */
   readonly sweepIntervalMs?: number;
+  /**
+   * The sweep pulls an account not pulled for this long (a missed callback). Default 5 minutes:
+   * WeCom allows only about 10 pulls a minute without a callback's sync token.
+   */
+  readonly sweepStaleMs?: number;
   /** Turns running at once across conversations. Default 16. */
   readonly turnConcurrency?: number;
   /** A turn that throws is retried this many times in all, then parked as failed. Default 5. */
@@ -85,6 +90,7 @@ export function resolveAdapterOptions(options: WeComAdapterOptions, env: NodeJS.
     logger: options.logger ?? createLogger({ level: config?.logLevel }),
     backfillMs: options.backfillMs ?? 3_600_000,
     sweepIntervalMs: options.sweepIntervalMs ?? 60_000,
+    sweepStaleMs: options.sweepStaleMs ?? 300_000,
     turnConcurrency: options.turnConcurrency ?? 16,
     maxTurnAttempts: options.maxTurnAttempts ?? 5,
     retryDelayMs: options.retryDelayMs ?? 1_000,

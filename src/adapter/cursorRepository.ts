@@ -7,7 +7,8 @@ export interface CursorDoc {
   openKfId: string;
   cursor: string;
   seq: number;
-  updatedAt: Date;
+  /** When a pull last saved this cursor (absent until the first pull). */
+  updatedAt?: Date;
   /** The newest callback's sync token and when it came (WeCom: valid 10 minutes). */
   syncToken?: string;
   syncTokenAt?: number;
@@ -45,17 +46,18 @@ export class CursorRepository {
 
   /** Records a callback: its sync token, and a wake-up for whoever is pulling. */
   async wake(corpId: string, openKfId: string, syncToken?: string): Promise<number> {
-    const set: Partial<CursorDoc> = syncToken ? { syncToken, syncTokenAt: this.store.clock.now() } : {};
+    // No empty $set: MongoDB before 5.0 refuses one.
+    const set = syncToken ? { $set: { syncToken, syncTokenAt: this.store.clock.now() } } : {};
     const doc = await this.cursors.findOneAndUpdate(
       { _id: CursorRepository.idOf(corpId, openKfId) },
-      { $set: set, $inc: { wakeups: 1 }, $setOnInsert: { corpId, openKfId } },
+      { ...set, $inc: { wakeups: 1 }, $setOnInsert: { corpId, openKfId } },
       { upsert: true, returnDocument: 'after' },
     );
     return doc?.wakeups ?? 0;
   }
 
-  /** Every account that was ever pulled or woken, for the periodic sweep. */
-  async accounts(): Promise<{ corpId: string; openKfId: string }[]> {
-    return (await this.cursors.find({})).map((d) => ({ corpId: d.corpId, openKfId: d.openKfId }));
+  /** Every account that was ever pulled or woken, and when it was last pulled, for the periodic sweep. */
+  async accounts(): Promise<{ corpId: string; openKfId: string; pulledAt?: number }[]> {
+    return (await this.cursors.find({})).map((d) => ({ corpId: d.corpId, openKfId: d.openKfId, pulledAt: d.updatedAt?.getTime() }));
   }
 }

@@ -2,6 +2,7 @@ import { loadFileType } from '../common/fileType';
 import type { KfMessage } from '../wecom/kfMessages';
 import type { WeComClient } from '../wecom/client';
 import { isChannelError } from '../common/errors';
+import { isTransient } from './pipelineErrors';
 import type { InboundMedia, MediaKind } from './toActivity';
 
 const mediaKinds: ReadonlySet<string> = new Set(['image', 'voice', 'video', 'file']);
@@ -17,8 +18,9 @@ const fallbackNames: Readonly<Record<MediaKind, string>> = { image: 'image', voi
 
 /**
  * Downloads an inbound attachment with `media/get` and labels it by its real bytes, so the bot gets
- * a `data:` URL it can read without WeCom credentials. A download that fails becomes a rejected
- * attachment with the reason: the message still reaches the bot.
+ * a `data:` URL it can read without WeCom credentials. A download WeCom refuses (expired media,
+ * 40007) becomes a rejected attachment with the reason, so the message still reaches the bot; a
+ * transient failure throws, and the turn is retried.
  */
 export async function resolveInboundMedia(client: WeComClient, media: { kind: MediaKind; mediaId: string }): Promise<InboundMedia> {
   try {
@@ -28,6 +30,7 @@ export async function resolveInboundMedia(client: WeComClient, media: { kind: Me
     const name = file.filename ?? (detected ? `${fallbackNames[media.kind]}.${detected.ext}` : fallbackNames[media.kind]);
     return { status: 'ok', contentType, name, size: file.bytes.length, contentUrl: `data:${contentType};base64,${file.bytes.toString('base64')}` };
   } catch (e) {
+    if (isTransient(e)) throw e; // WeCom or the network hiccuped: retry the turn rather than lose the file
     const reason = isChannelError(e) ? `download failed: ${e.message}` : 'download failed';
     return { status: 'rejected', reason };
   }

@@ -7,6 +7,7 @@ import { kfMessageParties } from '../wecom/kfMessages';
 import { accountConversationIdOf, conversationIdOf } from './conversationId';
 import type { CursorRepository } from './cursorRepository';
 import type { InboxEntry, InboxRepository } from './inboxRepository';
+import { isTransient, LeaseLostError, PipelineClosedError } from './pipelineErrors';
 import { TurnScheduler } from './turnScheduler';
 
 /** Decides whether a corp's customer traffic may reach the bot now (the licence gate plugs in here). */
@@ -69,17 +70,29 @@ export class InboundPipeline {
     return state.done;
   }
 
-  /** Pulls every known account (a missed callback is caught here) and restarts stranded turns. */
-  async sweep(corpIds: readonly string[]): Promise<void> {
-    const accounts = await this.o.cursors.accounts();
-    await Promise.all(accounts.filter((a) => corpIds.includes(a.corpId)).map((a) => this.notify(a.corpId, a.openKfId)));
+  /**
+   * Pulls accounts not pulled for `staleMs` (a missed callback is caught here) and restarts
+   * stranded turns. Fresh accounts are left alone: pulls without a sync token are rate-limited
+   * by WeCom (about 10 a minute), and a callback brings a token with it.
+   */
+  async sweep(corpIds: readonly string[], staleMs: number): Promise<void> {
+    const now = this.o.store.clock.now();
+    const accounts = (await this.o.cursors.accounts()).filter((a) => corpIds.includes(a.corpId) && (a.pulledAt ?? 0) <= now - staleMs);
+    await Promise.all(accounts.map((a) => this.notify(a.corpId, a.openKfId)));
     await this.recover(corpIds);
   }
 
-  /** Dispatches conversations that have pending entries (after a crash or a lost lease). */
+  /**
+   * Dispatches conversations with pending entries (after a crash or a lost lease), and those with
+   * held entries once their corp is admitted again — whether or not this process saw the licence
+   * change, so held messages can never stay held for good.
+   */
   async recover(corpIds: readonly string[]): Promise<void> {
     for (const corpId of corpIds) {
-      for (const conversationId of await this.o.inbox.conversationsWith('pending', corpId)) this.dispatch(conversationId);
+      const admitted = !this.o.gate || (await this.o.gate.admits(corpId));
+      const held = admitted ? await this.o.inbox.conversationsWith('held', corpId) : [];
+      const pending = await this.o.inbox.conversationsWith('pending', corpId);
+      for (const conversationId of new Set([...pending, ...held])) this.dispatch(conversationId);
     }
   }
 
@@ -97,8 +110,12 @@ export class InboundPipeline {
     this.scheduler.run(conversationId, () => this.drainConversation(conversationId)).catch(this.logFailure(conversationId));
   }
 
-  /** Runs a job in the conversation's queue (e.g. a handoff.status turn after the current one). */
+  /**
+   * Runs a job in the conversation's queue (e.g. a handoff.status turn after the current one).
+   * Do not await it from inside a turn of the same conversation: it runs after that turn.
+   */
   enqueue(conversationId: string, job: () => Promise<void>): Promise<void> {
+    if (this.closed) return Promise.reject(new PipelineClosedError());
     return this.scheduler.run(conversationId, job);
   }
 
@@ -129,20 +146,26 @@ export class InboundPipeline {
       this.o.logger.debug({ corpId, openKfId }, 'another instance holds the sync lease');
       return;
     }
+    let wakeupsSeen: number;
     try {
       for (;;) {
         state.again = false;
         const wakeupsBefore = (await this.o.cursors.get(corpId, openKfId))?.wakeups ?? 0;
         const touched = await this.pull(corpId, openKfId, leaseName);
         for (const conversationId of touched) this.dispatch(conversationId);
-        const wakeupsAfter = (await this.o.cursors.get(corpId, openKfId))?.wakeups ?? 0;
-        if (!state.again && wakeupsAfter === wakeupsBefore) break;
+        wakeupsSeen = (await this.o.cursors.get(corpId, openKfId))?.wakeups ?? 0;
+        if (!state.again && wakeupsSeen === wakeupsBefore) break;
       }
     } catch (e) {
       this.o.logger.error({ err: e, corpId, openKfId }, 'pulling kf messages failed; the next callback or sweep tries again');
+      return;
     } finally {
       await this.o.leases.release(leaseName, this.o.instanceId).catch(() => undefined);
     }
+    // A callback that came between our last look and the release found the lease taken and
+    // relied on us: look once more, and go round again if it did.
+    const wakeupsNow = (await this.o.cursors.get(corpId, openKfId))?.wakeups ?? 0;
+    if ((state.again || wakeupsNow !== wakeupsSeen) && !this.closed) await this.pullWhileWoken(corpId, openKfId, state);
   }
 
   /** Pulls pages until has_more is 0. Each page's messages are in the inbox before its cursor is saved. */
@@ -183,8 +206,12 @@ export class InboundPipeline {
       }
       if (page.next_cursor) cursor = page.next_cursor;
       await this.o.cursors.save(corpId, openKfId, cursor ?? '', seq);
-      await this.o.leases.renew(leaseName, this.o.instanceId, this.o.leaseTtlMs);
+      if (!(await this.o.leases.renew(leaseName, this.o.instanceId, this.o.leaseTtlMs))) throw new LeaseLostError(leaseName);
       if (!page.has_more) break;
+      if (!page.next_cursor) {
+        this.o.logger.warn({ corpId, openKfId }, 'WeCom said has_more without a next_cursor; stopping this pull');
+        break;
+      }
     }
     if (skipped > 0) this.o.logger.info({ corpId, openKfId, skipped }, 'first pull: skipped messages older than the backfill window');
     return touched;
@@ -195,40 +222,63 @@ export class InboundPipeline {
     const leaseName = `turns:${conversationId}`;
     const lease = await this.o.leases.acquire(leaseName, this.o.instanceId, this.o.leaseTtlMs);
     if (!lease) return; // another instance is running this conversation's turns
+    let lost = false;
     const renew = setInterval(() => {
-      void this.o.leases.renew(leaseName, this.o.instanceId, this.o.leaseTtlMs).catch(() => undefined);
+      this.o.leases.renew(leaseName, this.o.instanceId, this.o.leaseTtlMs).then(
+        (held) => void (lost ||= !held),
+        () => void (lost = true),
+      );
     }, Math.max(1000, this.o.leaseTtlMs / 3));
     renew.unref();
+    let backingOff: boolean;
     try {
-      while (!this.closed) {
-        const entry = await this.o.inbox.next(conversationId);
-        if (!entry) return;
-        if (this.o.gate && !(await this.o.gate.admits(entry.corpId))) {
-          await this.o.inbox.holdConversation(conversationId);
-          return;
-        }
-        try {
-          await this.o.runTurn(entry);
-          await this.o.inbox.markDone(entry._id);
-        } catch (e) {
-          const status = await this.o.inbox.recordFailure(entry._id, describe(e), this.o.maxTurnAttempts);
-          if (status === 'failed') {
-            this.o.logger.error({ err: e, conversationId, msgid: entry.msgid }, 'turn failed on every attempt; the message is parked as failed in the inbox');
-            continue;
-          }
-          this.o.logger.warn({ err: e, conversationId, msgid: entry.msgid, attempt: entry.attempts + 1 }, 'turn failed; retrying later');
-          this.retryLater(conversationId, entry.attempts + 1);
-          return;
-        }
-      }
+      backingOff = await this.runEntries(conversationId, () => lost);
     } finally {
       clearInterval(renew);
       await this.o.leases.release(leaseName, this.o.instanceId).catch(() => undefined);
     }
+    // An entry added by another instance while we held the lease found it taken and relied on us.
+    if (!backingOff && !lost && !this.closed && (await this.o.inbox.hasPending(conversationId))) this.dispatch(conversationId);
   }
 
-  private retryLater(conversationId: string, attempt: number): void {
-    const delay = Math.min(30_000, this.o.retryDelayMs * 2 ** (attempt - 1));
+  /** The turn loop of one conversation. True when it stopped to retry later. */
+  private async runEntries(conversationId: string, leaseLost: () => boolean): Promise<boolean> {
+    while (!this.closed) {
+      if (leaseLost()) {
+        this.o.logger.warn({ conversationId }, 'lost the conversation lease; another instance takes over');
+        return false;
+      }
+      const entry = await this.o.inbox.next(conversationId);
+      if (!entry) return false;
+      if (this.o.gate && !(await this.o.gate.admits(entry.corpId))) {
+        await this.o.inbox.holdConversation(conversationId);
+        // The licence may have become valid while we held: look again rather than strand them.
+        if (await this.o.gate.admits(entry.corpId)) continue;
+        return false;
+      }
+      try {
+        await this.o.runTurn(entry);
+        await this.o.inbox.markDone(entry._id);
+      } catch (e) {
+        const transient = isTransient(e);
+        const status = await this.o.inbox.recordFailure(entry._id, describe(e), transient ? Number.POSITIVE_INFINITY : this.o.maxTurnAttempts);
+        if (status === 'failed') {
+          this.o.logger.error({ err: e, conversationId, msgid: entry.msgid }, 'turn failed on every attempt; the message is parked as failed in the inbox');
+          continue;
+        }
+        this.o.logger.warn({ err: e, conversationId, msgid: entry.msgid, attempt: entry.attempts + 1, transient }, 'turn failed; retrying later');
+        this.retryLater(conversationId, entry.attempts + 1, transient);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private retryLater(conversationId: string, attempt: number, transient: boolean): void {
+    // An outage (WeCom or the store unreachable) is waited out for as long as it lasts, up to 5
+    // minutes between tries; a bot that throws is retried quicker and parked after maxTurnAttempts.
+    const cap = transient ? 300_000 : 30_000;
+    const delay = Math.min(cap, this.o.retryDelayMs * 2 ** Math.min(attempt - 1, 20));
     const timer = setTimeout(() => {
       this.retryTimers.delete(timer);
       this.dispatch(conversationId);

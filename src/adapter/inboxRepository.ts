@@ -87,6 +87,11 @@ export class InboxRepository {
     await this.entries.findOneAndUpdate({ _id: id }, { $set: { status: 'done', doneAt: new Date(this.store.clock.now()) }, $unset: { lastError: '' } });
   }
 
+  /** Whether the conversation has an entry waiting to run (held ones wait for the gate instead). */
+  async hasPending(conversationId: string): Promise<boolean> {
+    return (await this.entries.findOne({ conversationId, status: 'pending' })) !== null;
+  }
+
   /** Every pending entry of the conversation is held (its corp's licence is not valid). */
   async holdConversation(conversationId: string): Promise<void> {
     await this.entries.updateMany({ conversationId, status: 'pending' }, { $set: { status: 'held' } });

@@ -39,13 +39,17 @@ export class ReplySender {
   async send(context: TurnContext, activity: Partial<Activity>): Promise<ResourceResponse> {
     const parties = parseConversationId(activity.conversation?.id ?? context.activity.conversation?.id ?? '');
     const conversationId = conversationIdOf(parties);
+    // Positions are taken before the first await, so sends a bot fires in parallel keep the
+    // order it called them in, and a retried turn maps each reply to the same msgid again.
+    const info = turnInfoOf(context, () => `proactive:${randomUUID()}`);
+    const parts = fromActivity(activity).map((part) => ({
+      part, msgid: replyMsgid({ corpId: parties.corpId, openKfId: parties.openKfId, anchor: info.anchor, index: info.replyIndex++ }),
+    }));
     const session = await this.options.sessions.get(conversationId);
     if (humanHolds(session?.state)) throw new HandoffActiveError(conversationId);
 
-    const info = turnInfoOf(context, () => `proactive:${randomUUID()}`);
     let firstId: string | undefined;
-    for (const part of fromActivity(activity)) {
-      const msgid = replyMsgid({ corpId: parties.corpId, openKfId: parties.openKfId, anchor: info.anchor, index: info.replyIndex++ });
+    for (const { part, msgid } of parts) {
       const id = await this.sendPart(context, parties, conversationId, msgid, part);
       firstId ??= id;
     }
@@ -56,11 +60,15 @@ export class ReplySender {
     const { outbox } = this.options;
     const outboxId = OutboxRepository.idOf(parties.corpId, parties.openKfId, msgid);
     const earlier = await outbox.get(outboxId);
-    if (earlier?.status === 'sent') return earlier.wecomMsgid ?? msgid; // a retried turn: this one already went out
+    const info = turnInfoOf(context, () => `proactive:${randomUUID()}`);
+    if (earlier?.status === 'sent') {
+      // A retried turn: this one already went out, and with it the welcome code if it carried one.
+      info.welcomeCode = undefined;
+      return earlier.wecomMsgid ?? msgid;
+    }
 
     const client = this.options.clientFor(parties.corpId);
     const message = await this.materialize(context, client, part);
-    const info = turnInfoOf(context, () => `proactive:${randomUUID()}`);
     const code = info.welcomeCode && (message.msgtype === 'text' || message.msgtype === 'msgmenu') ? info.welcomeCode : undefined;
     const send: OutboundSend = { ...parties, conversationId, msgid, via: code ? 'send_msg_on_event' : 'send_msg', message };
 
@@ -93,7 +101,8 @@ export class ReplySender {
         }
         if (e instanceof WeComApiError && attemptedBefore && this.options.duplicateMsgidErrcodes.has(e.errcode)) {
           // An earlier attempt of this very send went out (a crash or timeout hid the answer).
-          this.options.logger.info({ msgid, errcode: e.errcode }, 'repeated msgid refused as a duplicate: it was sent before');
+          // Logged loudly: the errcode WeCom uses for a repeated msgid is unconfirmed (see duplicateMsgidErrcodes).
+          this.options.logger.warn({ msgid, errcode: e.errcode }, 'repeated msgid refused: taken as sent by the earlier attempt');
           return await this.succeeded(outboxId, msgid, listeners);
         }
         await this.failed(e, { outboxId, listeners, client, parties, conversationId });

@@ -63,6 +63,7 @@ export class WeComAdapterBase extends BotAdapter {
   private initialising?: Promise<AdapterServices>;
   private services?: AdapterServices;
   private logic?: BotLogic;
+  private starting?: Promise<void>;
   private sweepTimer?: NodeJS.Timeout;
   private closing = false;
   /** Pulls started by callbacks, so `idle()` and `close()` can wait for them. */
@@ -91,7 +92,13 @@ export class WeComAdapterBase extends BotAdapter {
 
   /** Opens the store and creates indexes once; later calls share the first. */
   ready(): Promise<AdapterServices> {
-    this.initialising ??= this.initialise().then((s) => (this.services = s));
+    this.initialising ??= this.initialise().then(
+      (s) => (this.services = s),
+      (e: unknown) => {
+        this.initialising = undefined; // a store that was down at first use is tried again next time
+        throw e;
+      },
+    );
     return this.initialising;
   }
 
@@ -105,22 +112,32 @@ export class WeComAdapterBase extends BotAdapter {
    * crash and starts the periodic sweep. `process` calls it on first use.
    */
   async start(logic: BotLogic): Promise<void> {
-    const first = !this.logic;
     this.logic = logic;
+    this.starting ??= this.startInbound().catch((e: unknown) => {
+      this.starting = undefined; // try again on the next call
+      throw e;
+    });
+    await this.starting;
+  }
+
+  private async startInbound(): Promise<void> {
     const services = await this.ready();
-    if (!first || this.closing) return;
+    if (this.closing) return;
     await services.pipeline.recover([this.corpId]);
     if (this.options.sweepIntervalMs > 0) {
-      this.sweepTimer = setInterval(() => void this.sweep(), this.options.sweepIntervalMs);
+      this.sweepTimer = setInterval(() => void this.sweep(this.options.sweepStaleMs), this.options.sweepIntervalMs);
       this.sweepTimer.unref();
     }
   }
 
-  /** Pulls every known account now (the periodic sweep does this on its own). */
-  async sweep(): Promise<void> {
+  /**
+   * Pulls every known account not pulled for `staleMs` (default 0: all of them) and restarts
+   * stranded turns. The periodic sweep calls it with `sweepStaleMs`.
+   */
+  async sweep(staleMs = 0): Promise<void> {
     if (this.closing) return;
     try {
-      await (await this.ready()).pipeline.sweep([this.corpId]);
+      await (await this.ready()).pipeline.sweep([this.corpId], staleMs);
     } catch (e) {
       this.logger.warn({ err: e }, 'sweep failed; it runs again at the next interval');
     }
@@ -263,7 +280,10 @@ export class WeComAdapterBase extends BotAdapter {
     const context = new TurnContext(this, activity);
     setTurnInfo(context, { anchor: entry.msgid, replyIndex: 0, welcomeCode: data.welcomeCode });
     await this.runMiddleware(context, logic);
-    if (handoffCompleted) void pipeline.enqueue(conversationId, () => this.runHandoffStatus(activity, 'completed'));
+    if (handoffCompleted) {
+      pipeline.enqueue(conversationId, () => this.runHandoffStatus(activity, 'completed'))
+        .catch((e: unknown) => this.logger.error({ err: e, conversationId }, 'handoff.status turn failed'));
+    }
   }
 
   /** botbuilder's handoff convention: move the session to a servicer (value.servicerUserId) or the queue. */

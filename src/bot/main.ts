@@ -3,13 +3,13 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Server } from 'restify';
 import { OffsetClock, systemClock } from '../common/clock';
-import { ConfigError, isChannelError } from '../common/errors';
+import { ConfigError } from '../common/errors';
 import { createLogger, type Logger } from '../common/logger';
 import { type ChannelConfig, describeConfig, loadConfig } from '../config';
 import { SandboxWorld } from '../sandbox/sandboxWorld';
 import { startTerminalChat } from '../sandbox/terminalChat';
 import { openStore, type Store } from '../store';
-import { WeComAdapter } from '../wecomAdapter';
+import { isFinalRefusal, WeComAdapter } from '../wecomAdapter';
 import { ReferenceBot } from './referenceBot';
 import { registerSandboxRoutes } from './sandboxRoutes';
 import { createAppServer } from './server';
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   const adapter = new WeComAdapter({ ...credentials, store, logger, licensing: { cron: config.licensingCron } });
   adapter.onTurnError = async (context, error) => {
     logger.error({ err: error, conversation: context.activity.conversation?.id }, 'the bot failed a turn');
-    if (!isChannelError(error)) throw error; // unexpected: let the pipeline retry the turn
+    if (!isFinalRefusal(error)) throw error; // an outage or a bug: let the pipeline retry the turn
   };
 
   const bot = new ReferenceBot();

@@ -158,7 +158,9 @@ export class WeComClient {
 
   async getServiceState(req: { open_kfid: string; external_userid: string }): Promise<ServiceStateResponse> {
     const body = await this.post<{ service_state?: number; servicer_userid?: string; service_userid?: string }>('kf/service_state/get', req, true);
-    return { service_state: Number(body.service_state) as KfServiceState, servicer_userid: body.servicer_userid ?? body.service_userid };
+    const state = Number(body.service_state);
+    if (!Number.isInteger(state) || state < 0 || state > 4) throw new WeComApiError('kf/service_state/get', -1, `unexpected service_state ${String(body.service_state)}`);
+    return { service_state: state as KfServiceState, servicer_userid: body.servicer_userid ?? body.service_userid };
   }
 
   /** Moves a session. Not idempotent (a second move may be illegal), so ambiguous failures are not retried. */
