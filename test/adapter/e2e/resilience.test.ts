@@ -1,0 +1,65 @@
+import { LicensingService } from '../../../src/licensing';
+import { isFinalRefusal, WeComAdapter } from '../../../src/wecomAdapter';
+import { ConversationLockedError } from '../../../src/middleware';
+import { WeComApiError, WeComHttpError } from '../../../src/wecom';
+import { adapterRig, type AdapterRig, receivedTexts } from '../../support/adapterRig';
+import { settle } from '../../support/e2e';
+
+describe('resilience', () => {
+  let rig: AdapterRig;
+  afterEach(async () => rig?.close());
+
+  it('waits out a WeCom outage longer than maxTurnAttempts instead of parking the message', async () => {
+    rig = await adapterRig({ adapter: { maxTurnAttempts: 2, retryDelayMs: 5 } });
+    const customer = rig.emu.customer(rig.corp.corpId, rig.kf);
+    // 12 failures = four whole turns' worth of send attempts (3 per turn), twice the attempt limit.
+    rig.emu.faults.inject({ path: 'kf/send_msg', times: 12, fault: { kind: 'http_500' } });
+    await settle(rig, customer.sendText('during the outage'));
+    expect(receivedTexts(rig, customer.externalUserId)).toEqual(['You said: during the outage']);
+    expect(rig.emu.calls.filter((c) => c.path === 'kf/send_msg' && c.httpStatus === 500)).toHaveLength(12);
+  });
+
+  it('parks a message as failed after maxTurnAttempts when the bot itself keeps throwing, and goes on with the next', async () => {
+    rig = await adapterRig({
+      adapter: { maxTurnAttempts: 3, retryDelayMs: 5 },
+      bot: async (ctx) => {
+        if (ctx.activity.text === 'poison') throw new Error('bot bug');
+        await ctx.sendActivity(`ok: ${ctx.activity.text}`);
+      },
+    });
+    const customer = rig.emu.customer(rig.corp.corpId, rig.kf);
+    await settle(rig, customer.sendText('poison'), customer.sendText('next'));
+    expect(receivedTexts(rig, customer.externalUserId)).toEqual(['ok: next']);
+    const { inbox } = await rig.adapter.ready();
+    expect(await inbox.count({ status: 'failed' })).toBe(1);
+  });
+
+  it('delivers held messages once the licence is valid, even when this instance never heard of the change', async () => {
+    rig = await adapterRig({ adapterClass: WeComAdapter });
+    const adapter = rig.adapter as WeComAdapter;
+    const customer = rig.emu.customer(rig.corp.corpId, rig.kf);
+    await settle(rig, customer.sendText('in trial'));
+    rig.clock.advance(91 * 24 * 3600_000);
+    await (await adapter.licensing()).runDueJobs();
+    await settle(rig, customer.sendText('held 1'), customer.sendText('held 2'));
+    expect(receivedTexts(rig, customer.externalUserId)).toEqual(['You said: in trial']);
+
+    // Another instance (its own service, no listener here) sells the licence.
+    const elsewhere = await LicensingService.create({ store: rig.store });
+    await elsewhere.purchase(rig.corp.corpId, 4);
+    await elsewhere.runDueJobs();
+    await adapter.sweep();
+    await rig.adapter.idle();
+    expect(receivedTexts(rig, customer.externalUserId)).toEqual(['You said: in trial', 'You said: held 1', 'You said: held 2']);
+  });
+
+  it('tells final refusals from failures worth retrying', () => {
+    expect(isFinalRefusal(new ConversationLockedError('c', 'reply-limit', 0))).toBe(true);
+    expect(isFinalRefusal(new WeComApiError('kf/send_msg', 95001, ''))).toBe(true);
+    expect(isFinalRefusal(new WeComApiError('kf/send_msg', 40058, ''))).toBe(true);
+    expect(isFinalRefusal(new WeComApiError('kf/send_msg', -1, ''))).toBe(false);
+    expect(isFinalRefusal(new WeComApiError('kf/send_msg', 42001, ''))).toBe(false);
+    expect(isFinalRefusal(new WeComHttpError('kf/send_msg', 'HTTP 502', { status: 502 }))).toBe(false);
+    expect(isFinalRefusal(new Error('bug'))).toBe(false);
+  });
+});
