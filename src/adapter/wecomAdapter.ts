@@ -297,8 +297,13 @@ export class WeComAdapterBase extends BotAdapter {
     let state: 'accepted' | 'failed' = 'accepted';
     let message: string | undefined;
     try {
-      await this.client.transServiceState({ open_kfid: parties.openKfId, external_userid: parties.externalUserId, service_state: target, servicer_userid: servicer });
-      await sessions.set(conversationId, target, servicer);
+      const known = await sessions.get(conversationId);
+      // A retried turn asks again: the session already moved, so WeCom would refuse (95016).
+      const done = known?.state === target && (target === KfServiceState.Queued || known.servicerUserId === servicer);
+      if (!done) {
+        await this.client.transServiceState({ open_kfid: parties.openKfId, external_userid: parties.externalUserId, service_state: target, servicer_userid: servicer });
+        await sessions.set(conversationId, target, servicer);
+      }
     } catch (e) {
       state = 'failed';
       message = e instanceof WeComApiError ? `${e.errcode}: ${e.hint}` : (e as Error).message;
