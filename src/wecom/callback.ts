@@ -298,7 +298,7 @@ export type CallbackResult =
  *   const body = req.method === 'POST' ? await readRawBody(req) : undefined;
  *   const result = openCallback({ method: req.method, query: new URL(req.url ?? '/', 'http://x').searchParams, body, crypto });
  *   res.end(result.kind === 'url_verification' ? result.echo : 'success'); // then queue result.event
- * } catch (e) { res.writeHead(callbackErrorStatus(e), { connection: 'close' }).end(); }
+ * } catch (e) { res.statusCode = callbackErrorStatus(e); res.end(); }
  * @throws CallbackVerificationError, CallbackPayloadError
  */
 export function openCallback(request: CallbackRequest): CallbackResult {

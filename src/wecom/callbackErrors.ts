@@ -36,7 +36,7 @@ const payloadStatus: Record<CallbackPayloadCode, number> = {
  *
  * @example
  * try { openCallback(request); }
- * catch (e) { if (isChannelError(e, 'signature_mismatch')) res.writeHead(401).end(); }
+ * catch (e) { if (isChannelError(e, 'signature_mismatch')) { res.statusCode = 401; res.end(); } }
  */
 export class CallbackVerificationError extends WeComChannelError {
   override readonly name = 'CallbackVerificationError' as const;
@@ -58,7 +58,7 @@ export class CallbackVerificationError extends WeComChannelError {
  * not be read, or came with an HTTP method callbacks never use.
  *
  * @example
- * catch (e) { if (e instanceof CallbackPayloadError) res.writeHead(e.httpStatus).end(); }
+ * catch (e) { if (e instanceof CallbackPayloadError) { res.statusCode = e.httpStatus; res.end(); } }
  */
 export class CallbackPayloadError extends WeComChannelError {
   override readonly name = 'CallbackPayloadError' as const;
@@ -83,7 +83,7 @@ export type CallbackError = CallbackVerificationError | CallbackPayloadError;
  * error, else 500. Matches by shape, like `isChannelError`, so it works across package copies.
  *
  * @example
- * catch (e) { res.writeHead(callbackErrorStatus(e)).end(); }
+ * catch (e) { res.statusCode = callbackErrorStatus(e); res.end(); }
  */
 export function callbackErrorStatus(e: unknown): number {
   if (e instanceof CallbackVerificationError || e instanceof CallbackPayloadError) return e.httpStatus;

@@ -69,7 +69,10 @@ export async function adapterRig(options: RigOptions = {}): Promise<AdapterRig> 
   rig.adapter = newAdapter();
   const server = createServer((req, res) => {
     if (req.url?.startsWith('/api/wecom/callback')) void rig.adapter!.process(req, res, (ctx) => bot(ctx));
-    else res.writeHead(404).end();
+    else {
+      res.statusCode = 404;
+      res.end();
+    }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const callbackUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}/api/wecom/callback`;

@@ -40,7 +40,8 @@ export async function lossyProxy(emulatorBaseUrl: string): Promise<LossyProxy> {
           }
           const write = (): void => {
             if (res.destroyed) return;
-            res.writeHead(answer.statusCode, { ...headers, 'content-length': bytes.length }).end(bytes);
+            res.writeHead(answer.statusCode, { ...headers, 'content-length': bytes.length });
+            res.end(bytes);
           };
           if (!rule) return write();
           const t = setTimeout(() => {

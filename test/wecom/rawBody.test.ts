@@ -15,15 +15,19 @@ let limit = 1024;
 let prepare: (req: RawBodyRequest) => Promise<void> | void = () => undefined;
 
 beforeAll(async () => {
+  // No chained res.writeHead(...).end(): restify, loaded by other tests in this worker, patches
+  // ServerResponse.writeHead globally to return undefined.
   server = createServer(async (req, res) => {
     let outcome: Outcome;
     try {
       await prepare(req);
       outcome = { body: await readRawBody(req, { limit }) };
-      res.writeHead(200).end(outcome.body);
+      res.writeHead(200);
+      res.end(outcome.body);
     } catch (error) {
       outcome = { error };
-      res.writeHead(callbackErrorStatus(error), { connection: 'close' }).end();
+      res.writeHead(callbackErrorStatus(error), { connection: 'close' });
+      res.end();
     }
     outcomes.push(outcome);
     waiting?.(outcome);
