@@ -56,8 +56,19 @@ export class InboundPipeline {
 
   /** A callback said there is something to pull. Resolves when the pull (not the turns) is done. */
   async notify(corpId: string, openKfId: string, syncToken?: string): Promise<void> {
+    await this.wake(corpId, openKfId, syncToken);
+    return this.pullAccount(corpId, openKfId);
+  }
+
+  /** Stores a callback's wake-up and sync token, so whoever pulls next goes round again. */
+  async wake(corpId: string, openKfId: string, syncToken?: string): Promise<void> {
     if (this.closed) return;
     await this.o.cursors.wake(corpId, openKfId, syncToken);
+  }
+
+  /** Pulls the account now, or has the pull in flight go round again. Resolves when the pull is done. */
+  pullAccount(corpId: string, openKfId: string): Promise<void> {
+    if (this.closed) return Promise.resolve();
     const key = `${corpId}:${openKfId}`;
     const running = this.pulling.get(key);
     if (running) {

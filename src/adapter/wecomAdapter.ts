@@ -154,15 +154,19 @@ export class WeComAdapterBase extends BotAdapter {
       const query = new URL(req.url ?? '/', 'http://callback.invalid').searchParams;
       const result = openCallback({ method: req.method, query, body, crypto: this.crypto, maxBodyBytes: this.options.maxCallbackBytes });
       if (result.kind === 'url_verification') return respond(res, 200, result.echo);
-      respond(res, 200, 'success');
       const event = result.event;
       if (event.kind === 'kf_msg_or_event') {
-        const pull = this.ready()
-          .then((s) => s.pipeline.notify(this.corpId, event.openKfId, event.token))
+        // The wake-up (and its sync token) is stored before WeCom hears 200: should we crash right
+        // after, the sweep still knows the account. A store that is down answers 500, and WeCom retries.
+        const { pipeline } = await this.ready();
+        await pipeline.wake(this.corpId, event.openKfId, event.token);
+        respond(res, 200, 'success');
+        const pull = pipeline.pullAccount(this.corpId, event.openKfId)
           .catch((e: unknown) => this.logger.error({ err: e }, 'pull after callback failed; the sweep tries again'))
           .finally(() => this.callbackPulls.delete(pull));
         this.callbackPulls.add(pull);
       } else {
+        respond(res, 200, 'success');
         this.logger.info({ kind: event.kind }, 'callback event acknowledged');
       }
     } catch (e) {
