@@ -88,7 +88,8 @@ interface DataEventBase {
 /** New messages or events wait in `kf/sync_msg` for `openKfId`; pull them with `token` (valid ~10 min). */
 export interface KfMsgOrEventEvent extends DataEventBase {
   kind: 'kf_msg_or_event';
-  token: string;
+  /** WeCom always sends one; tolerated when missing (the pull then goes without, rate-limited). */
+  token?: string;
   openKfId: string;
 }
 
@@ -206,7 +207,7 @@ function toDataEvent(raw: XmlRecord): DataCallbackEvent {
   const base = () => ({ corpId: need(raw, 'ToUserName', event), createTime: seconds(raw, 'CreateTime', event), raw });
   switch (event) {
     case 'kf_msg_or_event':
-      return { kind: event, ...base(), token: need(raw, 'Token', event), openKfId: need(raw, 'OpenKfId', event) };
+      return { kind: event, ...base(), token: text(raw, 'Token') || undefined, openKfId: need(raw, 'OpenKfId', event) };
     case 'kf_account_auth_change':
       return { kind: event, ...base(), added: texts(raw, 'AuthAddOpenKfId'), removed: texts(raw, 'AuthDelOpenKfId') };
     case 'unlicensed_notify':

@@ -204,8 +204,11 @@ describe('parseCallbackEvent', () => {
     expect(parseCallbackEvent(message)).toMatchObject({ kind: 'unknown_event', msgType: 'text', event: undefined, raw: { MsgId: '4561255354251345929', Content: 'hello' } });
   });
 
+  it('accepts kf_msg_or_event without a Token (the pull then goes without one)', () => {
+    expect(parseCallbackEvent(KF_MSG.replace(/<Token>.*<\/Token>/, ''))).toMatchObject({ kind: 'kf_msg_or_event', token: undefined });
+  });
+
   it.each([
-    ['kf_msg_or_event without Token', KF_MSG.replace(/<Token>.*<\/Token>/, '')],
     ['kf_msg_or_event without OpenKfId', KF_MSG.replace(/<OpenKfId>.*<\/OpenKfId>/, '')],
     ['kf_msg_or_event with a non-numeric CreateTime', KF_MSG.replace('1348831860', 'yesterday')],
     ['suite_ticket without SuiteTicket', SUITE_TICKET.replace(/<SuiteTicket>.*<\/SuiteTicket>/, '')],
