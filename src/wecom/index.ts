@@ -7,5 +7,7 @@ export * from './transport';
 export * from './client';
 export * from './crypto';
 export * from './callbackErrors';
+export * from './callbackXml';
 export * from './callback';
+export * from './callbackEvents';
 export * from './rawBody';

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import { DEFAULT_MAX_CALLBACK_BYTES } from './callback';
+import { DEFAULT_MAX_CALLBACK_BYTES } from './callbackXml';
 import { CallbackPayloadError } from './callbackErrors';
 
 /**

@@ -1,14 +1,8 @@
 import * as wecom from '@wecom/crypto';
 import { ManualClock } from '../../src/common/clock';
-import {
-  buildEncryptedCallback,
-  buildUrlVerification,
-  openCallback,
-  parseCallbackEvent,
-  parseCallbackXml,
-  parseEnvelope,
-  type CallbackEvent,
-} from '../../src/wecom/callback';
+import { buildEncryptedCallback, buildUrlVerification, openCallback, parseEnvelope } from '../../src/wecom/callback';
+import { parseCallbackXml } from '../../src/wecom/callbackXml';
+import { parseCallbackEvent, type CallbackEvent } from '../../src/wecom/callbackEvents';
 import { callbackErrorStatus, CallbackPayloadError, CallbackVerificationError } from '../../src/wecom/callbackErrors';
 import { WeComCrypto } from '../../src/wecom/crypto';
 
