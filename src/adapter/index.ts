@@ -1,5 +1,6 @@
 /** The Bot Framework adapter: inbound pipeline, kf message ⇄ Activity mapping, outbound sends, handoff. */
 export * from './wecomAdapter';
+export { HANDOFF_MESSAGE_EVENT, type HandoffState } from './handoff';
 export * from './adapterOptions';
 export * from './adapterErrors';
 export * from './sendHooks';

@@ -1,5 +1,5 @@
 import {
-  type Activity, ActivityTypes, BotAdapter, type ConversationReference, EventFactory, type ResourceResponse, TurnContext,
+  type Activity, ActivityTypes, BotAdapter, type ConversationReference, type ResourceResponse, TurnContext,
 } from 'botbuilder';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
@@ -10,21 +10,19 @@ import { callbackErrorStatus } from '../wecom/callbackErrors';
 import { openCallback } from '../wecom/callback';
 import { WeComClient } from '../wecom/client';
 import { WeComCrypto } from '../wecom/crypto';
-import { WeComApiError } from '../wecom/errors';
-import { KfServiceState } from '../wecom/kfMessages';
 import { readRawBody } from '../wecom/rawBody';
 import type { CachedToken, SharedTokenStore } from '../wecom/tokenCache';
 import { WeComTransport } from '../wecom/transport';
 import { AdapterStateError, OperationNotSupportedError } from './adapterErrors';
 import { resolveAdapterOptions, type ResolvedAdapterOptions, type WeComAdapterOptions } from './adapterOptions';
-import { parseConversationId } from './conversationId';
 import { CursorRepository } from './cursorRepository';
 import { InboundPipeline } from './inboundPipeline';
 import { type InboxEntry, InboxRepository } from './inboxRepository';
 import { mediaOf, resolveInboundMedia } from './inboundMedia';
 import { OutboxRepository } from './outboxRepository';
+import { Handoff } from './handoff';
 import { ReplySender } from './replySender';
-import { humanHolds, SessionRepository } from './sessionRepository';
+import { SessionRepository } from './sessionRepository';
 import { toActivity, WECOM_CHANNEL_ID, type WeComChannelData } from './toActivity';
 import { setTurnInfo } from './turnInfo';
 
@@ -41,9 +39,6 @@ export interface CallbackHttpResponse {
   end(body?: string): unknown;
   readonly headersSent?: boolean;
 }
-
-/** Event name of customer messages that arrive while a human servicer holds the session. */
-export const HANDOFF_MESSAGE_EVENT = 'wecom.handoffMessage';
 
 /**
  * A Bot Framework adapter for WeCom's WeChat Customer Service (kf) API: swap it in for
@@ -207,7 +202,7 @@ export class WeComAdapterBase extends BotAdapter {
           responses.push(await sender.send(context, activity));
           break;
         case ActivityTypes.Event:
-          responses.push(activity.name === 'handoff.initiate' ? await this.initiateHandoff(context, activity) : { id: '' });
+          responses.push(activity.name === 'handoff.initiate' ? await (await this.ready()).handoff.initiate(context.activity, activity) : { id: '' });
           break;
         case 'delay':
           await new Promise((resolve) => setTimeout(resolve, typeof activity.value === 'number' ? activity.value : 1000));
@@ -261,89 +256,23 @@ export class WeComAdapterBase extends BotAdapter {
   protected async runInboxTurn(entry: InboxEntry): Promise<void> {
     const logic = this.logic;
     if (!logic) throw new AdapterStateError('no bot logic yet: call process() or start() first');
-    const { sessions, pipeline } = await this.ready();
+    const { handoff } = await this.ready();
     const media = mediaOf(entry.message);
     const resolved = media ? await resolveInboundMedia(this.client, media) : undefined;
-    let activity = toActivity(entry.message, { corpId: entry.corpId, media: resolved });
-    const data = activity.channelData as WeComChannelData;
-    const conversationId = entry.conversationId;
-
-    let handoffCompleted = false;
-    if (data.origin === 3 && entry.message.msgtype !== 'event') {
-      const state = await this.sessionStateForCustomerMessage(conversationId, sessions);
-      if (humanHolds(state)) activity = { ...activity, type: ActivityTypes.Event, name: HANDOFF_MESSAGE_EVENT, value: { text: activity.text, attachments: activity.attachments, value: activity.value } };
-    } else if (data.origin === 5) {
-      await sessions.set(conversationId, KfServiceState.Human, data.servicerUserId);
-    } else if (entry.message.msgtype === 'event' && entry.message.event.event_type === 'session_status_change') {
-      const ev = entry.message.event;
-      const next = ev.change_type === 3 ? KfServiceState.Ended : KfServiceState.Human;
-      const before = await sessions.set(conversationId, next, ev.new_servicer_userid);
-      handoffCompleted = next === KfServiceState.Ended && humanHolds(before);
-    }
-
+    const mapped = toActivity(entry.message, { corpId: entry.corpId, media: resolved });
+    const activity = await handoff.beforeTurn(entry.conversationId, entry.message, mapped);
     const context = new TurnContext(this, activity);
-    setTurnInfo(context, { anchor: entry.msgid, replyIndex: 0, welcomeCode: data.welcomeCode });
+    setTurnInfo(context, { anchor: entry.msgid, replyIndex: 0, welcomeCode: (mapped.channelData as WeComChannelData).welcomeCode });
     await this.runMiddleware(context, logic);
-    if (handoffCompleted) {
-      pipeline.enqueue(conversationId, () => this.runHandoffStatus(activity, 'completed'))
-        .catch((e: unknown) => this.logger.error({ err: e, conversationId }, 'handoff.status turn failed'));
-    }
   }
 
-  /** botbuilder's handoff convention: move the session to a servicer (value.servicerUserId) or the queue. */
-  private async initiateHandoff(context: TurnContext, activity: Partial<Activity>): Promise<ResourceResponse> {
-    const { sessions, pipeline } = await this.ready();
-    const conversationId = activity.conversation?.id ?? context.activity.conversation.id;
-    const parties = parseConversationId(conversationId);
-    const handoff = (activity.value ?? {}) as { servicerUserId?: unknown };
-    const servicer = typeof handoff.servicerUserId === 'string' && handoff.servicerUserId ? handoff.servicerUserId : undefined;
-    const target = servicer ? KfServiceState.Human : KfServiceState.Queued;
-    let state: 'accepted' | 'failed' = 'accepted';
-    let message: string | undefined;
-    try {
-      const known = await sessions.get(conversationId);
-      // A retried turn asks again: the session already moved, so WeCom would refuse (95016).
-      const done = known?.state === target && (target === KfServiceState.Queued || known.servicerUserId === servicer);
-      if (!done) {
-        await this.client.transServiceState({ open_kfid: parties.openKfId, external_userid: parties.externalUserId, service_state: target, servicer_userid: servicer });
-        await sessions.set(conversationId, target, servicer);
-      }
-    } catch (e) {
-      state = 'failed';
-      message = e instanceof WeComApiError ? `${e.errcode}: ${e.hint}` : (e as Error).message;
-      this.logger.warn({ err: e, conversationId }, 'handoff refused');
-    }
-    const source = context.activity;
-    void pipeline.enqueue(conversationId, () => this.runHandoffStatus(source, state, message)).catch((e: unknown) => this.logger.error({ err: e }, 'handoff.status turn failed'));
-    return { id: activity.id ?? '' };
-  }
-
-  private async runHandoffStatus(source: Partial<Activity>, state: 'accepted' | 'failed' | 'completed', message?: string): Promise<void> {
+  /** Runs `activity` as a turn after the conversation's current one (handoff.status, for instance). */
+  private runLater(conversationId: string, activity: Partial<Activity>): void {
     const logic = this.logic;
-    if (!logic || !source.conversation) return;
-    const status = EventFactory.createHandoffStatus(source.conversation, state, message);
-    const activity: Partial<Activity> = { ...status, channelId: WECOM_CHANNEL_ID, from: source.from, recipient: source.recipient, serviceUrl: source.serviceUrl, channelData: source.channelData };
-    await this.runMiddleware(new TurnContext(this, activity), logic);
-  }
-
-  /** A customer wrote: an ended session starts anew; a session we think a human holds is checked with WeCom. */
-  private async sessionStateForCustomerMessage(conversationId: string, sessions: SessionRepository): Promise<KfServiceState | undefined> {
-    const known = await sessions.get(conversationId);
-    if (!known) return undefined;
-    if (known.state === KfServiceState.Ended) {
-      await sessions.set(conversationId, KfServiceState.New);
-      return KfServiceState.New;
-    }
-    if (!humanHolds(known.state)) return known.state;
-    try {
-      const parties = parseConversationId(conversationId);
-      const live = await this.client.getServiceState({ open_kfid: parties.openKfId, external_userid: parties.externalUserId });
-      if (live.service_state !== known.state) await sessions.set(conversationId, live.service_state, live.servicer_userid);
-      return live.service_state;
-    } catch (e) {
-      this.logger.warn({ err: e, conversationId }, 'could not confirm the session state; assuming a human still holds it');
-      return known.state;
-    }
+    const pipeline = this.services?.pipeline;
+    if (!logic || !pipeline) return;
+    pipeline.enqueue(conversationId, () => this.runMiddleware(new TurnContext(this, activity), logic))
+      .catch((e: unknown) => this.logger.error({ err: e, conversationId, name: activity.name }, 'a follow-up turn failed'));
   }
 
   private async initialise(): Promise<AdapterServices> {
@@ -367,7 +296,8 @@ export class WeComAdapterBase extends BotAdapter {
       clientFor: () => this.client, outbox, sessions, logger: this.logger,
       duplicateMsgidErrcodes: new Set(o.duplicateMsgidErrcodes), maxAttachmentBytes: 20 * 1024 * 1024 + 1, attachmentTimeoutMs: 15_000, sendAttempts: 3,
     });
-    return { store, inbox, sessions, pipeline, sender, tokens };
+    const handoff = new Handoff({ client: this.client, sessions, logger: this.logger, runLater: (id, activity) => this.runLater(id, activity) });
+    return { store, inbox, sessions, pipeline, sender, tokens, handoff };
   }
 }
 
@@ -378,6 +308,7 @@ interface AdapterServices {
   readonly pipeline: InboundPipeline;
   readonly sender: ReplySender;
   readonly tokens: KeyValueRepository<CachedToken>;
+  readonly handoff: Handoff;
 }
 
 function respond(res: CallbackHttpResponse, status: number, body: string): void {
