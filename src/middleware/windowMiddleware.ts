@@ -55,7 +55,7 @@ export class WindowMiddleware implements Middleware {
 
   private async beforeSend(send: OutboundSend): Promise<SendOutcomeListener | undefined> {
     if (send.via === 'send_msg_on_event') return undefined;
-    const reservation = await this.windows.reserve(send.conversationId, this.clock.now());
+    const reservation = await this.windows.reserve(send.conversationId, this.clock.now(), send.msgid);
     if (!reservation.granted) {
       const { lockedReason = 'reply-limit', lockedAt } = reservation.window;
       this.logger.info({ conversationId: send.conversationId, msgid: send.msgid, reason: lockedReason }, 'send refused: conversation locked until the customer writes');

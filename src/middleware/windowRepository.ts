@@ -6,6 +6,11 @@ import { decideWindow, REPLIES_PER_CUSTOMER_MESSAGE, REPLY_WINDOW_MS, type Windo
 export interface WindowDoc extends BaseDocument, WindowState {
   /** Ids of the customer messages sent in the second of `lastCustomerMessageAt`, so a retried turn is not a new message. */
   customerMsgids: string[];
+  /**
+   * Msgids of the replies holding a slot in this window. A send repeated with the same msgid (its
+   * first outcome was lost) is one message to WeCom, so it does not spend a second slot.
+   */
+  replyMsgids?: string[];
   /** Grows with every fresh window: a slot is given back or locked only in the window that granted it. */
   generation: number;
   /** TTL: the document is dropped this long after its window closed (then the customer reads as never seen). */
@@ -19,6 +24,8 @@ export interface ReplySlot {
   readonly generation: number;
   /** 1…5: which reply of the window this is. */
   readonly number: number;
+  /** The reply's msgid, when the reservation named one. */
+  readonly msgid?: string;
 }
 
 export type Reservation =
@@ -71,7 +78,7 @@ export class WindowRepository {
    */
   async recordCustomerMessage(conversationId: string, sentAt: number, msgid: string): Promise<boolean> {
     await this.ready();
-    const fresh = { used: 0, lastCustomerMessageAt: sentAt, expiresAt: new Date(sentAt + REPLY_WINDOW_MS + this.retentionMs) };
+    const fresh = { used: 0, replyMsgids: [], lastCustomerMessageAt: sentAt, expiresAt: new Date(sentAt + REPLY_WINDOW_MS + this.retentionMs) };
     const reset = { $unset: { lock: '', lastReservedAt: '' } as const, $inc: { generation: 1 } };
     // A newer message: one upsert. When the document exists but is not older, the upsert collides on
     // _id; then it is either a same-second message (below) or nothing to do. A collision can also
@@ -89,7 +96,7 @@ export class WindowRepository {
       }
       const sameSecond = await this.windows.findOneAndUpdate(
         { _id: conversationId, lastCustomerMessageAt: sentAt, customerMsgids: { $ne: msgid } },
-        { $set: { used: 0 }, $push: { customerMsgids: msgid }, ...reset },
+        { $set: { used: 0, replyMsgids: [] }, $push: { customerMsgids: msgid }, ...reset },
         { returnDocument: 'after' },
       );
       if (sameSecond) return true;
@@ -103,17 +110,23 @@ export class WindowRepository {
    * Spends one reply slot if the window is open, atomically. When it is not, says why.
    * Two instances calling this at once for the 5th and 6th reply: exactly one is granted.
    */
-  async reserve(conversationId: string, now: number): Promise<Reservation> {
+  async reserve(conversationId: string, now: number, msgid?: string): Promise<Reservation> {
     await this.ready();
+    if (msgid) {
+      // The same reply again (a retry after an unknown outcome): it already holds its slot.
+      const current = await this.windows.findOne({ _id: conversationId });
+      const held = current?.replyMsgids?.indexOf(msgid) ?? -1;
+      if (current && held >= 0) return { granted: true, slot: { conversationId, generation: current.generation, number: held + 1, msgid }, window: decideWindow(current, now) };
+    }
     // A refusal is explained by reading the document after the update failed. If a customer message
     // or a release landed in between, that read says "open": try again rather than refuse wrongly.
     for (let attempt = 0; attempt < 3; attempt++) {
       const doc = await this.windows.findOneAndUpdate(
         { _id: conversationId, ...openFilter(now) },
-        { $inc: { used: 1 }, $set: { lastReservedAt: now } },
+        { $inc: { used: 1 }, $set: { lastReservedAt: now }, ...(msgid ? { $push: { replyMsgids: msgid } } : {}) },
         { returnDocument: 'after' },
       );
-      if (doc) return { granted: true, slot: { conversationId, generation: doc.generation, number: doc.used }, window: decideWindow(doc, now) };
+      if (doc) return { granted: true, slot: { conversationId, generation: doc.generation, number: doc.used, msgid }, window: decideWindow(doc, now) };
       const window = decideWindow((await this.windows.findOne({ _id: conversationId })) ?? undefined, now);
       if (!window.open) return { granted: false, window: { ...window, open: false } };
     }
@@ -124,9 +137,14 @@ export class WindowRepository {
 
   /** Gives a slot back when its send certainly did not happen. False when that window has been replaced meanwhile (nothing to give back). */
   async release(slot: ReplySlot): Promise<boolean> {
+    // The msgid leaves the list too, or its next try would pass without a slot. (No $pull in the
+    // store interface: the list is rewritten. A reservation racing in between may drop out of the
+    // list; its retry then spends a fresh slot — fewer replies, never more.)
+    const current = slot.msgid ? await this.windows.findOne({ _id: slot.conversationId }) : null;
+    const remaining = current?.replyMsgids?.filter((m) => m !== slot.msgid);
     const doc = await this.windows.findOneAndUpdate(
       { _id: slot.conversationId, generation: slot.generation, used: { $gt: 0 } },
-      { $inc: { used: -1 } },
+      { $inc: { used: -1 }, ...(remaining ? { $set: { replyMsgids: remaining } } : {}) },
       { returnDocument: 'after' },
     );
     return doc !== null;

@@ -39,6 +39,22 @@ describe('WindowRepository on the embedded store', () => {
     expect(results[5]).toMatchObject({ window: { open: false, lockedReason: 'reply-limit', lockedAt: t0 } });
   });
 
+  it('does not spend a second slot on a reply repeated with the same msgid, and spends one again after a release', async () => {
+    await windows.recordCustomerMessage(conv, t0, 'm1');
+    const granted = [];
+    for (const msgid of ['r1', 'r2', 'r3', 'r2', 'r4', 'r5']) granted.push(await windows.reserve(conv, clock.now(), msgid));
+    expect(granted.map((r) => r.granted)).toEqual([true, true, true, true, true, true]);
+    expect(granted[3]).toMatchObject({ slot: { number: 2, msgid: 'r2' } });
+    expect(await windows.reserve(conv, clock.now(), 'r6')).toMatchObject({ granted: false, window: { lockedReason: 'reply-limit' } });
+
+    // r5 certainly did not go out: its slot comes back, and a retry of r5 must spend it again.
+    const r5 = granted[5]!;
+    if (!r5.granted) throw new Error('r5 should hold a slot');
+    await windows.release(r5.slot);
+    expect(await windows.reserve(conv, clock.now(), 'r5')).toMatchObject({ granted: true, slot: { number: 5 } });
+    expect(await windows.reserve(conv, clock.now(), 'r7')).toMatchObject({ granted: false });
+  });
+
   it('opens a fresh window with a fresh count when the customer writes again', async () => {
     await windows.recordCustomerMessage(conv, t0, 'm1');
     await reserveAll(5);
