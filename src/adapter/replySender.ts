@@ -99,7 +99,9 @@ export class ReplySender {
           await sleep(50 * 2 ** attempt);
           continue;
         }
-        if (e instanceof WeComApiError && attemptedBefore && this.options.duplicateMsgidErrcodes.has(e.errcode)) {
+        // A repeated event send finds its single-use code spent, most likely by the earlier attempt.
+        const spentCode = code !== undefined && e instanceof WeComApiError && e.errcode === INVALID_EVENT_CODE;
+        if (e instanceof WeComApiError && attemptedBefore && (this.options.duplicateMsgidErrcodes.has(e.errcode) || spentCode)) {
           // An earlier attempt of this very send went out (a crash or timeout hid the answer).
           // Logged loudly: the errcode WeCom uses for a repeated msgid is unconfirmed (see duplicateMsgidErrcodes).
           this.options.logger.warn({ msgid, errcode: e.errcode }, 'repeated msgid refused: taken as sent by the earlier attempt');
@@ -164,6 +166,9 @@ export class ReplySender {
     }
   }
 }
+
+/** WeCom's answer to a used or expired event code (unconfirmed for kf; the emulator's default). */
+const INVALID_EVENT_CODE = 41050;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

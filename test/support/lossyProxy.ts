@@ -1,8 +1,8 @@
 /**
  * A loopback HTTP proxy in front of the emulator that can lose answers: the request reaches WeCom
  * and is carried out, but its answer is held back past the client's timeout (or never comes).
- * This is what a slow or broken network does to a send; the emulator's own `delay` fault cannot
- * model it, because a request whose client gave up during the delay is never processed there.
+ * This is what a slow or broken network does to a send, whatever the WeCom behind it (the
+ * emulator's own `delay` fault models the same from the inside).
  */
 import { createServer, type Server } from 'node:http';
 import { request } from 'undici';

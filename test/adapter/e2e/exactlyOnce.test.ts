@@ -64,6 +64,27 @@ describe('exactly-once replies', () => {
     },
   );
 
+  it('a welcome whose answer is lost is shown once: the repeat finds the single-use code spent (41050) and counts as sent', async () => {
+    rig = await adapterRig();
+    proxy = await lossyProxy(rig.emu.baseUrl);
+    rig.adapter = rig.newAdapter({ apiBaseUrl: proxy.baseUrl, requestTimeoutMs: 300 });
+    const outcomes: string[] = [];
+    rig.setBot(async (ctx) => {
+      if (ctx.activity.type !== 'conversationUpdate') return;
+      await ctx.sendActivity('Welcome!');
+      outcomes.push('resolved');
+    });
+    customer = rig.emu.customer(rig.corp.corpId, rig.kf);
+    proxy.loseAnswers('kf/send_msg_on_event', 1, 1000);
+    await settle(rig, customer.enterSession({ scene: 'site' }));
+
+    const calls = rig.emu.calls.filter((c) => c.path === 'kf/send_msg_on_event');
+    expect(calls.map((c) => c.errcode)).toEqual([0, 41050]);
+    expect(rig.emu.received(rig.corp.corpId, customer.externalUserId).map((m) => [m.via, (m.payload as { content: string }).content]))
+      .toEqual([['send_msg_on_event', 'Welcome!']]);
+    expect(outcomes).toEqual(['resolved']);
+  });
+
   it.each<EmulatorSwitches['repeatedSendMsgid']>(['success', 'duplicate_error'])(
     'a send whose answer is lost on every attempt fails the turn; the retried turn does not send it again (%s)',
     async (repeatedSendMsgid) => {
