@@ -47,7 +47,8 @@ export class InboundPipeline {
   private readonly scheduler: TurnScheduler;
   /** Accounts being pulled by this process, and whether another callback came meanwhile. */
   private readonly pulling = new Map<string, { again: boolean; done: Promise<void> }>();
-  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  /** Conversations waiting out a failed turn's back-off: nothing dispatches them early. */
+  private readonly retryTimers = new Map<string, NodeJS.Timeout>();
   private closed = false;
 
   constructor(private readonly o: InboundPipelineOptions) {
@@ -116,7 +117,8 @@ export class InboundPipeline {
 
   /** Queues a conversation's pending turns. Several calls for one conversation coalesce in order. */
   dispatch(conversationId: string): void {
-    if (this.closed) return;
+    // In back-off, the retry timer dispatches it; earlier would spend attempts faster than planned.
+    if (this.closed || this.retryTimers.has(conversationId)) return;
     // A run queued behind a running one looks for pending entries again when its turn comes.
     this.scheduler.run(conversationId, () => this.drainConversation(conversationId)).catch(this.logFailure(conversationId));
   }
@@ -133,7 +135,7 @@ export class InboundPipeline {
   /** Waits for queued turns and pulls; then nothing new starts. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const t of this.retryTimers) clearTimeout(t);
+    for (const t of this.retryTimers.values()) clearTimeout(t);
     this.retryTimers.clear();
     await Promise.all([...this.pulling.values()].map((p) => p.done.catch(() => undefined)));
     await this.scheduler.idle();
@@ -230,6 +232,7 @@ export class InboundPipeline {
 
   /** Runs the conversation's pending entries in order, under a lease so only one instance does. */
   private async drainConversation(conversationId: string): Promise<void> {
+    if (this.retryTimers.has(conversationId)) return; // queued before a failure put it in back-off
     const leaseName = `turns:${conversationId}`;
     const lease = await this.o.leases.acquire(leaseName, this.o.instanceId, this.o.leaseTtlMs);
     if (!lease) return; // another instance is running this conversation's turns
@@ -290,12 +293,13 @@ export class InboundPipeline {
     // minutes between tries; a bot that throws is retried quicker and parked after maxTurnAttempts.
     const cap = transient ? 300_000 : 30_000;
     const delay = Math.min(cap, this.o.retryDelayMs * 2 ** Math.min(attempt - 1, 20));
+    clearTimeout(this.retryTimers.get(conversationId));
     const timer = setTimeout(() => {
-      this.retryTimers.delete(timer);
+      this.retryTimers.delete(conversationId);
       this.dispatch(conversationId);
     }, delay);
     timer.unref();
-    this.retryTimers.add(timer);
+    this.retryTimers.set(conversationId, timer);
   }
 
   private logFailure(conversationId: string): (e: unknown) => void {

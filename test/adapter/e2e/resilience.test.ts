@@ -3,7 +3,7 @@ import { isFinalRefusal, WeComAdapter } from '../../../src/wecomAdapter';
 import { ConversationLockedError } from '../../../src/middleware';
 import { WeComApiError, WeComHttpError } from '../../../src/wecom';
 import { adapterRig, type AdapterRig, receivedTexts } from '../../support/adapterRig';
-import { settle } from '../../support/e2e';
+import { eventually, settle } from '../../support/e2e';
 
 describe('resilience', () => {
   let rig: AdapterRig;
@@ -32,6 +32,30 @@ describe('resilience', () => {
     expect(receivedTexts(rig, customer.externalUserId)).toEqual(['ok: next']);
     const { inbox } = await rig.adapter.ready();
     expect(await inbox.count({ status: 'failed' })).toBe(1);
+  });
+
+  it('keeps a failed turn in back-off: sweeps and new messages do not retry it early', async () => {
+    let tries = 0;
+    rig = await adapterRig({
+      adapter: { maxTurnAttempts: 3, retryDelayMs: 300 },
+      bot: async (ctx) => {
+        if (ctx.activity.type !== 'message') return;
+        if (ctx.activity.text === 'poison') {
+          tries++;
+          throw new Error('bot bug');
+        }
+        await ctx.sendActivity(`ok: ${ctx.activity.text}`);
+      },
+    });
+    const customer = rig.emu.customer(rig.corp.corpId, rig.kf);
+    await (await customer.sendText('poison')).delivery;
+    await eventually(() => expect(tries).toBe(1));
+    for (let i = 0; i < 5; i++) await rig.adapter.sweep();
+    await (await customer.sendText('after')).delivery;
+    expect(tries).toBe(1);
+    await rig.adapter.idle();
+    expect(tries).toBe(3);
+    expect(receivedTexts(rig, customer.externalUserId)).toEqual(['ok: after']);
   });
 
   it('delivers held messages once the licence is valid, even when this instance never heard of the change', async () => {
