@@ -1,10 +1,11 @@
 import type { Activity, ResourceResponse, TurnContext } from 'botbuilder';
 import { randomUUID } from 'node:crypto';
+import type { Clock } from '../common/clock';
 import { loadFileType } from '../common/fileType';
 import type { Logger } from '../common/logger';
 import { WeComApiError, WeComHttpError } from '../wecom/errors';
 import type { WeComClient } from '../wecom/client';
-import type { KfOutboundMessage } from '../wecom/kfMessages';
+import type { KfOutboundMessage, KfServiceState } from '../wecom/kfMessages';
 import { HandoffActiveError } from './adapterErrors';
 import { type ConversationParties, conversationIdOf, parseConversationId } from './conversationId';
 import { fromActivity, type OutboundPart } from './fromActivity';
@@ -20,6 +21,7 @@ export interface ReplySenderOptions {
   readonly outbox: OutboxRepository;
   readonly sessions: SessionRepository;
   readonly logger: Logger;
+  readonly clock: Clock;
   /** Errcodes WeCom may answer to a repeated msgid (unconfirmed which); with an earlier attempt on record they mean "already sent". */
   readonly duplicateMsgidErrcodes: ReadonlySet<number>;
   readonly maxAttachmentBytes: number;
@@ -46,7 +48,11 @@ export class ReplySender {
       part, msgid: replyMsgid({ corpId: parties.corpId, openKfId: parties.openKfId, anchor: info.anchor, index: info.replyIndex++ }),
     }));
     const session = await this.options.sessions.get(conversationId);
-    if (humanHolds(session?.state)) throw new HandoffActiveError(conversationId);
+    if (humanHolds(session?.state) && !(await this.humanStillHolds(parties, conversationId, session!.updatedAt))) {
+      this.options.logger.info({ conversationId }, 'the human session ended without an event reaching us; the bot may send again');
+    } else if (humanHolds(session?.state)) {
+      throw new HandoffActiveError(conversationId);
+    }
 
     let firstId: string | undefined;
     for (const { part, msgid } of parts) {
@@ -157,13 +163,26 @@ export class ReplySender {
     }
   }
 
-  private async refreshSession(client: WeComClient, parties: ConversationParties, conversationId: string): Promise<void> {
+  private async refreshSession(client: WeComClient, parties: ConversationParties, conversationId: string): Promise<KfServiceState | undefined> {
     try {
       const state = await client.getServiceState({ open_kfid: parties.openKfId, external_userid: parties.externalUserId });
       await this.options.sessions.set(conversationId, state.service_state, state.servicer_userid);
+      return state.service_state;
     } catch (e) {
-      this.options.logger.warn({ err: e, conversationId }, 'could not re-read the session state after 95018');
+      this.options.logger.warn({ err: e, conversationId }, 'could not re-read the session state');
+      return undefined;
     }
+  }
+
+  /**
+   * Our record says a human holds the session. A record older than a minute is checked with WeCom
+   * first: the event that ended the session may have been missed (or skipped by the first pull's
+   * backfill), and a stale record would silence the bot until the customer writes.
+   */
+  private async humanStillHolds(parties: ConversationParties, conversationId: string, recordedAt: Date): Promise<boolean> {
+    if (this.options.clock.now() - recordedAt.getTime() < 60_000) return true;
+    const live = await this.refreshSession(this.options.clientFor(parties.corpId), parties, conversationId);
+    return live === undefined || humanHolds(live);
   }
 }
 

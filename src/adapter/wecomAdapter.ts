@@ -293,7 +293,7 @@ export class WeComAdapterBase extends BotAdapter {
       retryDelayMs: o.retryDelayMs, leaseTtlMs: 30_000, gate: o.gate,
     });
     const sender = new ReplySender({
-      clientFor: () => this.client, outbox, sessions, logger: this.logger,
+      clientFor: () => this.client, outbox, sessions, logger: this.logger, clock: store.clock,
       duplicateMsgidErrcodes: new Set(o.duplicateMsgidErrcodes), maxAttachmentBytes: 20 * 1024 * 1024 + 1, attachmentTimeoutMs: 15_000, sendAttempts: 3,
     });
     const handoff = new Handoff({ client: this.client, sessions, logger: this.logger, runLater: (id, activity) => this.runLater(id, activity) });
