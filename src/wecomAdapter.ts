@@ -1,6 +1,5 @@
 import type { Middleware, TurnContext } from 'botbuilder';
 import { isChannelError } from './common/errors';
-import { WeComApiError } from './wecom/errors';
 import { type BotLogic, WeComAdapterBase, type WeComAdapterOptions as BaseOptions } from './adapter';
 import { type LicenceStatusName, LicensingScheduler, LicensingService, type LicensingPolicy } from './licensing';
 import { LicenceGate, MediaMiddleware, WindowMiddleware, WindowRepository } from './middleware';
@@ -101,11 +100,6 @@ export class WeComAdapter extends WeComAdapterBase {
   }
 }
 
-const refusalCodes: ReadonlySet<string> = new Set([
-  'conversation_locked', 'media_rejected', 'licence_inactive', 'handoff_active', 'activity_unsupported',
-  'attachment_unreadable', 'conversation_id_invalid', 'operation_not_supported',
-]);
-
 /**
  * Whether a turn's error is a final refusal (a rule said no, WeCom refused for good) rather than a
  * failure worth retrying. An `onTurnError` that swallows only these lets the adapter retry the turn
@@ -115,8 +109,7 @@ const refusalCodes: ReadonlySet<string> = new Set([
  * adapter.onTurnError = async (context, error) => { if (!isFinalRefusal(error)) throw error; };
  */
 export function isFinalRefusal(error: unknown): boolean {
-  if (error instanceof WeComApiError) return error.action === 'fix' || error.action === 'wait_for_customer';
-  return isChannelError(error) && refusalCodes.has(error.code);
+  return isChannelError(error) && error.final;
 }
 
 /** A middleware built on first use, for parts that need the store the adapter opens lazily. */

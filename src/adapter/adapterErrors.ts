@@ -5,6 +5,10 @@ export class HandoffActiveError extends WeComChannelError {
   override readonly name = 'HandoffActiveError' as const;
   readonly code = 'handoff_active' as const;
 
+  override get final(): boolean {
+    return true;
+  }
+
   constructor(readonly conversationId: string) {
     super(`a human servicer holds this conversation (${conversationId}); the bot stays silent until the session ends. Handle the customer's messages as 'wecom.handoffMessage' events meanwhile`);
   }
@@ -14,6 +18,10 @@ export class HandoffActiveError extends WeComChannelError {
 export class OperationNotSupportedError extends WeComChannelError {
   override readonly name = 'OperationNotSupportedError' as const;
   readonly code = 'operation_not_supported' as const;
+
+  override get final(): boolean {
+    return true;
+  }
 }
 
 /** The adapter could not be set up or used as asked. */

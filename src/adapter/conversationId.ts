@@ -12,6 +12,10 @@ export class ConversationIdError extends WeComChannelError {
   override readonly name = 'ConversationIdError' as const;
   readonly code = 'conversation_id_invalid' as const;
 
+  override get final(): boolean {
+    return true;
+  }
+
   constructor(
     readonly conversationId: string,
     readonly problem: string,

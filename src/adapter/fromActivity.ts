@@ -53,6 +53,10 @@ export class UnsupportedActivityError extends WeComChannelError {
   override readonly name = 'UnsupportedActivityError' as const;
   readonly code = 'activity_unsupported' as const;
 
+  override get final(): boolean {
+    return true;
+  }
+
   constructor(
     readonly problem: string,
     readonly fix: string,

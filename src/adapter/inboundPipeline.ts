@@ -274,6 +274,13 @@ export class InboundPipeline {
         await this.o.runTurn(entry);
         await this.o.inbox.markDone(entry._id);
       } catch (e) {
+        if (isChannelError(e) && e.final) {
+          // Refused for good (a messaging rule, a media rule, WeCom's final answer): running the
+          // turn again would be refused again, and would hold up the customer's next messages.
+          this.o.logger.warn({ err: e, conversationId, msgid: entry.msgid }, 'turn ended with a final refusal; not retried');
+          await this.o.inbox.markDone(entry._id);
+          continue;
+        }
         const transient = isTransient(e);
         const status = await this.o.inbox.recordFailure(entry._id, describe(e), transient ? Number.POSITIVE_INFINITY : this.o.maxTurnAttempts);
         if (status === 'failed') {

@@ -6,6 +6,10 @@ import type { OutboundAttachment } from './fromActivity';
 export class AttachmentLoadError extends WeComChannelError {
   override readonly name = 'AttachmentLoadError' as const;
   readonly code = 'attachment_unreadable' as const;
+
+  override get final(): boolean {
+    return true;
+  }
 }
 
 export interface LoadOptions {

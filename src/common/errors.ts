@@ -8,6 +8,14 @@
  */
 export abstract class WeComChannelError extends Error {
   abstract readonly code: string;
+
+  /**
+   * True when doing the same thing again cannot succeed: a rule or WeCom said no for good. The
+   * adapter does not retry a turn that failed with a final error (it would be refused again).
+   */
+  get final(): boolean {
+    return false;
+  }
 }
 
 /** True when `e` is one of ours, optionally with the given `code`. Matches by shape, so it works across copies of the package. */

@@ -12,6 +12,10 @@ import type { LicenceStatusName } from './corpLicence';
 export class LicenceInactiveError extends WeComChannelError {
   override readonly name = 'LicenceInactiveError' as const;
   readonly code = 'licence_inactive' as const;
+
+  override get final(): boolean {
+    return true;
+  }
   /** What to do about it. */
   readonly hint: string;
 

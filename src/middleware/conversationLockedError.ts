@@ -19,6 +19,10 @@ import type { LockedReason } from './conversationWindow';
 export class ConversationLockedError extends WeComChannelError {
   override readonly name = 'ConversationLockedError' as const;
   readonly code = 'conversation_locked' as const;
+
+  override get final(): boolean {
+    return true;
+  }
   /** Always the customer: only their next message opens a fresh window with 5 replies. */
   readonly resumesWhen = 'customer-writes' as const;
 

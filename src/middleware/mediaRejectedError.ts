@@ -15,6 +15,10 @@ import { describeRejection, type MediaKind, type MediaRejectionReason, type Medi
 export class MediaRejectedError extends WeComChannelError {
   override readonly name = 'MediaRejectedError' as const;
   readonly code = 'media_rejected' as const;
+
+  override get final(): boolean {
+    return true;
+  }
   readonly direction: 'inbound' | 'outbound';
   readonly reason: MediaRejectionReason;
   /** The kind the bytes are, else the kind the sender asked for, if known. */

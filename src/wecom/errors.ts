@@ -24,6 +24,11 @@ export class WeComApiError extends WeComChannelError {
     this.hint = hint;
     this.action = action;
   }
+
+  /** A refusal retrying cannot change: a wrong request or configuration, or WeChat's messaging rules. */
+  override get final(): boolean {
+    return this.action === 'fix' || this.action === 'wait_for_customer';
+  }
 }
 
 /**

@@ -58,6 +58,29 @@ describe('resilience', () => {
     expect(receivedTexts(rig, customer.externalUserId)).toEqual(['ok: after']);
   });
 
+  it('does not retry a turn refused for good: a second welcome message is locked, and the next message is answered at once', async () => {
+    let welcomes = 0;
+    rig = await adapterRig({
+      adapterClass: WeComAdapter,
+      adapter: { maxTurnAttempts: 5, retryDelayMs: 2_000 },
+      bot: async (ctx) => {
+        if (ctx.activity.type === 'conversationUpdate') {
+          welcomes++;
+          await ctx.sendActivity('Welcome!'); // goes with the welcome code
+          await ctx.sendActivity('How can I help?'); // the customer has not written yet: refused
+        } else if (ctx.activity.type === 'message') {
+          await ctx.sendActivity(`You said: ${ctx.activity.text}`);
+        }
+      },
+    });
+    const customer = rig.emu.customer(rig.corp.corpId, rig.kf);
+    await settle(rig, customer.enterSession(), customer.sendText('hi'));
+    expect(welcomes).toBe(1);
+    expect(receivedTexts(rig, customer.externalUserId)).toEqual(['Welcome!', 'You said: hi']);
+    const { inbox } = await rig.adapter.ready();
+    expect(await inbox.count({ status: 'failed' })).toBe(0);
+  });
+
   it('delivers held messages once the licence is valid, even when this instance never heard of the change', async () => {
     rig = await adapterRig({ adapterClass: WeComAdapter });
     const adapter = rig.adapter as WeComAdapter;
