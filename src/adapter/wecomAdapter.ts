@@ -3,7 +3,7 @@ import {
 } from 'botbuilder';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
-import type { Clock } from '../common/clock';
+import { type Clock, systemClock } from '../common/clock';
 import type { Logger } from '../common/logger';
 import { KeyValueRepository, LeaseRepository, openStore, type Store } from '../store';
 import { callbackErrorStatus } from '../wecom/callbackErrors';
@@ -82,7 +82,7 @@ export class WeComAdapterBase extends BotAdapter {
 
   /** The clock every rule sees: the store's (the test clock in the sandbox). */
   get clock(): Clock {
-    return this.services?.store.clock ?? this.options.store?.clock ?? this.options.clock ?? { now: () => Date.now() };
+    return this.services?.store.clock ?? this.options.store?.clock ?? this.options.clock ?? systemClock;
   }
 
   /** Opens the store and creates indexes once; later calls share the first. */
