@@ -34,7 +34,8 @@ async function main(): Promise<void> {
     '',
   ];
   const text = [...header, ...sections].join('\n');
-  writeFileSync(join(__dirname, '..', '..', 'docs', 'performance.md'), text.endsWith('\n') ? text : `${text}\n`);
+  // A partial run (`npm run bench -- pipeline`) prints its figures but leaves the full record alone.
+  if (only.length === 0) writeFileSync(join(__dirname, '..', '..', 'docs', 'performance.md'), text.endsWith('\n') ? text : `${text}\n`);
   process.stdout.write(text);
 }
 
