@@ -87,7 +87,9 @@ export class AccessTokenCache {
       return shared;
     }
     const fetched = await this.fetcher();
-    const lifetimeMs = Math.max(0, fetched.expiresInSeconds * 1000 - this.refreshMarginMs);
+    // A short-lived token keeps 90% of its life: a fixed margin would leave it none (a gettoken per call).
+    const margin = Math.min(this.refreshMarginMs, fetched.expiresInSeconds * 100);
+    const lifetimeMs = Math.max(0, fetched.expiresInSeconds * 1000 - margin);
     const token: CachedToken = { value: fetched.accessToken, expiresAt: this.clock.now() + lifetimeMs };
     this.refused.delete(token.value);
     this.current = token;

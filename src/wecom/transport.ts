@@ -90,7 +90,7 @@ export class WeComTransport {
     return this.withRetries(req, async (): Promise<Outcome<T>> => {
       const res = await this.send(req);
       const text = await res.body.text();
-      if (res.statusCode !== 200) return this.httpStatusFailure(req, res.statusCode);
+      if (res.statusCode !== 200) return this.apiErrorIn(req, text) ?? this.httpStatusFailure(req, res.statusCode);
       return this.parseJson<T>(req, text);
     });
   }
@@ -100,12 +100,13 @@ export class WeComTransport {
     return this.withRetries(req, async (): Promise<Outcome<DownloadedMedia>> => {
       const res = await this.send(req);
       const bytes = Buffer.from(await res.body.arrayBuffer());
-      if (res.statusCode !== 200 && res.statusCode !== 206) return this.httpStatusFailure(req, res.statusCode);
+      if (res.statusCode !== 200 && res.statusCode !== 206) return this.apiErrorIn(req, bytes.toString('utf8')) ?? this.httpStatusFailure(req, res.statusCode);
       const contentType = header(res.headers, 'content-type');
-      if (contentType?.startsWith('application/json') || contentType?.startsWith('text/plain')) {
-        const parsed = this.parseJson<Record<string, unknown>>(req, bytes.toString('utf8'));
-        if (!parsed.ok) return parsed;
-        return { ok: false, error: new WeComHttpError(req.method, 'expected file bytes, got a JSON body without an error'), retry: false };
+      // An error is a JSON body with a non-zero errcode; anything else is the file itself, even a
+      // .txt served as text/plain or a .json file.
+      if (bytes.length < 4096 && (contentType?.startsWith('application/json') || contentType?.startsWith('text/plain'))) {
+        const refused = this.apiErrorIn(req, bytes.toString('utf8'));
+        if (refused) return refused;
       }
       const filename = parseFilename(header(res.headers, 'content-disposition'));
       return { ok: true, value: { bytes, contentType, filename } };
@@ -162,6 +163,21 @@ export class WeComTransport {
       return { ok: false, error: new WeComApiError(req.method, code, typeof errmsg === 'string' ? errmsg : ''), retry: transientErrcodes.has(code) };
     }
     return { ok: true, value: body as T };
+  }
+
+  /** WeCom's refusal in `text`, when it is a JSON object with a non-zero errcode (whatever the HTTP status). */
+  private apiErrorIn(req: WeComRequest, text: string): Outcome<never> | undefined {
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+    if (typeof body !== 'object' || body === null) return undefined;
+    const { errcode, errmsg } = body as { errcode?: unknown; errmsg?: unknown };
+    const code = Number(errcode ?? 0);
+    if (!Number.isInteger(code) || code === 0) return undefined;
+    return { ok: false, error: new WeComApiError(req.method, code, typeof errmsg === 'string' ? errmsg : ''), retry: transientErrcodes.has(code) };
   }
 
   private httpStatusFailure(req: WeComRequest, status: number): Outcome<never> {
