@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './common/errors';
+import { normaliseApiBaseUrl } from './common/url';
 
 /** How the channel reaches WeCom: decided by which credentials are set. */
 export type ChannelMode = 'sandbox' | 'self-built' | 'provider';
@@ -28,7 +29,7 @@ export const settings: readonly SettingSpec[] = [
   { name: 'WECOM_KF_SECRET', type: 'string', secret: true, description: 'Self-built mode: secret of the app allowed to call the kf API', fix: 'copy it from WeCom admin → WeChat Customer Service → apps that may call the API' },
   { name: 'WECOM_TOKEN', type: 'string', secret: true, description: 'Callback Token (self-built mode)', fix: 'copy it from the app\'s API receive settings (3–32 letters or digits)' },
   { name: 'WECOM_ENCODING_AES_KEY', type: 'string', secret: true, description: 'Callback EncodingAESKey, 43 characters (self-built mode)', fix: 'copy the 43-character EncodingAESKey from the app\'s API receive settings' },
-  { name: 'WECOM_API_BASE_URL', type: 'url', default: 'https://qyapi.weixin.qq.com/cgi-bin/', secret: false, description: 'WeCom API base URL (a proxy for trusted-IP setups, or the emulator)', fix: 'set an http(s) URL ending in /cgi-bin/' },
+  { name: 'WECOM_API_BASE_URL', type: 'url', default: 'https://qyapi.weixin.qq.com/cgi-bin/', secret: false, description: 'WeCom API base URL (a proxy for trusted-IP setups, or an emulator); a bare host gets /cgi-bin/', fix: 'set an http(s) URL such as https://qyapi.weixin.qq.com/cgi-bin/' },
   { name: 'WECOM_SUITE_ID', type: 'string', secret: false, description: 'Provider mode: the third-party app\'s suite id', fix: 'copy it from the provider console → app details' },
   { name: 'WECOM_SUITE_SECRET', type: 'string', secret: true, description: 'Provider mode: suite secret', fix: 'copy it from the provider console → app details' },
   { name: 'WECOM_SUITE_TOKEN', type: 'string', secret: true, description: 'Provider mode: callback Token of the suite', fix: 'copy it from the provider console → callback settings' },
@@ -36,7 +37,7 @@ export const settings: readonly SettingSpec[] = [
   { name: 'DATA_DIR', type: 'string', default: './data', secret: false, description: 'Folder of the embedded store (used when MONGODB_URI is unset)', fix: 'set a writable folder path' },
   { name: 'MONGODB_URI', type: 'url', secret: true, description: 'MongoDB connection string; needed to run several instances', fix: 'set a mongodb:// or mongodb+srv:// URI, e.g. mongodb://127.0.0.1:27017/wecom?replicaSet=rs0' },
   { name: 'MONGODB_DB', type: 'string', secret: false, description: 'Database name when the URI names none (default `wecom_kf`)', fix: 'set a MongoDB database name' },
-  { name: 'ADMIN_TOKEN', type: 'string', secret: true, description: 'Bearer token of the /admin/v1 API; unset → admin API refuses every call (the sandbox makes one up)', fix: 'set a random string of at least 16 characters' },
+  { name: 'ADMIN_TOKEN', type: 'string', secret: true, description: 'Bearer token of the /admin/v1 API (use at least 16 random characters); unset → admin API refuses every call (the sandbox makes one up)', fix: 'set a random string of at least 16 characters' },
   { name: 'TEST_CLOCK', type: 'boolean', default: 'false', secret: false, description: 'Enables POST /admin/v1/test-clock/advance (never in production; the sandbox turns it on)', fix: 'set true or false' },
   { name: 'LICENSING_CRON', type: 'string', default: '* * * * *', secret: false, description: 'When the licensing jobs run (node-cron syntax, UTC); they also run once at start-up', fix: 'use 5 or 6 cron fields, e.g. "*/5 * * * *"' },
   { name: 'LOG_LEVEL', type: 'string', default: 'info', secret: false, description: 'pino log level: fatal, error, warn, info, debug, trace or silent', fix: 'set one of fatal, error, warn, info, debug, trace, silent' },
@@ -85,12 +86,13 @@ function read<T>(env: Env, name: string, schema: z.ZodType<T>): T {
 const optionalString = z.string().min(1).optional();
 const requiredString = z.string().min(1, 'must not be empty');
 const aesKey = z.string().regex(ENCODING_AES_KEY, 'must be exactly 43 characters of base64 (A–Z, a–z, 0–9, +, /)');
-const callbackToken = z.string().regex(/^[A-Za-z0-9]{1,64}$/, 'must be letters and digits only');
+// WeCom's console makes letters and digits; anything without spaces is accepted (a typo shows up as a signature mismatch).
+const callbackToken = z.string().regex(/^\S{1,128}$/, 'must be 1–128 characters without spaces');
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
 const mongoUrl = z.string().regex(/^mongodb(\+srv)?:\/\/.+/, 'must start with mongodb:// or mongodb+srv://');
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const port = z.coerce.number().int('must be a whole number').min(0).max(65535);
-const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+const logLevel = z.string().transform((v) => v.toLowerCase()).pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']));
 
 /**
  * Turns the environment into a typed {@link ChannelConfig}. A missing or wrong value throws a
@@ -105,14 +107,15 @@ export function loadConfig(env: Env = process.env): ChannelConfig {
   const suiteId = read(env, 'WECOM_SUITE_ID', optionalString);
   const mode: ChannelMode = suiteId ? 'provider' : corpId ? 'self-built' : 'sandbox';
 
-  const adminToken = read(env, 'ADMIN_TOKEN', z.string().min(16, 'must be at least 16 characters').optional());
+  // Short tokens are accepted (a refusal would stop the whole app); the admin API warns at start.
+  const adminToken = read(env, 'ADMIN_TOKEN', z.string().min(1).optional());
   const apiBaseUrl = read(env, 'WECOM_API_BASE_URL', httpUrl);
 
   const base = {
     mode,
     port: read(env, 'PORT', port),
     host: read(env, 'HOST', requiredString),
-    apiBaseUrl: apiBaseUrl.endsWith('/') ? apiBaseUrl : `${apiBaseUrl}/`,
+    apiBaseUrl: normaliseApiBaseUrl(apiBaseUrl),
     dataDir: read(env, 'DATA_DIR', requiredString),
     mongodbUri: read(env, 'MONGODB_URI', mongoUrl.optional()),
     mongodbDb: read(env, 'MONGODB_DB', optionalString),

@@ -29,6 +29,7 @@ async function main(): Promise<void> {
   const testClock = sandbox || config.testClock ? new OffsetClock(systemClock) : undefined;
   const clock = testClock ?? systemClock;
   const adminToken = config.adminToken ?? (sandbox ? randomBytes(18).toString('base64url') : undefined);
+  if (adminToken && adminToken.length < 16) logger.warn('ADMIN_TOKEN is shorter than 16 characters: anyone who guesses it controls licences and credits');
 
   const world = sandbox ? await SandboxWorld.start({ clock, logger }) : undefined;
   const store = await openAppStore(config, clock, sandbox, logger);

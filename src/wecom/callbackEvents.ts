@@ -130,7 +130,8 @@ export function parseCallbackEvent(xml: Buffer | string, maxBytes = DEFAULT_MAX_
 function toDataEvent(raw: XmlRecord): DataCallbackEvent {
   const msgType = text(raw, 'MsgType');
   const event = msgType === 'event' ? text(raw, 'Event') : undefined;
-  const base = () => ({ corpId: need(raw, 'ToUserName', event), createTime: seconds(raw, 'CreateTime', event), raw });
+  // CreateTime is informational (nothing is decided on it): missing or in ms, it is tolerated.
+  const base = () => ({ corpId: need(raw, 'ToUserName', event), createTime: looseSeconds(text(raw, 'CreateTime')), raw });
   switch (event) {
     case 'kf_msg_or_event':
       return { kind: event, ...base(), token: text(raw, 'Token') || undefined, openKfId: need(raw, 'OpenKfId', event) };
@@ -200,6 +201,13 @@ function need(record: XmlRecord, tag: string, kind: string | undefined): string 
   const value = text(record, tag);
   if (!value) malformed(`${kind ?? 'callback'} has no <${tag}>`);
   return value;
+}
+
+/** Unix seconds from seconds or milliseconds; 0 when absent or not a number. */
+function looseSeconds(value: string | undefined): number {
+  if (!value || !/^\d{1,16}$/.test(value)) return 0;
+  const n = Number(value);
+  return n > 1e11 ? Math.floor(n / 1000) : n;
 }
 
 function seconds(record: XmlRecord, tag: string, kind: string | undefined): number {

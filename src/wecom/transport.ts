@@ -1,5 +1,6 @@
 import { Agent, type Dispatcher, FormData, request } from 'undici';
 import { type Logger, silentLogger } from '../common/logger';
+import { normaliseApiBaseUrl } from '../common/url';
 import { WeComApiError, WeComHttpError } from './errors';
 import { transientErrcodes } from './errorCodes';
 
@@ -72,8 +73,7 @@ export class WeComTransport {
   private readonly logger: Logger;
 
   constructor(options: TransportOptions = {}) {
-    const baseUrl = options.baseUrl ?? DEFAULT_API_BASE_URL;
-    this.baseUrl = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+    this.baseUrl = normaliseApiBaseUrl(options.baseUrl ?? DEFAULT_API_BASE_URL);
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.retries = options.retries ?? 3;
     this.backoffBaseMs = options.backoffBaseMs ?? 200;

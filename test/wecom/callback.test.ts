@@ -198,13 +198,18 @@ describe('parseCallbackEvent', () => {
     expect(parseCallbackEvent(message)).toMatchObject({ kind: 'unknown_event', msgType: 'text', event: undefined, raw: { MsgId: '4561255354251345929', Content: 'hello' } });
   });
 
+  it('tolerates a CreateTime that is missing, in milliseconds or not a number (nothing is decided on it)', () => {
+    expect(parseCallbackEvent(KF_MSG.replace(/<CreateTime>.*<\/CreateTime>/, ''))).toMatchObject({ kind: 'kf_msg_or_event', createTime: 0 });
+    expect(parseCallbackEvent(KF_MSG.replace('1348831860', '1348831860123'))).toMatchObject({ createTime: 1348831860 });
+    expect(parseCallbackEvent(KF_MSG.replace('1348831860', 'yesterday'))).toMatchObject({ kind: 'kf_msg_or_event', createTime: 0 });
+  });
+
   it('accepts kf_msg_or_event without a Token (the pull then goes without one)', () => {
     expect(parseCallbackEvent(KF_MSG.replace(/<Token>.*<\/Token>/, ''))).toMatchObject({ kind: 'kf_msg_or_event', token: undefined });
   });
 
   it.each([
     ['kf_msg_or_event without OpenKfId', KF_MSG.replace(/<OpenKfId>.*<\/OpenKfId>/, '')],
-    ['kf_msg_or_event with a non-numeric CreateTime', KF_MSG.replace('1348831860', 'yesterday')],
     ['suite_ticket without SuiteTicket', SUITE_TICKET.replace(/<SuiteTicket>.*<\/SuiteTicket>/, '')],
     ['suite_ticket without SuiteId', SUITE_TICKET.replace(/<SuiteId>.*<\/SuiteId>/, '')],
     ['create_auth without AuthCode', CREATE_AUTH.replace(/<AuthCode>.*<\/AuthCode>/, '')],
