@@ -54,15 +54,16 @@ export class InboxRepository {
     await this.entries.createIndex({ keys: { doneAt: 1 }, expireAfterSeconds: DONE_RETENTION_SECONDS });
   }
 
-  static idOf(corpId: string, msgid: string): string {
-    return `${corpId}:${msgid}`;
+  /** Per account as well as per corp: WeCom's msgids are unique per corp, and this stays right if some WeCom numbers them per account. */
+  static idOf(corpId: string, openKfId: string, msgid: string): string {
+    return `${corpId}:${openKfId}:${msgid}`;
   }
 
   /** Adds a message; false when it was already there. */
   async add(entry: Omit<InboxEntry, '_id' | 'attempts' | 'receivedAt'>): Promise<boolean> {
     try {
       await this.entries.insertOne({
-        ...entry, _id: InboxRepository.idOf(entry.corpId, entry.msgid), attempts: 0, receivedAt: new Date(this.store.clock.now()),
+        ...entry, _id: InboxRepository.idOf(entry.corpId, entry.openKfId, entry.msgid), attempts: 0, receivedAt: new Date(this.store.clock.now()),
       });
       return true;
     } catch (e) {

@@ -110,11 +110,14 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * `undefined` only when the item has no `msgid` (it cannot be deduplicated or acknowledged).
  */
 export function toKfMessage(raw: unknown): KfMessage | undefined {
-  if (!isRecord(raw) || typeof raw.msgid !== 'string' || raw.msgid === '') return undefined;
+  if (!isRecord(raw)) return undefined;
+  // Numbers are tolerated where WeCom documents strings, and the other way round.
+  const msgid = typeof raw.msgid === 'number' ? String(raw.msgid) : raw.msgid;
+  if (typeof msgid !== 'string' || msgid === '') return undefined;
   const msgtype = typeof raw.msgtype === 'string' ? raw.msgtype : '';
-  const base = { ...raw, send_time: Number(raw.send_time) || 0, origin: Number(raw.origin) as KfOrigin };
+  const base = { ...raw, msgid, send_time: Number(raw.send_time) || 0, origin: Number(raw.origin) as KfOrigin };
   if (msgtype === 'event' && isRecord(raw.event)) {
-    const ev = raw.event;
+    const ev = withNumbers(raw.event, eventNumberFields);
     const eventType = typeof ev.event_type === 'string' ? ev.event_type : '';
     const event = eventTypes.has(eventType)
       ? (ev as unknown as KfEvent)
@@ -126,6 +129,15 @@ export function toKfMessage(raw: unknown): KfMessage | undefined {
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** Event fields that rules compare as numbers (change_type 3 ends a session, ...). */
+const eventNumberFields = ['change_type', 'fail_type', 'status', 'stop_type', 'reject_switch'] as const;
+
+function withNumbers(record: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
+  const out = { ...record };
+  for (const f of fields) if (typeof out[f] === 'string' && /^-?\d+$/.test(out[f])) out[f] = Number(out[f]);
+  return out;
+}
 
 /** The (open_kfid, external_userid) a message belongs to, wherever WeCom put them. */
 export function kfMessageParties(msg: KfMessage): { openKfId?: string; externalUserId?: string } {
