@@ -1,3 +1,4 @@
+import { localTimeOf } from '../common/clock';
 import { isChannelError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { LeaseRepository, Store } from '../store';
@@ -205,7 +206,7 @@ export class InboundPipeline {
       }
       for (const msg of page.msg_list) {
         seq++;
-        if (firstPull && msg.send_time * 1000 < now - this.o.backfillMs) {
+        if (firstPull && localTimeOf(msg.send_time * 1000, now, this.o.store.clock.aheadMs?.() ?? 0) < now - this.o.backfillMs) {
           skipped++;
           continue;
         }

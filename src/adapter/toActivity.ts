@@ -66,6 +66,8 @@ export interface WeComChannelData {
   readonly wechatChannels?: { readonly nickname?: string; readonly shop_nickname?: string; readonly scene?: number };
   /** Events mapped to `messageDelete`: the event's own msgid (the activity id is the recalled message's). */
   readonly eventMsgid?: string;
+  /** When the message was sent, in ms on the adapter's clock (differs from `kf.send_time` only under a test clock). */
+  readonly sentAt?: number;
 }
 
 export type SessionChangeName = 'taken_from_queue' | 'transferred' | 'ended' | 'reopened' | 'unknown';

@@ -3,7 +3,7 @@ import {
 } from 'botbuilder';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
-import { type Clock, systemClock } from '../common/clock';
+import { type Clock, localTimeOf, systemClock } from '../common/clock';
 import type { Logger } from '../common/logger';
 import { KeyValueRepository, LeaseRepository, openStore, type Store } from '../store';
 import { callbackErrorStatus } from '../wecom/callbackErrors';
@@ -260,6 +260,9 @@ export class WeComAdapterBase extends BotAdapter {
     const media = mediaOf(entry.message);
     const resolved = media ? await resolveInboundMedia(this.client, media) : undefined;
     const mapped = toActivity(entry.message, { corpId: entry.corpId, media: resolved });
+    // When the customer wrote, on our clock (see localTimeOf): what the conversation window counts from.
+    const sentAt = localTimeOf(entry.sendTime * 1000, entry.receivedAt.getTime(), this.clock.aheadMs?.() ?? 0);
+    mapped.channelData = { ...(mapped.channelData as WeComChannelData), sentAt };
     const activity = await handoff.beforeTurn(entry.conversationId, entry.message, mapped);
     const context = new TurnContext(this, activity);
     setTurnInfo(context, { anchor: entry.msgid, replyIndex: 0, welcomeCode: (mapped.channelData as WeComChannelData).welcomeCode });

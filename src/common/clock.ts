@@ -5,6 +5,8 @@
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
+  /** How far this clock runs ahead of real time (a test clock); absent means 0. */
+  aheadMs?(): number;
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
@@ -43,6 +45,10 @@ export class OffsetClock implements Clock {
     return this.base.now() + this.offsetMs;
   }
 
+  aheadMs(): number {
+    return this.offsetMs;
+  }
+
   advance(ms: number): void {
     if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`cannot move a clock by ${ms} ms`);
     this.offsetMs += ms;
@@ -50,3 +56,20 @@ export class OffsetClock implements Clock {
 }
 
 export const unixSeconds = (clock: Clock): number => Math.floor(clock.now() / 1000);
+
+/** How much a message may have aged between WeCom stamping it and our pull, for {@link localTimeOf}. */
+const SAME_CLOCK_TOLERANCE_MS = 10 * 60_000;
+
+/**
+ * A WeCom timestamp (`send_time`, in ms) on our clock. Equal to it normally. When our clock is a
+ * test clock moved ahead of real time and the message was stamped by a WeCom that does not share
+ * it (it looks at least that much older on arrival), the shift is added: a customer who just
+ * wrote must open a fresh 48-hour window, not one that closed long ago.
+ *
+ * @example
+ * localTimeOf(sendTime * 1000, receivedAt, clock.aheadMs?.() ?? 0)
+ */
+export function localTimeOf(stampedMs: number, observedAt: number, aheadMs: number): number {
+  if (aheadMs > SAME_CLOCK_TOLERANCE_MS && observedAt - stampedMs >= aheadMs - SAME_CLOCK_TOLERANCE_MS) return stampedMs + aheadMs;
+  return stampedMs;
+}

@@ -5,6 +5,8 @@ export interface KfFacts {
   readonly msgid: string;
   /** Unix seconds. */
   readonly send_time: number;
+  /** When it was sent in ms on our clock, when the adapter says (a test clock may shift it from send_time). */
+  readonly sentAt: number;
   /** 3 customer, 4 event, 5 human servicer. */
   readonly origin: number;
   readonly msgtype: string;
@@ -21,7 +23,8 @@ export function kfFactsOf(activity: Partial<Activity>): KfFacts | undefined {
   if (typeof kf !== 'object' || kf === null) return undefined;
   const { msgid, send_time, origin, msgtype } = kf as Record<string, unknown>;
   if (typeof msgid !== 'string' || typeof send_time !== 'number' || typeof origin !== 'number' || typeof msgtype !== 'string') return undefined;
-  return { msgid, send_time, origin, msgtype };
+  const sentAt = (channelData as { sentAt?: unknown }).sentAt;
+  return { msgid, send_time, origin, msgtype, sentAt: typeof sentAt === 'number' ? sentAt : send_time * 1000 };
 }
 
 /**

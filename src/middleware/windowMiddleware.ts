@@ -47,7 +47,7 @@ export class WindowMiddleware implements Middleware {
     if (customer && conversationId) {
       // Awaited before the bot runs, so its replies see the fresh window. A store failure fails the
       // turn, which the adapter retries: a customer message is never lost, only delayed.
-      await this.windows.recordCustomerMessage(conversationId, customer.send_time * 1000, customer.msgid);
+      await this.windows.recordCustomerMessage(conversationId, customer.sentAt, customer.msgid);
     }
     addSendHook(context, { beforeSend: (_context, send) => this.beforeSend(send) });
     await next();

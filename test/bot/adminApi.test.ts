@@ -55,8 +55,8 @@ describe('admin API and licence gate, through the app server', () => {
     expect(await rig.call('PUT', `/admin/v1/corps/${rig.corp.corpId}/auto-renew`, { enabled: true })).toMatchObject({ status: 200, json: { autoRenew: true } });
   });
 
-  it('blocks both directions when the trial expires, keeps what customers send, and answers it in order after a purchase', async () => {
-    rig = await appRig();
+  it.each<'shared' | 'own'>(['shared', 'own'])('blocks both directions when the trial expires, keeps what customers send, and answers it in order after a purchase (WeCom clock: %s)', async (emulatorClock) => {
+    rig = await appRig({ emulatorClock });
     const customer = rig.emu.customer(rig.corp.corpId, rig.kf);
     await (await customer.sendText('during trial')).delivery;
     await rig.adapter.idle();

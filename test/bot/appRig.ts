@@ -27,10 +27,14 @@ export interface AppRig {
   close(): Promise<void>;
 }
 
-export async function appRig(options: { testClock?: boolean; adminToken?: string } = {}): Promise<AppRig> {
+/**
+ * `emulatorClock: 'own'` plays an independent WeCom: it keeps real time (the base clock) while the
+ * app's test clock moves ahead, as a staging WeCom would while an admin rehearses an expiry.
+ */
+export async function appRig(options: { testClock?: boolean; adminToken?: string; emulatorClock?: 'shared' | 'own' } = {}): Promise<AppRig> {
   const base = new ManualClock(Date.UTC(2026, 5, 1, 8));
   const clock = new OffsetClock(base);
-  const emu = new WeComEmulator({ clock, switches: { callbackTimeoutMs: 2000, callbackRetryDelayMs: 10 } });
+  const emu = new WeComEmulator({ clock: options.emulatorClock === 'own' ? base : clock, switches: { callbackTimeoutMs: 2000, callbackRetryDelayMs: 10 } });
   await emu.start();
   const corp = emu.addCorp();
   const kf = emu.addKfAccount(corp.corpId, { name: 'Support' });

@@ -1,4 +1,4 @@
-import { ManualClock, OffsetClock } from '../../src/common';
+import { localTimeOf, ManualClock, OffsetClock } from '../../src/common';
 
 describe('ManualClock', () => {
   it('moves only when told and refuses to go back', () => {
@@ -15,5 +15,20 @@ describe('ManualClock', () => {
     clock.advance(3600_000);
     base.advance(10);
     expect(clock.now()).toBe(3600_010);
+  });
+});
+
+describe('localTimeOf', () => {
+  const hour = 3600_000;
+  it('keeps WeCom time when our clock is real, however late the pull', () => {
+    expect(localTimeOf(1000, 1000 + 3 * hour, 0)).toBe(1000);
+  });
+  it('shifts a message stamped by a WeCom that does not share our test clock', () => {
+    const ahead = 91 * 24 * hour;
+    expect(localTimeOf(5000, 5000 + ahead + 2000, ahead)).toBe(5000 + ahead);
+  });
+  it('leaves a message stamped on the shared test clock (the sandbox) as it is', () => {
+    const ahead = 91 * 24 * hour;
+    expect(localTimeOf(5000 + ahead, 5000 + ahead + 2000, ahead)).toBe(5000 + ahead);
   });
 });
