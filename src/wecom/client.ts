@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import { Blob } from 'node:buffer';
-import { FormData } from 'undici';
 import type { Clock } from '../common/clock';
 import { WeComApiError } from './errors';
 import { tokenErrcodes } from './errorCodes';
 import { type KfEventReply, type KfMessage, type KfOutboundMessage, KfServiceState, toKfMessage } from './kfMessages';
 import { AccessTokenCache, type SharedTokenStore, type TokenFetcher } from './tokenCache';
+import { mediaUploadBody, type MultipartBody } from './multipart';
 import { type DownloadedMedia, type TransportOptions, WeComTransport } from './transport';
 
 export type MediaType = 'image' | 'voice' | 'video' | 'file';
@@ -211,7 +210,7 @@ export class WeComClient {
       method: 'media/upload',
       verb: 'POST',
       query: { type: req.type },
-      form: mediaForm(req),
+      multipart: mediaUploadBody(req.bytes, req.filename, req.contentType),
       idempotent: true,
     });
   }
@@ -232,11 +231,11 @@ export class WeComClient {
   }
 
   private call<T extends object>(req: {
-    method: string; verb: 'GET' | 'POST'; query?: Record<string, string>; json?: unknown; form?: FormData; idempotent: boolean;
+    method: string; verb: 'GET' | 'POST'; query?: Record<string, string>; json?: unknown; multipart?: MultipartBody; idempotent: boolean;
   }): Promise<T> {
     return this.withToken(req.method, (token) =>
       this.transport.json<T>({
-        method: req.method, verb: req.verb, json: req.json, form: req.form, idempotent: req.idempotent,
+        method: req.method, verb: req.verb, json: req.json, multipart: req.multipart, idempotent: req.idempotent,
         query: { ...req.query, access_token: token },
       }));
   }
@@ -252,10 +251,4 @@ export class WeComClient {
       return fn(await this.tokens.get());
     }
   }
-}
-
-function mediaForm(req: UploadMediaRequest): FormData {
-  const form = new FormData();
-  form.append('media', new Blob([req.bytes], { type: req.contentType ?? 'application/octet-stream' }), req.filename);
-  return form;
 }

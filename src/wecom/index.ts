@@ -4,6 +4,7 @@ export * from './errorCodes';
 export * from './kfMessages';
 export * from './tokenCache';
 export * from './transport';
+export * from './multipart';
 export * from './client';
 export * from './crypto';
 export * from './callbackErrors';

@@ -1,8 +1,9 @@
-import { Agent, type Dispatcher, FormData, request } from 'undici';
+import { Agent, type Dispatcher, request } from 'undici';
 import { type Logger, silentLogger } from '../common/logger';
 import { normaliseApiBaseUrl } from '../common/url';
 import { WeComApiError, WeComHttpError } from './errors';
 import { transientErrcodes } from './errorCodes';
+import type { MultipartBody } from './multipart';
 
 /** The public WeCom API. */
 export const DEFAULT_API_BASE_URL = 'https://qyapi.weixin.qq.com/cgi-bin/';
@@ -34,7 +35,7 @@ export interface WeComRequest {
   /** Query parameters, secrets included: they go on the wire and nowhere else. */
   readonly query?: Readonly<Record<string, string | undefined>>;
   readonly json?: unknown;
-  readonly form?: FormData;
+  readonly multipart?: MultipartBody;
   /**
    * Whether repeating the request after an ambiguous failure (timeout, reset, 5xx) is harmless.
    * Refusals that prove WeCom did nothing (connection refused, busy errcodes) are retried regardless.
@@ -121,12 +122,13 @@ export class WeComTransport {
   private async send(req: WeComRequest): Promise<Dispatcher.ResponseData> {
     const url = new URL(req.method, this.baseUrl);
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
-    const body = req.form ?? (req.json === undefined ? undefined : JSON.stringify(req.json));
+    const body = req.multipart?.body ?? (req.json === undefined ? undefined : JSON.stringify(req.json));
+    const contentType = req.multipart?.contentType ?? (req.json === undefined ? undefined : 'application/json; charset=utf-8');
     return request(url, {
       method: req.verb,
       dispatcher: this.dispatcher,
       body,
-      headers: req.json === undefined ? undefined : { 'content-type': 'application/json; charset=utf-8' },
+      headers: contentType ? { 'content-type': contentType } : undefined,
       signal: AbortSignal.timeout(this.timeoutMs),
     });
   }
