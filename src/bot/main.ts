@@ -102,7 +102,7 @@ function announceSandbox(world: SandboxWorld, port: number, adminToken: string):
     '',
   ].join('\n') + '\n');
   if (!process.stdin.isTTY) return undefined;
-  process.stdout.write('Type a message to chat as a WeChat customer (/enter opens the chat with a welcome, /quit stops).\n');
+  process.stdout.write('Type a message to chat as a WeChat customer. /enter opens the chat with a welcome; after "human",\n/agent <text> answers as the human agent and /end ends their session; /quit stops.\n');
   return startTerminalChat(world);
 }
 

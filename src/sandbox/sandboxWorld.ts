@@ -6,6 +6,8 @@ import { type CorpCredentials, type SentMessage, WeComEmulator } from './emulato
  * customers a person can chat as (from the terminal or over HTTP).
  */
 export class SandboxWorld {
+  private readonly agentLog = new Map<string, string[]>();
+
   private constructor(
     readonly emulator: WeComEmulator,
     readonly corp: CorpCredentials,
@@ -18,6 +20,7 @@ export class SandboxWorld {
     await emulator.start();
     const corp = emulator.addCorp({ corpId: 'wwsandbox0000000001' });
     const openKfId = emulator.addKfAccount(corp.corpId, { name: 'Sandbox support' });
+    emulator.addServicer(corp.corpId, { userid: SANDBOX_AGENT });
     return new SandboxWorld(emulator, corp, openKfId);
   }
 
@@ -35,6 +38,22 @@ export class SandboxWorld {
     return { msgid: entered.msgid, welcomeCode: entered.welcomeCode };
   }
 
+  /** The sandbox's human agent writes to the customer from "the WeCom client" (taking the session). */
+  async agentSays(customerId: string, text: string): Promise<void> {
+    await this.emulator.servicer(this.corp.corpId, SANDBOX_AGENT).reply(this.openKfId, customerId, text);
+    this.agentLog.set(customerId, [...this.agentMessages(customerId), text]);
+  }
+
+  /** What the human agent wrote to this customer, in order. */
+  agentMessages(customerId: string): readonly string[] {
+    return this.agentLog.get(customerId) ?? [];
+  }
+
+  /** The human agent ends the session: the bot serves the customer again. */
+  async agentEnds(customerId: string): Promise<void> {
+    await this.emulator.servicer(this.corp.corpId, SANDBOX_AGENT).endSession(this.openKfId, customerId);
+  }
+
   /** What the bot (or an agent) sent this customer, in order. */
   replies(customerId: string): SentMessage[] {
     return this.customer(customerId).received();
@@ -48,6 +67,9 @@ export class SandboxWorld {
     return this.emulator.customer(this.corp.corpId, this.openKfId, customerId);
   }
 }
+
+/** The human agent of the sandbox, for trying a handoff. */
+export const SANDBOX_AGENT = 'sandbox_agent';
 
 /** A reply as a person reads it in a terminal. */
 export function renderReply(m: SentMessage): string {
