@@ -1,6 +1,6 @@
 import type { Request, Response, Server } from 'restify';
 import { z } from 'zod';
-import { renderReply, type SandboxWorld } from '../sandbox/sandboxWorld';
+import { renderReply, SANDBOX_AGENT, type SandboxWorld } from '../sandbox/sandboxWorld';
 import { HttpProblem, readJson, sendJson, sendProblem } from './httpJson';
 
 const customerId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'customer ids are 1–64 letters, digits, _ or -');
@@ -37,6 +37,8 @@ export function registerSandboxRoutes(server: Server, world: SandboxWorld): void
         'POST /sandbox/customers/{id}/messages {"text":"hello"}',
         'POST /sandbox/customers/{id}/enter',
         'GET  /sandbox/customers/{id}/messages',
+        'POST /sandbox/customers/{id}/agent {"text":"..."}  (the human agent, after a handoff)',
+        'POST /sandbox/customers/{id}/agent/end',
       ],
     });
   }));
@@ -51,6 +53,18 @@ export function registerSandboxRoutes(server: Server, world: SandboxWorld): void
     const id = customer(req);
     const { scene } = await readJson(req, enterBody);
     sendJson(res, 202, await world.enter(id, scene));
+  }));
+
+  server.post('/sandbox/customers/:customerId/agent', handle(async (req, res) => {
+    const id = customer(req);
+    const { text } = await readJson(req, messageBody);
+    await world.agentSays(id, text);
+    sendJson(res, 202, { agent: SANDBOX_AGENT });
+  }));
+
+  server.post('/sandbox/customers/:customerId/agent/end', handle(async (req, res) => {
+    await world.agentEnds(customer(req));
+    sendJson(res, 202, { ended: true });
   }));
 
   server.get('/sandbox/customers/:customerId/messages', handle(async (req, res) => {

@@ -71,6 +71,20 @@ describe('npm start (sandbox)', () => {
     }, 15_000);
     expect(replies.map((r) => r.text)).toEqual(['You said: hello there']);
 
+    // A handoff to the sandbox's human agent, and back.
+    const post = (path: string, body: unknown) => request(`${base}/sandbox/customers/newcomer${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const texts = async (): Promise<string[]> => ((await (await request(`${base}/sandbox/customers/newcomer/messages`)).body.json()) as { text: string }[]).map((r) => r.text);
+    await post('/messages', { text: 'human' });
+    await waitFor(async () => ((await texts()).length === 2 ? true : undefined), 15_000);
+    expect((await post('/agent', { text: 'Hi, a human here' })).statusCode).toBe(202);
+    expect((await post('/agent/end', {})).statusCode).toBe(202);
+    await post('/messages', { text: 'bot again?' });
+    const after = await waitFor(async () => {
+      const list = await texts();
+      return list.length >= 3 ? list : undefined;
+    }, 15_000);
+    expect(after).toEqual(['You said: hello there', 'Connecting you to a human agent…', 'You said: bot again?']);
+
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
