@@ -113,10 +113,6 @@ export class InboxRepository {
     return after?.status ?? 'pending';
   }
 
-  async get(id: string): Promise<InboxEntry | null> {
-    return this.entries.findOne({ _id: id });
-  }
-
   async count(filter: { corpId?: string; status?: InboxStatus; conversationId?: string } = {}): Promise<number> {
     return this.entries.countDocuments(filter);
   }

@@ -34,11 +34,6 @@ export class TurnScheduler {
     return result;
   }
 
-  /** Whether jobs for `key` are queued or running. */
-  busy(key: string): boolean {
-    return this.tails.has(key);
-  }
-
   /** Resolves when every queued job has settled. */
   idle(): Promise<void> {
     return this.pending === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));

@@ -23,8 +23,3 @@ export function createLogger(options: { level?: string; name?: string; destinati
 
 /** A logger that writes nothing, for libraries used without one. */
 export const silentLogger: Logger = pino({ level: 'silent' });
-
-/** Removes `access_token=…` (and other secrets in a query string) from a URL before it is logged or put in an error. */
-export function scrubUrl(url: string): string {
-  return url.replace(/([?&](?:access_token|corpsecret|suite_access_token|provider_access_token|secret)=)[^&#]*/gi, '$1[redacted]');
-}

@@ -1,4 +1,4 @@
-import { createLogger, scrubUrl } from '../../src/common/logger';
+import { createLogger } from '../../src/common/logger';
 
 function capture(): { lines: string[]; destination: { write(s: string): void } } {
   const lines: string[] = [];
@@ -15,10 +15,5 @@ describe('logger', () => {
     for (const secret of ['AT-123', 'S-456', 'K-789', 'Bearer B-1']) expect(line).not.toContain(secret);
     expect(line).toContain('[redacted]');
     expect(line).toContain('hello');
-  });
-
-  it('scrubs access tokens and secrets out of URLs', () => {
-    expect(scrubUrl('https://x/cgi-bin/kf/send_msg?access_token=abc.def&debug=1')).toBe('https://x/cgi-bin/kf/send_msg?access_token=[redacted]&debug=1');
-    expect(scrubUrl('/cgi-bin/gettoken?corpid=ww1&corpsecret=shh')).toBe('/cgi-bin/gettoken?corpid=ww1&corpsecret=[redacted]');
   });
 });
