@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import manifest from '../manifest.json';
 import pkg from '../package.json';
 import { settings } from '../src/config';
@@ -14,5 +16,12 @@ describe('manifest.json', () => {
     expect(manifest.version).toBe(pkg.version);
     const routes = manifest.routes.map((r: { method: string; path: string }) => `${r.method} ${r.path}`);
     expect(routes).toEqual(expect.arrayContaining(['GET /api/wecom/callback', 'POST /api/wecom/callback', 'GET /api/wecom/suite', 'POST /api/wecom/suite', 'GET /healthz']));
+  });
+});
+
+describe('.env.example', () => {
+  it('mentions every setting of the config schema', () => {
+    const example = readFileSync(join(__dirname, '..', '.env.example'), 'utf8');
+    for (const s of settings) expect({ name: s.name, present: example.includes(`${s.name}=`) }).toEqual({ name: s.name, present: true });
   });
 });
