@@ -11,6 +11,8 @@ export interface WindowDoc extends BaseDocument, WindowState {
    * first outcome was lost) is one message to WeCom, so it does not spend a second slot.
    */
   replyMsgids?: string[];
+  /** Msgids whose slot was given back (a send that certainly did not happen); one entry per release. */
+  releasedMsgids?: string[];
   /** Grows with every fresh window: a slot is given back or locked only in the window that granted it. */
   generation: number;
   /** TTL: the document is dropped this long after its window closed (then the customer reads as never seen). */
@@ -78,7 +80,7 @@ export class WindowRepository {
    */
   async recordCustomerMessage(conversationId: string, sentAt: number, msgid: string): Promise<boolean> {
     await this.ready();
-    const fresh = { used: 0, replyMsgids: [], lastCustomerMessageAt: sentAt, expiresAt: new Date(sentAt + REPLY_WINDOW_MS + this.retentionMs) };
+    const fresh = { used: 0, replyMsgids: [], releasedMsgids: [], lastCustomerMessageAt: sentAt, expiresAt: new Date(sentAt + REPLY_WINDOW_MS + this.retentionMs) };
     const reset = { $unset: { lock: '', lastReservedAt: '' } as const, $inc: { generation: 1 } };
     // A newer message: one upsert. When the document exists but is not older, the upsert collides on
     // _id; then it is either a same-second message (below) or nothing to do. A collision can also
@@ -96,7 +98,7 @@ export class WindowRepository {
       }
       const sameSecond = await this.windows.findOneAndUpdate(
         { _id: conversationId, lastCustomerMessageAt: sentAt, customerMsgids: { $ne: msgid } },
-        { $set: { used: 0, replyMsgids: [] }, $push: { customerMsgids: msgid }, ...reset },
+        { $set: { used: 0, replyMsgids: [], releasedMsgids: [] }, $push: { customerMsgids: msgid }, ...reset },
         { returnDocument: 'after' },
       );
       if (sameSecond) return true;
@@ -115,7 +117,7 @@ export class WindowRepository {
     if (msgid) {
       // The same reply again (a retry after an unknown outcome): it already holds its slot.
       const current = await this.windows.findOne({ _id: conversationId });
-      const held = current?.replyMsgids?.indexOf(msgid) ?? -1;
+      const held = current ? slotHeldBy(current, msgid) : -1;
       if (current && held >= 0) return { granted: true, slot: { conversationId, generation: current.generation, number: held + 1, msgid }, window: decideWindow(current, now) };
     }
     // A refusal is explained by reading the document after the update failed. If a customer message
@@ -137,14 +139,11 @@ export class WindowRepository {
 
   /** Gives a slot back when its send certainly did not happen. False when that window has been replaced meanwhile (nothing to give back). */
   async release(slot: ReplySlot): Promise<boolean> {
-    // The msgid leaves the list too, or its next try would pass without a slot. (No $pull in the
-    // store interface: the list is rewritten. A reservation racing in between may drop out of the
-    // list; its retry then spends a fresh slot — fewer replies, never more.)
-    const current = slot.msgid ? await this.windows.findOne({ _id: slot.conversationId }) : null;
-    const remaining = current?.replyMsgids?.filter((m) => m !== slot.msgid);
+    // One atomic update: the slot comes back and the msgid is marked released, so its next try
+    // spends a slot again. (Rewriting the msgid list instead raced with a parallel release.)
     const doc = await this.windows.findOneAndUpdate(
       { _id: slot.conversationId, generation: slot.generation, used: { $gt: 0 } },
-      { $inc: { used: -1 }, ...(remaining ? { $set: { replyMsgids: remaining } } : {}) },
+      { $inc: { used: -1 }, ...(slot.msgid ? { $push: { releasedMsgids: slot.msgid } } : {}) },
       { returnDocument: 'after' },
     );
     return doc !== null;
@@ -172,6 +171,13 @@ export class WindowRepository {
     });
     return this.indexes;
   }
+}
+
+/** The slot number `msgid` holds in this window (0-based), or -1: reserved more times than released. */
+function slotHeldBy(doc: WindowDoc, msgid: string): number {
+  const reserved = (doc.replyMsgids ?? []).filter((m) => m === msgid).length;
+  const released = (doc.releasedMsgids ?? []).filter((m) => m === msgid).length;
+  return reserved > released ? (doc.replyMsgids ?? []).lastIndexOf(msgid) : -1;
 }
 
 /** decideWindow's "open" as a filter; the two must agree (a test checks them against each other). */

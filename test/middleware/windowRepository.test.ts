@@ -55,6 +55,18 @@ describe('WindowRepository on the embedded store', () => {
     expect(await windows.reserve(conv, clock.now(), 'r7')).toMatchObject({ granted: false });
   });
 
+  it('never grants a sixth reply when two slots are released at once', async () => {
+    await windows.recordCustomerMessage(conv, t0, 'm1');
+    const slots = [];
+    for (const msgid of ['r1', 'r2', 'r3', 'r4']) slots.push(await windows.reserve(conv, clock.now(), msgid));
+    const [, , r3, r4] = slots;
+    if (!r3?.granted || !r4?.granted) throw new Error('r3 and r4 should hold slots');
+    await Promise.all([windows.release(r3.slot), windows.release(r4.slot)]);
+    const again = [];
+    for (const msgid of ['r3', 'r4', 'r5', 'r6']) again.push((await windows.reserve(conv, clock.now(), msgid)).granted);
+    expect(again).toEqual([true, true, true, false]);
+  });
+
   it('opens a fresh window with a fresh count when the customer writes again', async () => {
     await windows.recordCustomerMessage(conv, t0, 'm1');
     await reserveAll(5);
