@@ -275,21 +275,26 @@ export class InboundPipeline {
         await this.o.runTurn(entry);
         await this.o.inbox.markDone(entry._id);
       } catch (e) {
+        if (isChannelError(e, 'licence_inactive')) {
+          // The licence lapsed during the turn: hold the message like the gate would, to answer later.
+          await this.o.inbox.holdConversation(conversationId);
+          return false;
+        }
         if (isChannelError(e) && e.final) {
           // Refused for good (a messaging rule, a media rule, WeCom's final answer): running the
           // turn again would be refused again, and would hold up the customer's next messages.
-          this.o.logger.warn({ err: e, conversationId, msgid: entry.msgid }, 'turn ended with a final refusal; not retried');
-          await this.o.inbox.markDone(entry._id);
+          this.o.logger.warn({ err: e, conversationId, msgid: entry.msgid }, 'turn ended with a final refusal; kept as refused, not retried');
+          await this.o.inbox.markRefused(entry._id, describe(e));
           continue;
         }
         const transient = isTransient(e);
-        const status = await this.o.inbox.recordFailure(entry._id, describe(e), transient ? Number.POSITIVE_INFINITY : this.o.maxTurnAttempts);
+        const { status, failures } = await this.o.inbox.recordFailure(entry._id, describe(e), { transient, maxAttempts: this.o.maxTurnAttempts });
         if (status === 'failed') {
           this.o.logger.error({ err: e, conversationId, msgid: entry.msgid }, 'turn failed on every attempt; the message is parked as failed in the inbox');
           continue;
         }
-        this.o.logger.warn({ err: e, conversationId, msgid: entry.msgid, attempt: entry.attempts + 1, transient }, 'turn failed; retrying later');
-        this.retryLater(conversationId, entry.attempts + 1, transient);
+        this.o.logger.warn({ err: e, conversationId, msgid: entry.msgid, failures, transient }, 'turn failed; retrying later');
+        this.retryLater(conversationId, failures, transient);
         return true;
       }
     }

@@ -6,9 +6,11 @@ import type { KfMessage } from '../wecom/kfMessages';
  * - `pending`: waiting for its turn (or for a retry);
  * - `held`: kept while the corp's licence is not valid; released in order later;
  * - `done`: the turn ran;
- * - `failed`: the turn failed every attempt; kept for inspection, never silently dropped.
+ * - `failed`: the turn failed every attempt; kept for inspection, never silently dropped;
+ * - `refused`: the turn was refused for good (a messaging or media rule, WeCom's final answer);
+ *   `lastError` says why.
  */
-export type InboxStatus = 'pending' | 'held' | 'done' | 'failed';
+export type InboxStatus = 'pending' | 'held' | 'done' | 'failed' | 'refused';
 
 /** One pulled kf message, written before the cursor moves so nothing is lost between pull and turn. */
 export interface InboxEntry {
@@ -22,6 +24,8 @@ export interface InboxEntry {
   sendTime: number;
   status: InboxStatus;
   attempts: number;
+  /** Failures of the world (WeCom or the store unreachable): waited out, never counted in `attempts`. */
+  transientFailures?: number;
   message: KfMessage;
   receivedAt: Date;
   doneAt?: Date;
@@ -104,13 +108,25 @@ export class InboxRepository {
   }
 
   /** Counts a failed attempt; after `maxAttempts` the entry is parked as failed. Returns the new status. */
-  async recordFailure(id: string, error: string, maxAttempts: number): Promise<InboxStatus> {
-    const after = await this.entries.findOneAndUpdate({ _id: id }, { $inc: { attempts: 1 }, $set: { lastError: error.slice(0, 500) } });
-    if (after && after.attempts >= maxAttempts) {
+  /**
+   * Counts a failed attempt (a transient one apart, so an outage never parks a message); after
+   * `maxAttempts` the entry is parked as failed. Returns the new status and how many failures of
+   * that kind there were (for the back-off).
+   */
+  async recordFailure(id: string, error: string, options: { transient: boolean; maxAttempts: number }): Promise<{ status: InboxStatus; failures: number }> {
+    const counter = options.transient ? 'transientFailures' : 'attempts';
+    const after = await this.entries.findOneAndUpdate({ _id: id }, { $inc: { [counter]: 1 }, $set: { lastError: error.slice(0, 500) } });
+    const failures = (options.transient ? after?.transientFailures : after?.attempts) ?? 1;
+    if (after && !options.transient && after.attempts >= options.maxAttempts) {
       await this.entries.findOneAndUpdate({ _id: id }, { $set: { status: 'failed' } });
-      return 'failed';
+      return { status: 'failed', failures };
     }
-    return after?.status ?? 'pending';
+    return { status: after?.status ?? 'pending', failures };
+  }
+
+  /** The turn was refused for good: kept, with the reason, and not run again. */
+  async markRefused(id: string, error: string): Promise<void> {
+    await this.entries.findOneAndUpdate({ _id: id }, { $set: { status: 'refused', lastError: error.slice(0, 500), doneAt: new Date(this.store.clock.now()) } });
   }
 
   async count(filter: { corpId?: string; status?: InboxStatus; conversationId?: string } = {}): Promise<number> {

@@ -7,6 +7,7 @@ import { WeComApiError, WeComHttpError } from '../wecom/errors';
 import type { WeComClient } from '../wecom/client';
 import type { KfOutboundMessage, KfServiceState } from '../wecom/kfMessages';
 import { HandoffActiveError } from './adapterErrors';
+import { isTransient } from './pipelineErrors';
 import { type ConversationParties, conversationIdOf, parseConversationId } from './conversationId';
 import { fromActivity, type OutboundPart } from './fromActivity';
 import { loadAttachmentBytes } from './mediaSource';
@@ -111,6 +112,7 @@ export class ReplySender {
           // An earlier attempt of this very send went out (a crash or timeout hid the answer).
           // Logged loudly: the errcode WeCom uses for a repeated msgid is unconfirmed (see duplicateMsgidErrcodes).
           this.options.logger.warn({ msgid, errcode: e.errcode }, 'repeated msgid refused: taken as sent by the earlier attempt');
+          if (code) info.welcomeCode = undefined; // spent either way
           return await this.succeeded(outboxId, msgid, listeners);
         }
         await this.failed(e, { outboxId, listeners, client, parties, conversationId });
@@ -163,12 +165,14 @@ export class ReplySender {
     }
   }
 
-  private async refreshSession(client: WeComClient, parties: ConversationParties, conversationId: string): Promise<KfServiceState | undefined> {
+  private async refreshSession(client: WeComClient, parties: ConversationParties, conversationId: string, rethrowTransient = false): Promise<KfServiceState | undefined> {
     try {
       const state = await client.getServiceState({ open_kfid: parties.openKfId, external_userid: parties.externalUserId });
       await this.options.sessions.set(conversationId, state.service_state, state.servicer_userid);
       return state.service_state;
     } catch (e) {
+      // A hiccup must not turn into a final "a human holds it" refusal: the turn is retried instead.
+      if (rethrowTransient && isTransient(e)) throw e;
       this.options.logger.warn({ err: e, conversationId }, 'could not re-read the session state');
       return undefined;
     }
@@ -181,7 +185,7 @@ export class ReplySender {
    */
   private async humanStillHolds(parties: ConversationParties, conversationId: string, recordedAt: Date): Promise<boolean> {
     if (this.options.clock.now() - recordedAt.getTime() < 60_000) return true;
-    const live = await this.refreshSession(this.options.clientFor(parties.corpId), parties, conversationId);
+    const live = await this.refreshSession(this.options.clientFor(parties.corpId), parties, conversationId, true);
     return live === undefined || humanHolds(live);
   }
 }

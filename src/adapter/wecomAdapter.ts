@@ -151,6 +151,8 @@ export class WeComAdapterBase extends BotAdapter {
       if (result.kind === 'url_verification') return respond(res, 200, result.echo);
       const event = result.event;
       if (event.kind === 'kf_msg_or_event') {
+        // Shutting down: nothing would store the wake-up, so let WeCom deliver it again later.
+        if (this.closing) return respond(res, 503, 'shutting down');
         // The wake-up (and its sync token) is stored before WeCom hears 200: should we crash right
         // after, the sweep still knows the account. A store that is down answers 500, and WeCom retries.
         const { pipeline } = await this.ready();

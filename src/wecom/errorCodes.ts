@@ -57,6 +57,11 @@ export function describeErrcode(errcode: number): ErrorInfo {
   return known[errcode] ?? { action: 'fix', hint: 'see WeCom\'s global error code table' };
 }
 
+/** Whether the errcode is one this table describes. */
+export function isKnownErrcode(errcode: number): boolean {
+  return known[errcode] !== undefined;
+}
+
 /** Codes after which a fresh access token makes the same call succeed. */
 export const tokenErrcodes: ReadonlySet<number> = new Set([40001, 40014, 42001]);
 

@@ -1,5 +1,8 @@
 import { WeComChannelError } from '../common/errors';
-import { describeErrcode, type WeComErrorAction } from './errorCodes';
+import { describeErrcode, isKnownErrcode, type WeComErrorAction } from './errorCodes';
+
+/** Wrong secret or corp id, missing permission, untrusted IP, API switched off. */
+const operatorFixable: ReadonlySet<number> = new Set([40001, 40013, 48002, 60020, 95017, 95023]);
 
 /**
  * WeCom answered, and said no (`errcode != 0`). `method` is the API path (`kf/send_msg`), never a
@@ -27,6 +30,9 @@ export class WeComApiError extends WeComChannelError {
 
   /** A refusal retrying cannot change: a wrong request or configuration, or WeChat's messaging rules. */
   override get final(): boolean {
+    // Configuration and permission errors are fixed by an operator, after which the same call
+    // works: those (and codes we do not know) are worth retrying, not final.
+    if (operatorFixable.has(this.errcode) || !isKnownErrcode(this.errcode)) return false;
     return this.action === 'fix' || this.action === 'wait_for_customer';
   }
 }

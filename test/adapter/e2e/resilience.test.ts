@@ -19,6 +19,24 @@ describe('resilience', () => {
     expect(rig.emu.calls.filter((c) => c.path === 'kf/send_msg' && c.httpStatus === 500)).toHaveLength(12);
   });
 
+  it('does not count an outage towards parking: three transient failures and one bot error still end in a reply', async () => {
+    let tries = 0;
+    rig = await adapterRig({
+      adapter: { maxTurnAttempts: 2, retryDelayMs: 5 },
+      bot: async (ctx) => {
+        if (ctx.activity.type !== 'message') return;
+        tries++;
+        if (tries <= 3) throw new WeComHttpError('kf/send_msg', 'HTTP 502', { status: 502 });
+        if (tries === 4) throw new Error('a bot bug, once');
+        await ctx.sendActivity(`ok: ${ctx.activity.text}`);
+      },
+    });
+    const customer = rig.emu.customer(rig.corp.corpId, rig.kf);
+    await settle(rig, customer.sendText('hello'));
+    expect(tries).toBe(5);
+    expect(receivedTexts(rig, customer.externalUserId)).toEqual(['ok: hello']);
+  });
+
   it('parks a message as failed after maxTurnAttempts when the bot itself keeps throwing, and goes on with the next', async () => {
     rig = await adapterRig({
       adapter: { maxTurnAttempts: 3, retryDelayMs: 5 },
