@@ -29,9 +29,9 @@ const validStatuses: ReadonlySet<LicenceStatusName> = new Set(['trial', 'active'
  * enforced. Without options it reads the environment (`WECOM_*`, `DATA_DIR`, `MONGODB_URI`).
  *
  * @example
- * const { WeComAdapter } = require('wecom-kf-botbuilder');
+ * const { WeComAdapter, isFinalRefusal } = require('wecom-kf-botbuilder');
  * const adapter = new WeComAdapter();
- * adapter.onTurnError = async (context, error) => { console.error(error); };
+ * adapter.onTurnError = async (context, error) => { if (!isFinalRefusal(error)) throw error; };
  * server.get('/api/wecom/callback', (req, res) => adapter.process(req, res, (context) => bot.run(context)));
  * server.post('/api/wecom/callback', (req, res) => adapter.process(req, res, (context) => bot.run(context)));
  */
