@@ -183,10 +183,7 @@ export class WeComAdapterBase extends BotAdapter {
    * queued behind the conversation's other turns. Without bot logic yet, nothing runs.
    */
   async emitEvent(activity: Partial<Activity> & { conversation: { id: string } }): Promise<void> {
-    const logic = this.logic;
-    if (!logic) return;
-    const event: Partial<Activity> = { type: ActivityTypes.Event, channelId: WECOM_CHANNEL_ID, serviceUrl: `wecom://${this.corpId}`, ...activity };
-    await (await this.ready()).pipeline.enqueue(activity.conversation.id, () => this.runMiddleware(new TurnContext(this, event), logic));
+    await this.enqueueTurn(activity.conversation.id, { type: ActivityTypes.Event, channelId: WECOM_CHANNEL_ID, serviceUrl: `wecom://${this.corpId}`, ...activity });
   }
 
   /** Waits for pulls and turns in flight (tests and benchmarks). */
@@ -273,11 +270,15 @@ export class WeComAdapterBase extends BotAdapter {
 
   /** Runs `activity` as a turn after the conversation's current one (handoff.status, for instance). */
   private runLater(conversationId: string, activity: Partial<Activity>): void {
-    const logic = this.logic;
-    const pipeline = this.services?.pipeline;
-    if (!logic || !pipeline) return;
-    pipeline.enqueue(conversationId, () => this.runMiddleware(new TurnContext(this, activity), logic))
+    this.enqueueTurn(conversationId, activity)
       .catch((e: unknown) => this.logger.error({ err: e, conversationId, name: activity.name }, 'a follow-up turn failed'));
+  }
+
+  /** Runs `activity` as a turn in the conversation's queue; without bot logic yet, nothing runs. */
+  private async enqueueTurn(conversationId: string, activity: Partial<Activity>): Promise<void> {
+    const logic = this.logic;
+    if (!logic) return;
+    await (await this.ready()).pipeline.enqueue(conversationId, () => this.runMiddleware(new TurnContext(this, activity), logic));
   }
 
   private async initialise(): Promise<AdapterServices> {

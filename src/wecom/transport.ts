@@ -159,12 +159,7 @@ export class WeComTransport {
     if (typeof body !== 'object' || body === null) {
       return { ok: false, error: new WeComHttpError(req.method, 'the answer is not a JSON object', { status: 200 }), retry: req.idempotent };
     }
-    const { errcode, errmsg } = body as { errcode?: unknown; errmsg?: unknown };
-    const code = typeof errcode === 'number' ? errcode : Number(errcode ?? 0);
-    if (code !== 0 && !Number.isNaN(code)) {
-      return { ok: false, error: new WeComApiError(req.method, code, typeof errmsg === 'string' ? errmsg : ''), retry: transientErrcodes.has(code) };
-    }
-    return { ok: true, value: body as T };
+    return refusalIn(req, body) ?? { ok: true, value: body as T };
   }
 
   /** WeCom's refusal in `text`, when it is a JSON object with a non-zero errcode (whatever the HTTP status). */
@@ -175,11 +170,7 @@ export class WeComTransport {
     } catch {
       return undefined;
     }
-    if (typeof body !== 'object' || body === null) return undefined;
-    const { errcode, errmsg } = body as { errcode?: unknown; errmsg?: unknown };
-    const code = Number(errcode ?? 0);
-    if (!Number.isInteger(code) || code === 0) return undefined;
-    return { ok: false, error: new WeComApiError(req.method, code, typeof errmsg === 'string' ? errmsg : ''), retry: transientErrcodes.has(code) };
+    return typeof body === 'object' && body !== null ? refusalIn(req, body) : undefined;
   }
 
   private httpStatusFailure(req: WeComRequest, status: number): Outcome<never> {
@@ -194,6 +185,14 @@ export class WeComTransport {
     const message = timedOut ? `no answer within ${this.timeoutMs} ms` : `network error${code ? ` (${code})` : ''}`;
     return { ok: false, error: new WeComHttpError(req.method, message, { cause }), retry: req.idempotent || notSentCodes.has(code ?? '') };
   }
+}
+
+/** The refusal a parsed WeCom answer carries: `errcode` present and non-zero (numbers or strings). */
+function refusalIn(req: WeComRequest, body: object): Outcome<never> | undefined {
+  const { errcode, errmsg } = body as { errcode?: unknown; errmsg?: unknown };
+  const code = Number(errcode ?? 0);
+  if (code === 0 || Number.isNaN(code)) return undefined;
+  return { ok: false, error: new WeComApiError(req.method, code, typeof errmsg === 'string' ? errmsg : ''), retry: transientErrcodes.has(code) };
 }
 
 function errorCode(e: unknown): string | undefined {
