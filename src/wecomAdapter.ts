@@ -1,6 +1,6 @@
 import type { Middleware, TurnContext } from 'botbuilder';
 import { isChannelError } from './common/errors';
-import { type BotLogic, WeComAdapterBase, type WeComAdapterOptions as BaseOptions } from './adapter';
+import { type BotLogic, type InboundObserver, type PulledCustomerMessage, WeComAdapterBase, type WeComAdapterOptions as BaseOptions } from './adapter';
 import { type LicenceStatusName, LicensingScheduler, LicensingService, type LicensingPolicy } from './licensing';
 import { LicenceGate, MediaMiddleware, WindowMiddleware, WindowRepository } from './middleware';
 
@@ -40,21 +40,45 @@ export class WeComAdapter extends WeComAdapterBase {
   readonly licenceGate?: LicenceGate;
   private licensingService?: Promise<LicensingService>;
   private scheduler?: LicensingScheduler;
+  private windowRepository?: Promise<WindowRepository>;
   private readonly licensingOptions: false | { readonly cron?: string; readonly policy?: Partial<LicensingPolicy> };
 
   constructor(options: WeComAdapterOptions = {}) {
     // The gate needs `this`, which does not exist before super(): it reaches the service late.
     const self: { adapter?: WeComAdapter } = {};
     const gate = options.licensing === false ? undefined : new LicenceGate(() => self.adapter!.licensing());
-    super({ ...options, gate: options.gate ?? gate });
+    const withWindow = options.defaultMiddleware !== false;
+    // The window learns of customer messages at pull time, so all turns of a backlog share the
+    // newest message's 5 slots (WeCom counts them that way), not at each turn.
+    const observer: InboundObserver | undefined = withWindow
+      ? { customerMessagesPulled: async (messages) => self.adapter!.recordCustomerMessages(messages) }
+      : undefined;
+    super({ ...options, gate: options.gate ?? gate, observer: options.observer ?? observer });
     self.adapter = this;
     this.licensingOptions = options.licensing ?? {};
     this.licenceGate = gate;
-    if (options.defaultMiddleware !== false) {
+    if (withWindow) {
       if (gate) this.use(gate);
       this.use(new MediaMiddleware({ logger: this.logger }));
-      this.use(new DeferredMiddleware(async () => new WindowMiddleware(new WindowRepository(await this.store()), { clock: this.clock, logger: this.logger })));
+      this.use(new DeferredMiddleware(async () => new WindowMiddleware(await this.windows(), { clock: this.clock, logger: this.logger })));
     }
+  }
+
+  /** The conversation windows of this adapter's store (WeChat's 48 h / 5-reply rules). */
+  private windows(): Promise<WindowRepository> {
+    this.windowRepository ??= this.store().then(
+      (store) => new WindowRepository(store),
+      (e: unknown) => {
+        this.windowRepository = undefined; // the store may be back next time
+        throw e;
+      },
+    );
+    return this.windowRepository;
+  }
+
+  private async recordCustomerMessages(messages: readonly PulledCustomerMessage[]): Promise<void> {
+    const windows = await this.windows();
+    await Promise.all(messages.map((m) => windows.recordCustomerMessage(m.conversationId, m.sentAt, m.msgid, m.sameSecondMsgids)));
   }
 
   /** The licensing service of this adapter's store (trial, credits, licence years). */

@@ -5,7 +5,7 @@ import { createLogger, type Logger } from '../common/logger';
 import { loadConfig } from '../config';
 import type { Store } from '../store';
 import type { SharedTokenStore } from '../wecom/tokenCache';
-import type { InboundGate } from './inboundPipeline';
+import type { InboundGate, InboundObserver } from './inboundPipeline';
 
 /**
  * Options of {@link WeComAdapter}. Every field is optional: what is missing comes from the
@@ -57,14 +57,16 @@ export interface WeComAdapterOptions {
   readonly duplicateMsgidErrcodes?: readonly number[];
   /** Decides whether a corp's traffic may reach the bot (the licence gate). Default: always. */
   readonly gate?: InboundGate;
+  /** Learns of customer messages as they are pulled (the conversation window follows the newest). Default: none. */
+  readonly observer?: InboundObserver;
   /** Shares access tokens between instances. Default: the store's key-value collection. */
   readonly sharedTokens?: SharedTokenStore;
   /** Identifies this process in leases. Default a random id. */
   readonly instanceId?: string;
 }
 
-export type ResolvedAdapterOptions = Required<Omit<WeComAdapterOptions, 'store' | 'mongodbUri' | 'mongodbDb' | 'clock' | 'gate' | 'sharedTokens'>> &
-  Pick<WeComAdapterOptions, 'store' | 'mongodbUri' | 'mongodbDb' | 'clock' | 'gate' | 'sharedTokens'>;
+export type ResolvedAdapterOptions = Required<Omit<WeComAdapterOptions, 'store' | 'mongodbUri' | 'mongodbDb' | 'clock' | 'gate' | 'observer' | 'sharedTokens'>> &
+  Pick<WeComAdapterOptions, 'store' | 'mongodbUri' | 'mongodbDb' | 'clock' | 'gate' | 'observer' | 'sharedTokens'>;
 
 /** Fills options from the environment and defaults; a missing credential is a {@link ConfigError}. */
 export function resolveAdapterOptions(options: WeComAdapterOptions, env: NodeJS.ProcessEnv = process.env): ResolvedAdapterOptions {
@@ -98,6 +100,7 @@ export function resolveAdapterOptions(options: WeComAdapterOptions, env: NodeJS.
     requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
     duplicateMsgidErrcodes: options.duplicateMsgidErrcodes ?? [40058],
     gate: options.gate,
+    observer: options.observer,
     sharedTokens: options.sharedTokens,
     instanceId: options.instanceId ?? randomUUID(),
   };

@@ -16,6 +16,26 @@ export interface InboundGate {
   admits(corpId: string): Promise<boolean>;
 }
 
+/** A customer's message as pulled: the newest one of a conversation in a page. */
+export interface PulledCustomerMessage {
+  readonly conversationId: string;
+  readonly msgid: string;
+  /** When the customer sent it, in ms on our clock. */
+  readonly sentAt: number;
+  /** Older messages of the page sent in the same second (WeCom's `send_time` has whole seconds). */
+  readonly sameSecondMsgids: readonly string[];
+}
+
+/**
+ * Learns of customer messages as soon as they are pulled, before any turn of theirs runs: WeCom
+ * counts every reply against the customer's newest message, so the conversation window must follow
+ * the newest pulled message rather than the message a turn answers.
+ */
+export interface InboundObserver {
+  /** Called once per page, before its cursor is saved (a failure fails the pull, which is retried). */
+  customerMessagesPulled(messages: readonly PulledCustomerMessage[]): Promise<void>;
+}
+
 export interface InboundPipelineOptions {
   readonly store: Store;
   readonly inbox: InboxRepository;
@@ -34,6 +54,7 @@ export interface InboundPipelineOptions {
   readonly retryDelayMs: number;
   readonly leaseTtlMs: number;
   readonly gate?: InboundGate;
+  readonly observer?: InboundObserver;
 }
 
 /** WeCom's sync token lives 10 minutes; stop using it a little before. */
@@ -204,6 +225,7 @@ export class InboundPipeline {
         }
         throw e;
       }
+      const newest = new Map<string, PulledCustomerMessage>();
       for (const msg of page.msg_list) {
         seq++;
         if (firstPull && localTimeOf(msg.send_time * 1000, now, this.o.store.clock.aheadMs?.() ?? 0) < now - this.o.backfillMs) {
@@ -217,7 +239,18 @@ export class InboundPipeline {
           : accountConversationIdOf({ corpId, openKfId: kf });
         const added = await this.o.inbox.add({ corpId, openKfId: kf, conversationId, msgid: msg.msgid, seq, sendTime: msg.send_time, status: 'pending', message: msg });
         if (added) touched.add(conversationId);
+        // Every customer message, also one already in the inbox: a pull that failed after the insert is
+        // repeated, and the window must still learn of it (recording is idempotent).
+        if (msg.origin === 3 && msg.msgtype !== 'event') {
+          const sentAt = localTimeOf(msg.send_time * 1000, now, this.o.store.clock.aheadMs?.() ?? 0);
+          const before = newest.get(conversationId);
+          if (!before || sentAt >= before.sentAt) {
+            const sameSecondMsgids = before?.sentAt === sentAt ? [...before.sameSecondMsgids, before.msgid] : [];
+            newest.set(conversationId, { conversationId, msgid: msg.msgid, sentAt, sameSecondMsgids });
+          }
+        }
       }
+      if (newest.size > 0 && this.o.observer) await this.o.observer.customerMessagesPulled([...newest.values()]);
       if (page.next_cursor) cursor = page.next_cursor;
       await this.o.cursors.save(corpId, openKfId, cursor ?? '', seq);
       if (!(await this.o.leases.renew(leaseName, this.o.instanceId, this.o.leaseTtlMs))) throw new LeaseLostError(leaseName);

@@ -9,5 +9,5 @@ export * from './toActivity';
 export * from './fromActivity';
 export { markdownToPlainText } from './markdown';
 export { splitUtf8, truncateUtf8 } from './textSplit';
-export type { InboundGate } from './inboundPipeline';
+export type { InboundGate, InboundObserver, PulledCustomerMessage } from './inboundPipeline';
 export type { InboxEntry, InboxStatus } from './inboxRepository';

@@ -45,6 +45,8 @@ export interface SendHook {
    * slot back when the send certainly did not happen.
    */
   beforeSend(context: TurnContext, send: OutboundSend): Promise<SendOutcomeListener | undefined>;
+  /** How many kf messages this turn may still send to the conversation; undefined when the hook sets no limit. */
+  repliesLeft?(context: TurnContext, conversationId: string): Promise<number | undefined>;
 }
 
 /** An outgoing attachment's bytes, fetched by the adapter before anything is uploaded. */

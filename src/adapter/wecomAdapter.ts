@@ -296,7 +296,7 @@ export class WeComAdapterBase extends BotAdapter {
       clientFor: () => this.client,
       runTurn: (entry) => this.runInboxTurn(entry),
       backfillMs: o.backfillMs, turnConcurrency: o.turnConcurrency, maxTurnAttempts: o.maxTurnAttempts,
-      retryDelayMs: o.retryDelayMs, leaseTtlMs: 30_000, gate: o.gate,
+      retryDelayMs: o.retryDelayMs, leaseTtlMs: 30_000, gate: o.gate, observer: o.observer,
     });
     const sender = new ReplySender({
       clientFor: () => this.client, outbox, sessions, logger: this.logger, clock: store.clock,

@@ -7,7 +7,9 @@ import type { LockedReason } from './conversationWindow';
  *
  * - `never-initiated`: the customer has never written, so nobody may start the chat;
  * - `window-expired`: 48 hours passed since the customer's last message;
- * - `reply-limit`: 5 replies were already sent for the customer's last message.
+ * - `reply-limit`: 5 replies were already sent for the customer's last message;
+ * - `kept-for-newest`: the turn answers an older message of a backlog (the customer wrote again
+ *   before the bot answered), and the replies left are kept for the customer's newest message.
  *
  * @example
  * try { await context.sendActivity('One more thing…'); }

@@ -15,7 +15,11 @@ export const REPLY_WINDOW_MS = 48 * 3600_000;
 export const REPLIES_PER_CUSTOMER_MESSAGE = 5;
 
 /** Why a conversation refuses replies now. */
-export type LockedReason = 'never-initiated' | 'window-expired' | 'reply-limit';
+/**
+ * Why a conversation refuses replies now. `kept-for-newest`: the turn answers an older message of
+ * a backlog, and the slots left are kept for the reply to the customer's newest message.
+ */
+export type LockedReason = 'never-initiated' | 'window-expired' | 'reply-limit' | 'kept-for-newest';
 
 /** What the store keeps about one conversation (times in ms since the epoch). */
 export interface WindowState {

@@ -3,12 +3,19 @@ import { addSendHook, type OutboundSend, type SendOutcomeListener } from '../ada
 import type { Clock } from '../common/clock';
 import { silentLogger, type Logger } from '../common/logger';
 import { ConversationLockedError } from './conversationLockedError';
-import { customerMessageOf } from './kfChannelData';
-import type { WindowRepository } from './windowRepository';
+import { customerMessageOf, kfFactsOf } from './kfChannelData';
+import type { ReserveFor, WindowRepository } from './windowRepository';
 
 export interface WindowMiddlewareOptions {
   /** Where `now` comes from. Default: the store's clock. */
   clock?: Clock;
+  /**
+   * When the customer wrote several messages before the bot answered (a burst, an outage, a
+   * restart), WeCom counts every reply against the newest one: all turns of that backlog share its
+   * 5 slots. Turns answering the older messages leave this many to the newest message's turn, so
+   * the customer's latest message is always answered. Default 2.
+   */
+  keepForNewest?: number;
   /** Default: silent. */
   logger?: Logger;
 }
@@ -32,6 +39,7 @@ const WECOM_LOCKS: Readonly<Record<number, 'reply-limit' | 'window-expired'>> = 
 export class WindowMiddleware implements Middleware {
   private readonly clock: Clock;
   private readonly logger: Logger;
+  private readonly keepForNewest: number;
 
   constructor(
     private readonly windows: WindowRepository,
@@ -39,6 +47,7 @@ export class WindowMiddleware implements Middleware {
   ) {
     this.clock = options.clock ?? windows.clock;
     this.logger = options.logger ?? silentLogger;
+    this.keepForNewest = options.keepForNewest ?? 2;
   }
 
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
@@ -49,13 +58,19 @@ export class WindowMiddleware implements Middleware {
       // turn, which the adapter retries: a customer message is never lost, only delayed.
       await this.windows.recordCustomerMessage(conversationId, customer.sentAt, customer.msgid);
     }
-    addSendHook(context, { beforeSend: (_context, send) => this.beforeSend(send) });
+    // Any pulled message's turn (an event's too) that is not the customer's newest message leaves
+    // slots to the newest one's turn; proactive turns have no kf message and are not held back.
+    const forTurn = { customerMsgid: kfFactsOf(context.activity)?.msgid, keepForNewest: this.keepForNewest };
+    addSendHook(context, {
+      beforeSend: (_context, send) => this.beforeSend(send, forTurn),
+      repliesLeft: (_context, id) => this.windows.repliesLeft(id, this.clock.now(), forTurn),
+    });
     await next();
   }
 
-  private async beforeSend(send: OutboundSend): Promise<SendOutcomeListener | undefined> {
+  private async beforeSend(send: OutboundSend, forTurn: ReserveFor): Promise<SendOutcomeListener | undefined> {
     if (send.via === 'send_msg_on_event') return undefined;
-    const reservation = await this.windows.reserve(send.conversationId, this.clock.now(), send.msgid);
+    const reservation = await this.windows.reserve(send.conversationId, this.clock.now(), send.msgid, forTurn);
     if (!reservation.granted) {
       const { lockedReason = 'reply-limit', lockedAt } = reservation.window;
       this.logger.info({ conversationId: send.conversationId, msgid: send.msgid, reason: lockedReason }, 'send refused: conversation locked until the customer writes');

@@ -1,11 +1,13 @@
 import type { Clock } from '../common/clock';
 import { DuplicateKeyError, type BaseDocument, type Collection, type Filter, type Store } from '../store';
-import { decideWindow, REPLIES_PER_CUSTOMER_MESSAGE, REPLY_WINDOW_MS, type WindowDecision, type WindowState } from './conversationWindow';
+import { decideWindow, REPLIES_PER_CUSTOMER_MESSAGE, REPLY_WINDOW_MS, type WindowDecision, type WindowState, windowClosesAt } from './conversationWindow';
 
 /** One document per conversation (`_id` = the conversation id). Created only by a customer message. */
 export interface WindowDoc extends BaseDocument, WindowState {
   /** Ids of the customer messages sent in the second of `lastCustomerMessageAt`, so a retried turn is not a new message. */
   customerMsgids: string[];
+  /** The customer's newest message: its turn may spend the slots older messages of a backlog leave alone. */
+  latestMsgid?: string;
   /**
    * Msgids of the replies holding a slot in this window. A send repeated with the same msgid (its
    * first outcome was lost) is one message to WeCom, so it does not spend a second slot.
@@ -33,6 +35,17 @@ export interface ReplySlot {
 export type Reservation =
   | { readonly granted: true; readonly slot: ReplySlot; readonly window: WindowDecision }
   | { readonly granted: false; readonly window: WindowDecision & { readonly open: false } };
+
+/** Whose reply asks for a slot: the turn of a customer message (by its msgid), or none (events, proactive sends). */
+export interface ReserveFor {
+  /** The pulled kf message the turn answers (a customer message or an event). */
+  readonly customerMsgid?: string;
+  /**
+   * Slots an older message of a backlog may not spend, kept for the customer's newest message
+   * (WeCom counts every reply against the newest one). Default 0.
+   */
+  readonly keepForNewest?: number;
+}
 
 export interface WindowRepositoryOptions {
   /** Collection name. Default `conversationWindows`. */
@@ -77,8 +90,10 @@ export class WindowRepository {
   /**
    * Records a customer message (`sentAt` = its `send_time` in ms). Returns true when it opened a
    * fresh window (a fresh count of 5), false when it was older than, or the same as, one seen.
+   * `sameSecondBefore`: older messages sent in the same second, so their turns later read as older
+   * rather than as a fresh message of that second.
    */
-  async recordCustomerMessage(conversationId: string, sentAt: number, msgid: string): Promise<boolean> {
+  async recordCustomerMessage(conversationId: string, sentAt: number, msgid: string, sameSecondBefore: readonly string[] = []): Promise<boolean> {
     await this.ready();
     const fresh = { used: 0, replyMsgids: [], releasedMsgids: [], lastCustomerMessageAt: sentAt, expiresAt: new Date(sentAt + REPLY_WINDOW_MS + this.retentionMs) };
     const reset = { $unset: { lock: '', lastReservedAt: '' } as const, $inc: { generation: 1 } };
@@ -89,7 +104,7 @@ export class WindowRepository {
       try {
         const doc = await this.windows.findOneAndUpdate(
           { _id: conversationId, lastCustomerMessageAt: { $lt: sentAt } },
-          { $set: { ...fresh, customerMsgids: [msgid] }, ...reset },
+          { $set: { ...fresh, customerMsgids: [...sameSecondBefore, msgid], latestMsgid: msgid }, ...reset },
           { upsert: true, returnDocument: 'after' },
         );
         if (doc) return true;
@@ -98,7 +113,7 @@ export class WindowRepository {
       }
       const sameSecond = await this.windows.findOneAndUpdate(
         { _id: conversationId, lastCustomerMessageAt: sentAt, customerMsgids: { $ne: msgid } },
-        { $set: { used: 0, replyMsgids: [], releasedMsgids: [] }, $push: { customerMsgids: msgid }, ...reset },
+        { $set: { used: 0, replyMsgids: [], releasedMsgids: [], latestMsgid: msgid }, $push: { customerMsgids: { $each: [...sameSecondBefore, msgid] } }, ...reset },
         { returnDocument: 'after' },
       );
       if (sameSecond) return true;
@@ -111,30 +126,55 @@ export class WindowRepository {
   /**
    * Spends one reply slot if the window is open, atomically. When it is not, says why.
    * Two instances calling this at once for the 5th and 6th reply: exactly one is granted.
+   *
+   * WeCom counts every reply against the customer's newest message, so all turns of a backlog
+   * share its slots; a turn answering an older message (`forTurn.customerMsgid` is not the newest)
+   * leaves `keepForNewest` of them to the newest message's turn.
    */
-  async reserve(conversationId: string, now: number, msgid?: string): Promise<Reservation> {
+  async reserve(conversationId: string, now: number, msgid?: string, forTurn: ReserveFor = {}): Promise<Reservation> {
     await this.ready();
-    if (msgid) {
-      // The same reply again (a retry after an unknown outcome): it already holds its slot.
-      const current = await this.windows.findOne({ _id: conversationId });
-      const held = current ? slotHeldBy(current, msgid) : -1;
-      if (current && held >= 0) return { granted: true, slot: { conversationId, generation: current.generation, number: held + 1, msgid }, window: decideWindow(current, now) };
-    }
     // A refusal is explained by reading the document after the update failed. If a customer message
     // or a release landed in between, that read says "open": try again rather than refuse wrongly.
     for (let attempt = 0; attempt < 3; attempt++) {
+      const current = await this.windows.findOne({ _id: conversationId });
+      if (!current) return { granted: false, window: { ...decideWindow(undefined, now), open: false } };
+      const held = msgid ? slotHeldBy(current, msgid) : -1;
+      if (held >= 0) {
+        // The same reply again (a retry after an unknown outcome): it already holds its slot, but
+        // WeCom still refuses it once the 48 hours have passed.
+        const expired = now >= windowClosesAt(current.lastCustomerMessageAt);
+        const window = decideWindow(current, now);
+        if (expired) return { granted: false, window: { ...window, open: false, repliesLeft: 0, lockedReason: 'window-expired', lockedAt: windowClosesAt(current.lastCustomerMessageAt) } };
+        return { granted: true, slot: { conversationId, generation: current.generation, number: held + 1, msgid }, window };
+      }
+      const kept = keptSlots(current, forTurn);
       const doc = await this.windows.findOneAndUpdate(
-        { _id: conversationId, ...openFilter(now) },
+        { _id: conversationId, generation: current.generation, ...openFilter(now, kept) },
         { $inc: { used: 1 }, $set: { lastReservedAt: now }, ...(msgid ? { $push: { replyMsgids: msgid } } : {}) },
         { returnDocument: 'after' },
       );
       if (doc) return { granted: true, slot: { conversationId, generation: doc.generation, number: doc.used, msgid }, window: decideWindow(doc, now) };
-      const window = decideWindow((await this.windows.findOne({ _id: conversationId })) ?? undefined, now);
+      const after = (await this.windows.findOne({ _id: conversationId })) ?? undefined;
+      const window = decideWindow(after, now);
       if (!window.open) return { granted: false, window: { ...window, open: false } };
+      if (after && after.generation === current.generation && keptSlots(after, forTurn) > 0 && window.repliesLeft <= keptSlots(after, forTurn)) {
+        return { granted: false, window: { open: false, repliesLeft: 0, closesAt: window.closesAt, lockedReason: 'kept-for-newest', lockedAt: now } };
+      }
     }
     // Three times open-then-taken: other senders are spending this window's slots as fast as we
     // look, so by the time this returns they are gone. Refusing is the safe answer.
     return { granted: false, window: { open: false, repliesLeft: 0, closesAt: null, lockedReason: 'reply-limit', lockedAt: now } };
+  }
+
+  /**
+   * Replies a turn may still send now: the window's slots left, less those kept for the customer's
+   * newest message when the turn answers an older one.
+   */
+  async repliesLeft(conversationId: string, now: number, forTurn: ReserveFor = {}): Promise<number> {
+    await this.ready();
+    const doc = (await this.windows.findOne({ _id: conversationId })) ?? undefined;
+    const window = decideWindow(doc, now);
+    return doc && window.open ? Math.max(0, window.repliesLeft - keptSlots(doc, forTurn)) : 0;
   }
 
   /** Gives a slot back when its send certainly did not happen. False when that window has been replaced meanwhile (nothing to give back). */
@@ -180,7 +220,16 @@ function slotHeldBy(doc: WindowDoc, msgid: string): number {
   return reserved > released ? (doc.replyMsgids ?? []).lastIndexOf(msgid) : -1;
 }
 
-/** decideWindow's "open" as a filter; the two must agree (a test checks them against each other). */
-export function openFilter(now: number): Filter<WindowDoc> {
-  return { lastCustomerMessageAt: { $gt: now - REPLY_WINDOW_MS }, used: { $lt: REPLIES_PER_CUSTOMER_MESSAGE }, lock: null };
+/** Slots this turn must leave alone: some, when it answers a customer message older than the newest. */
+function keptSlots(doc: WindowDoc, forTurn: ReserveFor): number {
+  const older = forTurn.customerMsgid !== undefined && doc.latestMsgid !== undefined && doc.latestMsgid !== forTurn.customerMsgid;
+  return older ? Math.max(0, Math.min(REPLIES_PER_CUSTOMER_MESSAGE, forTurn.keepForNewest ?? 0)) : 0;
+}
+
+/**
+ * decideWindow's "open" as a filter; the two must agree (a test checks them against each other).
+ * `kept` slots are out of reach (left to the customer's newest message).
+ */
+export function openFilter(now: number, kept = 0): Filter<WindowDoc> {
+  return { lastCustomerMessageAt: { $gt: now - REPLY_WINDOW_MS }, used: { $lt: REPLIES_PER_CUSTOMER_MESSAGE - kept }, lock: null };
 }

@@ -92,7 +92,9 @@ describe('resilience', () => {
       },
     });
     const customer = rig.emu.customer(rig.corp.corpId, rig.kf);
-    await settle(rig, customer.enterSession(), customer.sendText('hi'));
+    // One after the other: once 'hi' is pulled, WeCom would accept a second message, and so do we.
+    await settle(rig, customer.enterSession());
+    await settle(rig, customer.sendText('hi'));
     expect(welcomes).toBe(1);
     expect(receivedTexts(rig, customer.externalUserId)).toEqual(['Welcome!', 'You said: hi']);
     const { inbox } = await rig.adapter.ready();

@@ -1,0 +1,62 @@
+import { WeComAdapter } from '../src/wecomAdapter';
+import { adapterRig, type AdapterRig, echoBot, receivedTexts } from './support/adapterRig';
+
+/**
+ * WeCom allows 5 replies after the customer's *latest* message. When a customer wrote several
+ * messages before the bot answered (a burst, an outage, a restart), all turns of that backlog
+ * share those 5 slots, and the newest message is always answered.
+ */
+describe('a backlog of customer messages shares one reply quota', () => {
+  let rig: AdapterRig;
+  afterEach(async () => rig?.close());
+
+  const sends = (r: AdapterRig) => r.emu.calls.filter((c) => c.path === 'kf/send_msg');
+  const refusals = (r: AdapterRig) => r.emu.calls.filter((c) => c.errcode === 95001 || c.errcode === 95002);
+
+  async function eightDuringOutage(r: AdapterRig): Promise<string> {
+    const customer = r.emu.customer(r.corp.corpId, r.kf);
+    r.emu.faults.inject({ path: 'kf/sync_msg', times: Infinity, fault: { kind: 'http_500' } });
+    for (let i = 1; i <= 8; i++) await (await customer.sendText(`m${i}`)).delivery;
+    await r.adapter.idle();
+    expect(sends(r)).toHaveLength(0);
+    r.emu.faults.clear();
+    return customer.externalUserId;
+  }
+
+  it('answers at most 5 times after the 8th message, answers the 8th, and WeCom never refuses', async () => {
+    rig = await adapterRig({ adapterClass: WeComAdapter, adapter: { retryDelayMs: 5 } });
+    const customer = await eightDuringOutage(rig);
+    await rig.adapter.sweep(); // stands in for whatever pulls next (a callback, the retry, the sweep)
+    await rig.adapter.idle();
+
+    const texts = receivedTexts(rig, customer);
+    expect(texts.length).toBeLessThanOrEqual(5);
+    expect(texts).toContain('You said: m8');
+    expect(texts[texts.length - 1]).toBe('You said: m8');
+    // The oldest messages are answered while slots remain beyond those kept for the newest.
+    expect(texts).toEqual(['You said: m1', 'You said: m2', 'You said: m3', 'You said: m8']);
+    expect(refusals(rig)).toEqual([]);
+
+    // A 9th message opens a fresh quota of 5.
+    rig.setBot(async (context) => {
+      if (context.activity.type !== 'message') return;
+      for (let i = 1; i <= 5; i++) await context.sendActivity(`reply ${i} to ${context.activity.text}`);
+    });
+    await (await rig.emu.customer(rig.corp.corpId, rig.kf, customer).sendText('m9')).delivery;
+    await rig.adapter.idle();
+    expect(receivedTexts(rig, customer).slice(4)).toEqual([1, 2, 3, 4, 5].map((i) => `reply ${i} to m9`));
+    expect(refusals(rig)).toEqual([]);
+  });
+
+  it('keeps the older messages of the backlog in the inbox as refused, with the reason', async () => {
+    rig = await adapterRig({ adapterClass: WeComAdapter, bot: echoBot });
+    await eightDuringOutage(rig);
+    await rig.adapter.sweep();
+    await rig.adapter.idle();
+    const inbox = (await rig.store.collection<{ _id: string; msgid: string; status: string; lastError?: string; message: { text?: { content: string } } }>('kf_inbox').find({}))
+      .map((e) => ({ text: e.message.text?.content, status: e.status, reason: e.lastError?.includes('kept-for-newest') }));
+    expect(inbox.filter((e) => e.status === 'refused').map((e) => e.text).sort()).toEqual(['m4', 'm5', 'm6', 'm7']);
+    expect(inbox.filter((e) => e.status === 'refused').every((e) => e.reason)).toBe(true);
+    expect(inbox.filter((e) => e.status === 'done').map((e) => e.text).sort()).toEqual(['m1', 'm2', 'm3', 'm8']);
+  });
+});
