@@ -23,6 +23,7 @@ describe('a backlog of customer messages shares one reply quota', () => {
     return customer.externalUserId;
   }
 
+  // With a real outage and the pull's own retry: test/adapter/e2e/pullRetry.test.ts.
   it('answers at most 5 times after the 8th message, answers the 8th, and WeCom never refuses', async () => {
     rig = await adapterRig({ adapterClass: WeComAdapter, adapter: { retryDelayMs: 5 } });
     const customer = await eightDuringOutage(rig);
@@ -59,4 +60,21 @@ describe('a backlog of customer messages shares one reply quota', () => {
     expect(inbox.filter((e) => e.status === 'refused').every((e) => e.reason)).toBe(true);
     expect(inbox.filter((e) => e.status === 'done').map((e) => e.text).sort()).toEqual(['m1', 'm2', 'm3', 'm8']);
   });
+
+  it('with 300 ms per WeCom call and no fault, 8 quick messages still get ≤ 5 sends after the 8th, the 8th answered', async () => {
+    rig = await adapterRig({ adapterClass: WeComAdapter });
+    rig.emu.faults.inject({ times: Infinity, fault: { kind: 'delay', ms: 300 } });
+    const customer = rig.emu.customer(rig.corp.corpId, rig.kf);
+    const published = [];
+    for (let i = 1; i <= 8; i++) published.push(await customer.sendText(`m${i}`));
+    const eighthAt = rig.emu.calls.length;
+    for (const p of published) await p.delivery;
+    await rig.adapter.idle();
+
+    const texts = receivedTexts(rig, customer.externalUserId);
+    expect(texts[texts.length - 1]).toBe('You said: m8');
+    const sentAfterEighth = rig.emu.calls.slice(eighthAt).filter((c) => c.path === 'kf/send_msg' && c.errcode === 0);
+    expect(sentAfterEighth.length).toBeLessThanOrEqual(5);
+    expect(refusals(rig)).toEqual([]);
+  }, 30_000);
 });

@@ -49,6 +49,11 @@ export interface WeComAdapterOptions {
   readonly maxTurnAttempts?: number;
   /** First retry delay of a failed turn, doubling each time. Default 1 000 ms. */
   readonly retryDelayMs?: number;
+  /**
+   * First wait before a failed pull (WeCom or the store unreachable) is tried again by itself; the
+   * waits grow to 30 × this (30 s), and are at least 6.5 s when no callback's sync token is valid. Default 1 000 ms.
+   */
+  readonly pullRetryBaseMs?: number;
   /** Largest callback body. Default 64 KiB. */
   readonly maxCallbackBytes?: number;
   /** Per WeCom request. Default 10 000 ms. */
@@ -96,6 +101,7 @@ export function resolveAdapterOptions(options: WeComAdapterOptions, env: NodeJS.
     turnConcurrency: options.turnConcurrency ?? 16,
     maxTurnAttempts: options.maxTurnAttempts ?? 5,
     retryDelayMs: options.retryDelayMs ?? 1_000,
+    pullRetryBaseMs: options.pullRetryBaseMs ?? 1_000,
     maxCallbackBytes: options.maxCallbackBytes ?? 64 * 1024,
     requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
     duplicateMsgidErrcodes: options.duplicateMsgidErrcodes ?? [40058],

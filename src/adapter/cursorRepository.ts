@@ -14,6 +14,19 @@ export interface CursorDoc {
   syncTokenAt?: number;
   /** Bumped when a callback arrives while another instance pulls, so the puller goes round again. */
   wakeups: number;
+  /** The `wakeups` count the last successful pull answered: a larger `wakeups` is a wake-up still to answer. */
+  answeredWakeups?: number;
+  /** Failed pulls in a row, for the back-off; 0 or absent after a success. */
+  pullFailures?: number;
+  /** When the next try of a failed pull is due (ms, store clock). */
+  retryAt?: number;
+}
+
+/** An account whose stored wake-up no pull has answered yet (a failed pull, or a crash before one). */
+export interface UnansweredAccount {
+  readonly corpId: string;
+  readonly openKfId: string;
+  readonly pullFailures: number;
 }
 
 /**
@@ -54,6 +67,31 @@ export class CursorRepository {
       { upsert: true, returnDocument: 'after' },
     );
     return doc?.wakeups ?? 0;
+  }
+
+  /** A pull that started after wake-up number `wakeups` got through: those wake-ups are answered. */
+  async pullSucceeded(corpId: string, openKfId: string, wakeups: number): Promise<void> {
+    await this.cursors.findOneAndUpdate(
+      { _id: CursorRepository.idOf(corpId, openKfId) },
+      { $max: { answeredWakeups: wakeups }, $set: { pullFailures: 0 }, $unset: { retryAt: '' } },
+    );
+  }
+
+  /** A pull failed: counts it and stores when to try again (so a restarted process knows). Returns the failures in a row. */
+  async pullFailed(corpId: string, openKfId: string, retryAt: number): Promise<number> {
+    const doc = await this.cursors.findOneAndUpdate(
+      { _id: CursorRepository.idOf(corpId, openKfId) },
+      { $inc: { pullFailures: 1 }, $set: { retryAt } },
+      { returnDocument: 'after' },
+    );
+    return doc?.pullFailures ?? 1;
+  }
+
+  /** Accounts with a wake-up no pull has answered (their pull failed, or the process died first). */
+  async unanswered(): Promise<UnansweredAccount[]> {
+    return (await this.cursors.find({}))
+      .filter((d) => d.wakeups > (d.answeredWakeups ?? 0) || (d.pullFailures ?? 0) > 0)
+      .map((d) => ({ corpId: d.corpId, openKfId: d.openKfId, pullFailures: d.pullFailures ?? 0 }));
   }
 
   /** Every account that was ever pulled or woken, and when it was last pulled, for the periodic sweep. */

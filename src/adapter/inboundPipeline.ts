@@ -52,6 +52,8 @@ export interface InboundPipelineOptions {
   readonly maxTurnAttempts: number;
   /** First retry delay of a failed turn; doubles each attempt (capped at 30 s). */
   readonly retryDelayMs: number;
+  /** First wait before a failed pull is tried again (doubles per failure, up to 30 s). Default 1 000 ms. */
+  readonly pullRetryBaseMs: number;
   readonly leaseTtlMs: number;
   readonly gate?: InboundGate;
   readonly observer?: InboundObserver;
@@ -59,6 +61,13 @@ export interface InboundPipelineOptions {
 
 /** WeCom's sync token lives 10 minutes; stop using it a little before. */
 const SYNC_TOKEN_TTL_MS = 9 * 60_000;
+/**
+ * Waits before the tries of a failed pull (for a 1 s base): quick at first, so a short outage costs
+ * the customer seconds, then slower up to 30 s, so a long one costs fewer than 10 pulls a minute.
+ */
+const PULL_RETRY_STEPS = [1000, 1500, 2000, 2500, 3000, 5000, 8000, 13000, 20000, 30000];
+/** Least wait before a failed pull is tried again without a sync token: WeCom allows about 10 token-less pulls a minute. */
+const TOKENLESS_PULL_SPACING_MS = 6_500;
 
 /**
  * WeCom → inbox → turns. One puller per (corp, open_kfid) across instances (a store lease); every
@@ -71,6 +80,9 @@ export class InboundPipeline {
   private readonly pulling = new Map<string, { again: boolean; done: Promise<void> }>();
   /** Conversations waiting out a failed turn's back-off: nothing dispatches them early. */
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
+  /** Accounts whose pull failed, waiting for their next try; and failures in a row (should the store be down too). */
+  private readonly pullRetryTimers = new Map<string, NodeJS.Timeout>();
+  private readonly pullFailures = new Map<string, number>();
   private closed = false;
 
   constructor(private readonly o: InboundPipelineOptions) {
@@ -122,6 +134,11 @@ export class InboundPipeline {
    * change, so held messages can never stay held for good.
    */
   async recover(corpIds: readonly string[]): Promise<void> {
+    // Wake-ups no pull answered (a failed pull, or a crash before it): pulled now, not at the next callback.
+    for (const a of await this.o.cursors.unanswered()) {
+      // One waiting out its back-off is left to its timer.
+      if (corpIds.includes(a.corpId) && !this.pullRetryTimers.has(`${a.corpId}:${a.openKfId}`)) void this.pullAccount(a.corpId, a.openKfId);
+    }
     for (const corpId of corpIds) {
       const admitted = !this.o.gate || (await this.o.gate.admits(corpId));
       const held = admitted ? await this.o.inbox.conversationsWith('held', corpId) : [];
@@ -157,8 +174,9 @@ export class InboundPipeline {
   /** Waits for queued turns and pulls; then nothing new starts. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const t of this.retryTimers.values()) clearTimeout(t);
+    for (const t of [...this.retryTimers.values(), ...this.pullRetryTimers.values()]) clearTimeout(t);
     this.retryTimers.clear();
+    this.pullRetryTimers.clear();
     await Promise.all([...this.pulling.values()].map((p) => p.done.catch(() => undefined)));
     await this.scheduler.idle();
   }
@@ -175,32 +193,86 @@ export class InboundPipeline {
 
   private async pullWhileWoken(corpId: string, openKfId: string, state: { again: boolean }): Promise<void> {
     const leaseName = `sync:${corpId}:${openKfId}`;
-    const lease = await this.o.leases.acquire(leaseName, this.o.instanceId, this.o.leaseTtlMs);
+    let lease;
+    try {
+      lease = await this.o.leases.acquire(leaseName, this.o.instanceId, this.o.leaseTtlMs);
+    } catch (e) {
+      await this.retryPullLater(corpId, openKfId, e); // the store is down: the wake-up is not answered yet
+      return;
+    }
     if (!lease) {
       // Another instance pulls this account; the wake-up we stored tells it to go round again.
       this.o.logger.debug({ corpId, openKfId }, 'another instance holds the sync lease');
       return;
     }
-    let wakeupsSeen: number;
+    let wakeupsSeen = 0;
+    let failure: { error: unknown } | undefined;
     try {
       for (;;) {
         state.again = false;
         const wakeupsBefore = (await this.o.cursors.get(corpId, openKfId))?.wakeups ?? 0;
         const touched = await this.pull(corpId, openKfId, leaseName);
         for (const conversationId of touched) this.dispatch(conversationId);
+        await this.o.cursors.pullSucceeded(corpId, openKfId, wakeupsBefore);
+        this.cancelPullRetry(corpId, openKfId);
         wakeupsSeen = (await this.o.cursors.get(corpId, openKfId))?.wakeups ?? 0;
         if (!state.again && wakeupsSeen === wakeupsBefore) break;
       }
     } catch (e) {
-      this.o.logger.error({ err: e, corpId, openKfId }, 'pulling kf messages failed; the next callback or sweep tries again');
-      return;
+      failure = { error: e };
     } finally {
       await this.o.leases.release(leaseName, this.o.instanceId).catch(() => undefined);
+    }
+    if (failure) {
+      await this.retryPullLater(corpId, openKfId, failure.error);
+      return;
     }
     // A callback that came between our last look and the release found the lease taken and
     // relied on us: look once more, and go round again if it did.
     const wakeupsNow = (await this.o.cursors.get(corpId, openKfId))?.wakeups ?? 0;
     if ((state.again || wakeupsNow !== wakeupsSeen) && !this.closed) await this.pullWhileWoken(corpId, openKfId, state);
+  }
+
+  /**
+   * A failed pull is tried again by itself, without waiting for a callback or the sweep: a growing
+   * back-off with jitter (about 1 s first, 30 s at most), at least 6.5 s apart without a valid sync
+   * token (WeCom allows about 10 token-less pulls a minute). The failure count and the time of the
+   * next try are stored with the wake-up, so a restarted process picks them up.
+   */
+  private async retryPullLater(corpId: string, openKfId: string, error: unknown): Promise<void> {
+    if (this.closed) return;
+    const key = `${corpId}:${openKfId}`;
+    const now = this.o.store.clock.now();
+    let failures = (this.pullFailures.get(key) ?? 0) + 1;
+    let doc = null;
+    try {
+      doc = await this.o.cursors.get(corpId, openKfId);
+      failures = Math.max(failures, (doc?.pullFailures ?? 0) + 1);
+    } catch {
+      // The store is down too: retry on what this process remembers.
+    }
+    const withToken = doc?.syncToken !== undefined && doc.syncTokenAt !== undefined && now - doc.syncTokenAt < SYNC_TOKEN_TTL_MS;
+    const step = PULL_RETRY_STEPS[Math.min(failures, PULL_RETRY_STEPS.length) - 1]! * (this.o.pullRetryBaseMs / 1000);
+    const jittered = step * (0.8 + 0.4 * Math.random()); // ±20 %: instances and accounts don't retry in step
+    const delay = Math.round(withToken ? jittered : Math.max(jittered, TOKENLESS_PULL_SPACING_MS));
+    this.pullFailures.set(key, failures);
+    await this.o.cursors.pullFailed(corpId, openKfId, now + delay).catch(() => undefined);
+    const level = isTransient(error) ? 'warn' : 'error';
+    this.o.logger[level]({ err: error, corpId, openKfId, failures, retryInMs: delay }, 'pulling kf messages failed; trying again by itself');
+    clearTimeout(this.pullRetryTimers.get(key));
+    const timer = setTimeout(() => {
+      this.pullRetryTimers.delete(key);
+      void this.pullAccount(corpId, openKfId);
+    }, delay);
+    timer.unref();
+    this.pullRetryTimers.set(key, timer);
+  }
+
+  private cancelPullRetry(corpId: string, openKfId: string): void {
+    const key = `${corpId}:${openKfId}`;
+    clearTimeout(this.pullRetryTimers.get(key));
+    this.pullRetryTimers.delete(key);
+    this.pullFailures.delete(key);
   }
 
   /** Pulls pages until has_more is 0. Each page's messages are in the inbox before its cursor is saved. */

@@ -159,7 +159,7 @@ export class WeComAdapterBase extends BotAdapter {
         await pipeline.wake(this.corpId, event.openKfId, event.token);
         respond(res, 200, 'success');
         const pull = pipeline.pullAccount(this.corpId, event.openKfId)
-          .catch((e: unknown) => this.logger.error({ err: e }, 'pull after callback failed; the sweep tries again'))
+          .catch((e: unknown) => this.logger.error({ err: e }, 'pull after callback failed'))
           .finally(() => this.callbackPulls.delete(pull));
         this.callbackPulls.add(pull);
       } else {
@@ -296,7 +296,7 @@ export class WeComAdapterBase extends BotAdapter {
       clientFor: () => this.client,
       runTurn: (entry) => this.runInboxTurn(entry),
       backfillMs: o.backfillMs, turnConcurrency: o.turnConcurrency, maxTurnAttempts: o.maxTurnAttempts,
-      retryDelayMs: o.retryDelayMs, leaseTtlMs: 30_000, gate: o.gate, observer: o.observer,
+      retryDelayMs: o.retryDelayMs, pullRetryBaseMs: o.pullRetryBaseMs, leaseTtlMs: 30_000, gate: o.gate, observer: o.observer,
     });
     const sender = new ReplySender({
       clientFor: () => this.client, outbox, sessions, logger: this.logger, clock: store.clock,

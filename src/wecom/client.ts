@@ -131,8 +131,12 @@ export class WeComClient {
     return this.tokens.get();
   }
 
+  /**
+   * One page of kf messages. Not retried by the transport: the inbound pipeline retries a failed
+   * pull with its own back-off, which must not multiply with the transport's (WeCom rate-limits pulls).
+   */
   async syncMsg(req: SyncMsgRequest): Promise<SyncMsgResponse> {
-    const body = await this.post<{ next_cursor?: string; has_more?: number; msg_list?: unknown[] }>('kf/sync_msg', req, true);
+    const body = await this.call<{ next_cursor?: string; has_more?: number; msg_list?: unknown[] }>({ method: 'kf/sync_msg', verb: 'POST', json: req, idempotent: true, retries: 0 });
     const list = Array.isArray(body.msg_list) ? body.msg_list : [];
     return {
       next_cursor: body.next_cursor ?? '',
@@ -231,11 +235,11 @@ export class WeComClient {
   }
 
   private call<T extends object>(req: {
-    method: string; verb: 'GET' | 'POST'; query?: Record<string, string>; json?: unknown; multipart?: MultipartBody; idempotent: boolean;
+    method: string; verb: 'GET' | 'POST'; query?: Record<string, string>; json?: unknown; multipart?: MultipartBody; idempotent: boolean; retries?: number;
   }): Promise<T> {
     return this.withToken(req.method, (token) =>
       this.transport.json<T>({
-        method: req.method, verb: req.verb, json: req.json, multipart: req.multipart, idempotent: req.idempotent,
+        method: req.method, verb: req.verb, json: req.json, multipart: req.multipart, idempotent: req.idempotent, retries: req.retries,
         query: { ...req.query, access_token: token },
       }));
   }

@@ -41,6 +41,8 @@ export interface WeComRequest {
    * Refusals that prove WeCom did nothing (connection refused, busy errcodes) are retried regardless.
    */
   readonly idempotent: boolean;
+  /** Retries of this request, instead of the transport's default (a caller with its own back-off sets 0 or 1). */
+  readonly retries?: number;
 }
 
 /** A downloaded file (`media/get`). */
@@ -142,7 +144,7 @@ export class WeComTransport {
         outcome = this.transportFailure(req, cause);
       }
       if (outcome.ok) return outcome.value;
-      if (!outcome.retry || i >= this.retries) throw outcome.error;
+      if (!outcome.retry || i >= (req.retries ?? this.retries)) throw outcome.error;
       const delay = Math.round(this.random() * Math.min(this.backoffMaxMs, this.backoffBaseMs * 2 ** i));
       this.logger.warn({ method: req.method, attempt: i + 1, delayMs: delay, err: outcome.error.message }, 'WeCom call failed; retrying');
       await this.sleep(delay);
