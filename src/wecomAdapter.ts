@@ -32,8 +32,10 @@ const validStatuses: ReadonlySet<LicenceStatusName> = new Set(['trial', 'active'
  * const { WeComAdapter, isFinalRefusal } = require('wecom-kf-botbuilder');
  * const adapter = new WeComAdapter();
  * adapter.onTurnError = async (context, error) => { if (!isFinalRefusal(error)) throw error; };
- * server.get('/api/wecom/callback', (req, res) => adapter.process(req, res, (context) => bot.run(context)));
- * server.post('/api/wecom/callback', (req, res) => adapter.process(req, res, (context) => bot.run(context)));
+ * // restify 10+ takes a handler that is async (or calls next): an async arrow is both.
+ * const handle = async (req, res) => adapter.process(req, res, (context) => bot.run(context));
+ * server.get('/api/wecom/callback', handle);
+ * server.post('/api/wecom/callback', handle);
  */
 export class WeComAdapter extends WeComAdapterBase {
   /** The licence gate this adapter installed, if licensing is on. */

@@ -46,8 +46,10 @@ export interface CallbackHttpResponse {
  *
  * @example
  * const adapter = new WeComAdapter(); // reads WECOM_* from the environment
- * server.get('/api/wecom/callback', (req, res) => adapter.process(req, res, (ctx) => bot.run(ctx)));
- * server.post('/api/wecom/callback', (req, res) => adapter.process(req, res, (ctx) => bot.run(ctx)));
+ * // restify 10+ takes a handler that is async (or calls next): an async arrow is both.
+ * const handle = async (req, res) => adapter.process(req, res, (ctx) => bot.run(ctx));
+ * server.get('/api/wecom/callback', handle);
+ * server.post('/api/wecom/callback', handle);
  */
 export class WeComAdapterBase extends BotAdapter {
   readonly corpId: string;

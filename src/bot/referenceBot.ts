@@ -10,7 +10,7 @@ const HUMAN_REQUEST = /^\s*(human|agent|人工|转人工)\s*$/i;
  *
  * @example
  * const bot = new ReferenceBot();
- * server.post('/api/wecom/callback', (req, res) => adapter.process(req, res, (ctx) => bot.run(ctx)));
+ * server.post('/api/wecom/callback', async (req, res) => adapter.process(req, res, (ctx) => bot.run(ctx)));
  */
 export class ReferenceBot extends ActivityHandler {
   constructor() {

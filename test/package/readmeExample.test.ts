@@ -1,0 +1,41 @@
+/**
+ * The README's "Use it in your bot" program, run unchanged against the emulator with
+ * `require('wecom-kf-botbuilder')` resolving to this repo's build: a customer writes, the answer
+ * arrives. (test/package/packInstall.test.ts does the same with the package installed from its tarball.)
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readmePrograms, runProgram } from '../support/readmeProgram';
+
+const root = join(__dirname, '..', '..');
+const programs = readmePrograms(readFileSync(join(root, 'README.md'), 'utf8'));
+jest.setTimeout(120_000);
+
+describe('README programs, run unchanged', () => {
+  let dir: string;
+  let modules: string;
+  beforeAll(() => {
+    execFileSync(process.execPath, [join(root, 'scripts', 'ensureBuilt.js')], { cwd: root, stdio: 'ignore' });
+    dir = mkdtempSync(join(tmpdir(), 'wecom-readme-'));
+    modules = join(dir, 'modules');
+    mkdirSync(modules);
+    // The package by its published name; its own dependencies and the program's (botbuilder,
+    // restify) come from the repo's node_modules, so bot and adapter share one botbuilder.
+    symlinkSync(root, join(modules, 'wecom-kf-botbuilder'), 'dir');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('the README has a runnable example', () => {
+    expect(programs.length).toBeGreaterThan(0);
+    expect(programs.some((p) => p.includes("require('wecom-kf-botbuilder')"))).toBe(true);
+  });
+
+  it.each(programs.map((source, i) => [i + 1, source] as const))('program %i answers an emulated WeChat customer', async (n, source) => {
+    const text = `hello from README program ${n} 你好`;
+    const run = await runProgram(source, `readme-${n}.js`, { dir, nodePath: [modules, join(root, 'node_modules')], text });
+    expect(run.received.map((m) => m.msgtype)).toEqual(['text']);
+    expect((run.received[0]!.payload as { content: string }).content).toContain(text);
+  });
+});
