@@ -1,6 +1,6 @@
 import type { Middleware, TurnContext } from 'botbuilder';
 import { isChannelError } from './common/errors';
-import { type BotLogic, type InboundObserver, type PulledCustomerMessage, WeComAdapterBase, type WeComAdapterOptions as BaseOptions } from './adapter';
+import { type InboundObserver, type PulledCustomerMessage, WeComAdapterBase, type WeComAdapterOptions as BaseOptions } from './adapter';
 import { type LicenceStatusName, LicensingScheduler, LicensingService, type LicensingPolicy } from './licensing';
 import { LicenceGate, MediaMiddleware, WindowMiddleware, WindowRepository } from './middleware';
 
@@ -100,11 +100,12 @@ export class WeComAdapter extends WeComAdapterBase {
     return this.licensingService;
   }
 
-  override async start(logic: BotLogic): Promise<void> {
-    await super.start(logic);
+  /** The licensing jobs start with the rest of the background work, whether or not a callback came. */
+  protected override async startBackground(): Promise<void> {
+    await super.startBackground();
     if (this.licensingOptions === false || this.scheduler) return;
     const service = await this.licensing();
-    if (this.scheduler) return;
+    if (this.scheduler || this.isClosing) return;
     this.scheduler = new LicensingScheduler(service, { schedule: this.licensingOptions.cron ?? process.env.LICENSING_CRON, logger: this.logger });
     await this.scheduler.start();
   }

@@ -66,6 +66,12 @@ export interface WeComAdapterOptions {
   readonly observer?: InboundObserver;
   /** Shares access tokens between instances. Default: the store's key-value collection. */
   readonly sharedTokens?: SharedTokenStore;
+  /**
+   * Start the background work when the adapter is made, without waiting for a callback: open the
+   * store, run the sweep and the licensing jobs, pull what a crash or an outage left unanswered.
+   * Turns run once the bot's logic is known (`start(logic)` or the first `process`). Default true.
+   */
+  readonly autoStart?: boolean;
   /** Identifies this process in leases. Default a random id. */
   readonly instanceId?: string;
 }
@@ -108,6 +114,7 @@ export function resolveAdapterOptions(options: WeComAdapterOptions, env: NodeJS.
     gate: options.gate,
     observer: options.observer,
     sharedTokens: options.sharedTokens,
+    autoStart: options.autoStart ?? true,
     instanceId: options.instanceId ?? randomUUID(),
   };
 }

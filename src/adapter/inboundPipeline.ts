@@ -84,6 +84,7 @@ export class InboundPipeline {
   private readonly pullRetryTimers = new Map<string, NodeJS.Timeout>();
   private readonly pullFailures = new Map<string, number>();
   private closed = false;
+  private turnsStarted = false;
 
   constructor(private readonly o: InboundPipelineOptions) {
     this.scheduler = new TurnScheduler(o.turnConcurrency);
@@ -134,17 +135,26 @@ export class InboundPipeline {
    * change, so held messages can never stay held for good.
    */
   async recover(corpIds: readonly string[]): Promise<void> {
-    // Wake-ups no pull answered (a failed pull, or a crash before it): pulled now, not at the next callback.
-    for (const a of await this.o.cursors.unanswered()) {
-      // One waiting out its back-off is left to its timer.
-      if (corpIds.includes(a.corpId) && !this.pullRetryTimers.has(`${a.corpId}:${a.openKfId}`)) void this.pullAccount(a.corpId, a.openKfId);
-    }
+    await this.resumePulls(corpIds);
     for (const corpId of corpIds) {
       const admitted = !this.o.gate || (await this.o.gate.admits(corpId));
       const held = admitted ? await this.o.inbox.conversationsWith('held', corpId) : [];
       const pending = await this.o.inbox.conversationsWith('pending', corpId);
       for (const conversationId of new Set([...pending, ...held])) this.dispatch(conversationId);
     }
+  }
+
+  /** Pulls accounts whose wake-up no pull answered (a failed pull, or a crash before it), now rather than at the next callback. */
+  async resumePulls(corpIds: readonly string[]): Promise<void> {
+    for (const a of await this.o.cursors.unanswered()) {
+      // One waiting out its back-off is left to its timer.
+      if (corpIds.includes(a.corpId) && !this.pullRetryTimers.has(`${a.corpId}:${a.openKfId}`)) void this.pullAccount(a.corpId, a.openKfId);
+    }
+  }
+
+  /** From now on pulled messages run as turns (the bot's logic is known); until then they wait in the inbox. */
+  startTurns(): void {
+    this.turnsStarted = true;
   }
 
   /** Held messages of a corp go to the bot, in order (its licence became valid). */
@@ -157,7 +167,8 @@ export class InboundPipeline {
   /** Queues a conversation's pending turns. Several calls for one conversation coalesce in order. */
   dispatch(conversationId: string): void {
     // In back-off, the retry timer dispatches it; earlier would spend attempts faster than planned.
-    if (this.closed || this.retryTimers.has(conversationId)) return;
+    // Before the bot's logic is known, entries wait in the inbox: start() dispatches them.
+    if (this.closed || !this.turnsStarted || this.retryTimers.has(conversationId)) return;
     // A run queued behind a running one looks for pending entries again when its turn comes.
     this.scheduler.run(conversationId, () => this.drainConversation(conversationId)).catch(this.logFailure(conversationId));
   }

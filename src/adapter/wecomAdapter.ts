@@ -61,6 +61,7 @@ export class WeComAdapterBase extends BotAdapter {
   private services?: AdapterServices;
   private logic?: BotLogic;
   private starting?: Promise<void>;
+  private background?: Promise<void>;
   private sweepTimer?: NodeJS.Timeout;
   private closing = false;
   /** Pulls started by callbacks, so `idle()` and `close()` can wait for them. */
@@ -80,6 +81,17 @@ export class WeComAdapterBase extends BotAdapter {
       set: async (key, token) => (await this.ready()).tokens.set(key, token, { ttlMs: Math.max(1, token.expiresAt - this.clock.now()) }),
     };
     this.client = new WeComClient({ corpId: this.corpId, secret: this.options.secret, transport, sharedTokens, clock: { now: () => this.clock.now() } });
+    if (this.options.autoStart) {
+      // After the constructor, so a subclass is complete and the caller can still set onTurnError.
+      setImmediate(() => {
+        this.startBackground().catch((e: unknown) => this.logger.error({ err: e }, 'start-up failed; the first callback or start() tries again'));
+      });
+    }
+  }
+
+  /** Whether close() was called: background work must not start anything new. */
+  protected get isClosing(): boolean {
+    return this.closing;
   }
 
   /** The clock every rule sees: the store's (the test clock in the sandbox). */
@@ -105,26 +117,50 @@ export class WeComAdapterBase extends BotAdapter {
   }
 
   /**
-   * Starts the inbound side without waiting for a callback: recovers turns left pending by a
-   * crash and starts the periodic sweep. `process` calls it on first use.
+   * Starts the inbound side without waiting for a callback: what the background start does, then
+   * turns run. Pending turns left by a crash run at once. `process` calls it on first use, so a
+   * bot that calls it at start-up answers what waited while it was down without waiting for
+   * WeCom's next callback.
+   *
+   * @example
+   * const adapter = new WeComAdapter();
+   * await adapter.start((context) => bot.run(context));
    */
   async start(logic: BotLogic): Promise<void> {
     this.logic = logic;
-    this.starting ??= this.startInbound().catch((e: unknown) => {
+    this.starting ??= (async () => {
+      await this.startBackground();
+      if (this.closing) return;
+      const { pipeline } = await this.ready();
+      pipeline.startTurns();
+      await pipeline.recover([this.corpId]);
+    })().catch((e: unknown) => {
       this.starting = undefined; // try again on the next call
       throw e;
     });
     await this.starting;
   }
 
-  private async startInbound(): Promise<void> {
-    const services = await this.ready();
-    if (this.closing) return;
-    await services.pipeline.recover([this.corpId]);
-    if (this.options.sweepIntervalMs > 0) {
-      this.sweepTimer = setInterval(() => void this.sweep(this.options.sweepStaleMs), this.options.sweepIntervalMs);
-      this.sweepTimer.unref();
-    }
+  /**
+   * What needs no bot logic, started when the adapter is made (unless `autoStart: false`): the
+   * store, the periodic sweep, and pulls of wake-ups no pull answered (a crash, an outage), whose
+   * messages wait in the inbox for the bot.
+   */
+  protected startBackground(): Promise<void> {
+    this.background ??= (async () => {
+      if (this.closing) return; // closed before it started: open nothing
+      const services = await this.ready();
+      if (this.closing) return;
+      if (this.options.sweepIntervalMs > 0 && !this.sweepTimer) {
+        this.sweepTimer = setInterval(() => void this.sweep(this.options.sweepStaleMs), this.options.sweepIntervalMs);
+        this.sweepTimer.unref();
+      }
+      await services.pipeline.resumePulls([this.corpId]);
+    })().catch((e: unknown) => {
+      this.background = undefined; // the store may be back next time
+      throw e;
+    });
+    return this.background;
   }
 
   /**

@@ -83,4 +83,23 @@ describe('a failed pull is pulled again by itself', () => {
     });
     await eventually(() => expect(receivedTexts(rig, customer.externalUserId)).toEqual(['You said: before the crash']), 5000);
   }, 30_000);
+
+  it('a restarted process pulls as soon as it is made, keeps the messages until the bot is known, then answers', async () => {
+    rig = await adapterRig({ adapterClass: WeComAdapter });
+    const outage = syncOutage(rig.emu);
+    const customer = rig.emu.customer(rig.corp.corpId, rig.kf);
+    await (await customer.sendText('anyone?')).delivery;
+    await rig.adapter.close();
+    outage.end();
+
+    const restarted = rig.newAdapter(); // no callback, no start(): the background start pulls
+    const inbox = rig.store.collection<{ _id: string; status: string }>('kf_inbox');
+    await eventually(async () => expect((await inbox.find({})).map((e) => e.status)).toEqual(['pending']), 5000);
+    expect(rig.emu.received(rig.corp.corpId)).toEqual([]);
+    // The licensing jobs started too: the corp's trial is on record without any callback.
+    expect(await rig.store.collection('licences').countDocuments({})).toBeGreaterThan(0);
+
+    await restarted.start(async (context) => void (await context.sendActivity(`You said: ${context.activity.text}`)));
+    await eventually(() => expect(receivedTexts(rig, customer.externalUserId)).toEqual(['You said: anyone?']), 5000);
+  }, 30_000);
 });
