@@ -164,12 +164,12 @@ export class ReplySender {
         } catch (e) {
           // An attachment the bot sent on purpose fails the send; a card's picture is left out.
           if (!part.optional) throw e;
-          this.leftOut(conversationId, part.attachment.contentUrl, e, "a card's picture could not be had; the card goes without it");
+          this.leftOut(conversationId, part.attachment.contentUrl, e, "a card's picture or media was left out (could not be fetched, or the media rules refuse it); the card's text still goes");
           return undefined;
         }
         if (part.optional && part.mediaType === 'image' && decision.mediaType !== 'image') {
           // A card's picture that is no JPG/PNG would reach the customer as a file to download.
-          this.leftOut(conversationId, part.attachment.contentUrl, decision.contentType, "a card's picture is not a JPG or PNG; the card goes without it");
+          this.leftOut(conversationId, part.attachment.contentUrl, decision.contentType, "a card's picture was left out: it is not a JPG or PNG; the card's text still goes");
           return undefined;
         }
         const uploaded = await client.uploadMedia({ type: decision.mediaType, bytes, filename: decision.filename, contentType: decision.contentType });
@@ -184,7 +184,7 @@ export class ReplySender {
         } catch (e) {
           // WeCom's link message needs a thumbnail; without one the customer still gets the words and the URL.
           if (!(e instanceof AttachmentLoadError)) throw e;
-          this.leftOut(conversationId, part.thumbnailUrl, e, "a card's thumbnail could not be had; the link goes as text");
+          this.leftOut(conversationId, part.thumbnailUrl, e, "a card's thumbnail could not be fetched; the link goes as text");
           return asText;
         }
         const decision = await decideByBytes(bytes, 'thumbnail', 'image');

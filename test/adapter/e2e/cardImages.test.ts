@@ -6,8 +6,9 @@
 import { type Activity, CardFactory, MessageFactory, type TurnContext } from 'botbuilder';
 import { createLogger } from '../../../src/common/logger';
 import type { SentMessage } from '../../../src/sandbox/emulator';
-import { adapterRig, type AdapterRig } from '../../support/adapterRig';
-import { realMedia, settle, shown } from '../../support/e2e';
+import { WeComAdapter } from '../../../src/wecomAdapter';
+import { adapterRig, type AdapterRig, type RigOptions } from '../../support/adapterRig';
+import { dataUrl, realMedia, settle, shown } from '../../support/e2e';
 import { imageServer, type ImageServer } from '../../support/imageServer';
 
 describe('outbound: card pictures that cannot be fetched', () => {
@@ -20,11 +21,12 @@ describe('outbound: card pictures that cannot be fetched', () => {
   afterEach(async () => rig?.close());
 
   /** The bot answers the customer's one message with `activity`; what the customer got and how the bot's send ended. */
-  async function reply(activity: Partial<Activity>): Promise<{ received: SentMessage[]; outcome: unknown }> {
+  async function reply(activity: Partial<Activity>, rigOptions: RigOptions = {}): Promise<{ received: SentMessage[]; outcome: unknown }> {
     logLines = [];
     const logger = createLogger({ level: 'warn', destination: { write: (s: string) => void logLines.push(JSON.parse(s) as Record<string, unknown>) } });
     let outcome: unknown = 'not run';
     rig = await adapterRig({
+      ...rigOptions,
       adapter: { logger },
       bot: async (context: TurnContext) => {
         if (context.activity.type !== 'message') return;
@@ -50,7 +52,7 @@ describe('outbound: card pictures that cannot be fetched', () => {
       payload: { head_content: '春季新品\n全场8折', list: [{ type: 'click', click: { id: 'buy', content: '购买' } }, { type: 'click', click: { id: 'save', content: '收藏' } }] },
     })]);
     expect(rig.emu.calls.filter((c) => c.path === 'media/upload')).toEqual([]);
-    expect(warnings()).toEqual([expect.objectContaining({ msg: expect.stringContaining("card's picture could not be had"), source: new URL(host.origin).host })]);
+    expect(warnings()).toEqual([expect.objectContaining({ msg: expect.stringContaining("card's picture or media was left out"), source: new URL(host.origin).host })]);
   });
 
   it('a hero card link whose thumbnail answers 404 arrives as text with title, description and URL, and a warning is logged', async () => {
@@ -58,7 +60,7 @@ describe('outbound: card pictures that cannot be fetched', () => {
     const { received, outcome } = await reply(MessageFactory.attachment(card));
     expect(outcome).toBe('sent');
     expect(received.map((m) => [m.msgtype, shown(m)])).toEqual([['text', '新品上市\n春季限定，点击查看\nhttps://shop.example.cn/new']]);
-    expect(warnings()).toEqual([expect.objectContaining({ msg: expect.stringContaining("card's thumbnail could not be had") })]);
+    expect(warnings()).toEqual([expect.objectContaining({ msg: expect.stringContaining("card's thumbnail could not be fetched") })]);
   });
 
   it('a thumbnail behind a 301/302 chain is followed: the card arrives as a link with that picture', async () => {
@@ -76,6 +78,31 @@ describe('outbound: card pictures that cannot be fetched', () => {
     const { received, outcome } = await reply(MessageFactory.attachment(card));
     expect(outcome).toBe('sent');
     expect(received.map(shown)).toEqual(['保温杯\n¥49.90']);
+    expect(warnings()).toHaveLength(1);
+  });
+
+  it('a card picture that is really a PDF is left out rather than sent as a file to download', async () => {
+    const card = CardFactory.thumbnailCard('保温杯', '¥49.90', [dataUrl('image/png', realMedia.pdf)]);
+    const { received, outcome } = await reply(MessageFactory.attachment(card));
+    expect(outcome).toBe('sent');
+    expect(received.map((m) => [m.msgtype, shown(m)])).toEqual([['text', '保温杯\n¥49.90']]);
+    expect(warnings()).toEqual([expect.objectContaining({ msg: expect.stringContaining('not a JPG or PNG'), source: 'data: URL', detectedType: 'application/pdf' })]);
+  });
+
+  it('with the default middleware, a card picture the media rules refuse (a PNG over 2 MB) is left out; the text arrives', async () => {
+    const big = Buffer.concat([realMedia.png, Buffer.alloc(2 * 1024 * 1024 + 1)]);
+    const card = CardFactory.thumbnailCard('保温杯', '¥49.90', [dataUrl('image/png', big)], [{ type: 'imBack', title: '购买', value: 'buy' }]);
+    const { received, outcome } = await reply(MessageFactory.attachment(card), { adapterClass: WeComAdapter });
+    expect(outcome).toBe('sent');
+    expect(received.map((m) => [m.msgtype, shown(m)])).toEqual([['msgmenu', '保温杯\n¥49.90']]);
+    expect(warnings()).toEqual([expect.objectContaining({ msg: expect.stringContaining("card's picture or media was left out"), err: expect.objectContaining({ code: 'media_rejected' }) })]);
+  });
+
+  it('a link thumbnail that is really a PDF: the link arrives as text', async () => {
+    const card = CardFactory.heroCard('新品上市', [dataUrl('image/png', realMedia.pdf)], [], { tap: { type: 'openUrl', title: 'Open', value: 'https://shop.example.cn/new' } });
+    const { received, outcome } = await reply(MessageFactory.attachment(card));
+    expect(outcome).toBe('sent');
+    expect(received.map((m) => [m.msgtype, shown(m)])).toEqual([['text', '新品上市\nhttps://shop.example.cn/new']]);
     expect(warnings()).toHaveLength(1);
   });
 
