@@ -81,7 +81,7 @@ async function download(url: string, options: LoadOptions): Promise<Buffer> {
     try {
       res = await request(current, { signal });
     } catch (cause) {
-      throw new AttachmentLoadError('unreachable', `could not download the attachment from ${current.host}`, { cause });
+      throw new AttachmentLoadError('unreachable', `could not download the attachment from ${current.host} (${errorKind(cause)})`, { cause });
     }
     if (REDIRECT_STATUSES.has(res.statusCode)) {
       await res.body.dump();
@@ -135,7 +135,14 @@ async function readCapped(body: Dispatcher.ResponseData['body'], declaredLength:
     }
   } catch (e) {
     if (e instanceof AttachmentLoadError) throw e;
-    throw new AttachmentLoadError('unreachable', `the download from ${host} broke off`, { cause: e });
+    throw new AttachmentLoadError('unreachable', `the download from ${host} broke off (${errorKind(e)})`, { cause: e });
   }
   return Buffer.concat(chunks);
+}
+
+/** `ECONNREFUSED`, `TimeoutError`…: says what went wrong without the cause's message, which may quote the URL. */
+function errorKind(e: unknown): string {
+  if (!(e instanceof Error)) return 'unknown error';
+  const code = (e as { code?: unknown }).code;
+  return typeof code === 'string' ? code : e.name;
 }

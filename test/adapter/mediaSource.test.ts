@@ -9,7 +9,8 @@ import { imageServer, type ImageServer } from '../support/imageServer';
 describe('loadAttachmentBytes over HTTP', () => {
   let host: ImageServer;
   const png = realMedia.png;
-  const options = { maxBytes: 64 * 1024, timeoutMs: 4000 };
+  // Generous: the machine running the tests may be busy, and only a reverted size check would wait this long.
+  const options = { maxBytes: 64 * 1024, timeoutMs: 20_000 };
   const load = (path: string, extra: Partial<typeof options> = {}): Promise<Buffer> => loadAttachmentBytes({ contentUrl: host.url(path) }, { ...options, ...extra });
 
   beforeAll(async () => void (host = await imageServer(png)));
