@@ -14,6 +14,7 @@ export {
   addSendHook, setMediaHook, type SendHook, type MediaHook, type OutboundSend, type SendOutcome,
   type InboundGate, UnsupportedActivityError,
 } from './adapter';
+export { AttachmentLoadError, type AttachmentLoadReason } from './adapter';
 export {
   defaultMiddleware, LicenceGate, MediaMiddleware, WindowMiddleware, WindowRepository, getConversationWindow,
   ConversationLockedError, MediaRejectedError, MEDIA_RULES,

@@ -21,6 +21,9 @@ import { splitUtf8, truncateUtf8 } from './textSplit';
  * - Cards (hero, thumbnail, signin, receipt, …): with an image and an `openUrl` tap (or, without a
  *   tap, an `openUrl` button) → a `link` part (+ a menu of the other buttons); else the first image as
  *   a media part, then title/subtitle/text with the buttons as a menu (or plain text without buttons).
+ * - A card's picture is `optional` next to its text or buttons: the adapter leaves it out (with a
+ *   warning) when it cannot be fetched; a link's thumbnail likewise falls back to text. Receipts show
+ *   every field: facts, items (title × quantity, price, subtitle, text), tax, VAT, total, buttons.
  * - Adaptive cards: TextBlock, RichTextBlock, FactSet, Table and containers flattened to text;
  *   Action.Submit/Execute → click, Action.OpenUrl → view; images, inputs and ShowCard are left out.
  * - `channelData.wecom` (or `channelData` itself when it has `msgtype`) is a full kf message sent
@@ -38,9 +41,14 @@ export interface OutboundAttachment { readonly contentType?: string; readonly co
 export type OutboundPart =
   /** Ready to send as it is. */
   | { readonly kind: 'send'; readonly message: KfOutboundMessage }
-  /** The adapter fetches the bytes, checks them, uploads, then sends by the real type (`auto`: decide from the bytes). */
-  | { readonly kind: 'media'; readonly mediaType: OutboundMediaType; readonly attachment: OutboundAttachment }
-  /** The adapter uploads the thumbnail and sends msgtype `link`; without a thumbnail it sends text. */
+  /**
+   * The adapter fetches the bytes, checks them, uploads, then sends by the real type (`auto`: decide
+   * from the bytes). `optional`: a card's picture or media next to the card's text or buttons; when
+   * its bytes cannot be had or WeChat cannot take them, it is left out with a warning and the rest
+   * goes. Attachments the bot sent as such are never optional: their failure fails the send.
+   */
+  | { readonly kind: 'media'; readonly mediaType: OutboundMediaType; readonly attachment: OutboundAttachment; readonly optional?: boolean }
+  /** The adapter uploads the thumbnail and sends msgtype `link`; without a usable thumbnail it sends title, desc and url as text. */
   | { readonly kind: 'link'; readonly title: string; readonly desc?: string; readonly url: string; readonly thumbnailUrl?: string };
 
 export interface FromActivityOptions {
@@ -201,10 +209,11 @@ function isMedia(contentType: string, a: Attachment): boolean {
   return hasBytes && /^(image|audio|video|application|text)\//.test(contentType);
 }
 
-const mediaPart = (mediaType: OutboundMediaType, a: OutboundAttachment): OutboundPart => ({
+const mediaPart = (mediaType: OutboundMediaType, a: OutboundAttachment, optional = false): OutboundPart => ({
   kind: 'media',
   mediaType,
   attachment: { contentType: a.contentType, contentUrl: a.contentUrl, content: a.content, name: a.name },
+  ...(optional ? { optional } : {}),
 });
 
 /** By the declared type; the adapter still checks the bytes and sends by the real type. */
@@ -223,20 +232,30 @@ interface CardLike {
   readonly title?: unknown; readonly subtitle?: unknown; readonly text?: unknown;
   readonly images?: unknown; readonly image?: unknown; readonly media?: unknown;
   readonly buttons?: unknown; readonly tap?: unknown;
-  readonly facts?: unknown; readonly items?: unknown; readonly total?: unknown;
+  readonly facts?: unknown; readonly items?: unknown; readonly total?: unknown; readonly tax?: unknown; readonly vat?: unknown;
 }
 
 /** hero, thumbnail, signin, oauth, receipt, animation, audio, video cards. */
 function cardToParts(kind: string, content: unknown, maxTextBytes: number): OutboundPart[] {
   const card: CardLike = isRecord(content) ? content : {};
   const title = str(card.title);
-  const body = markdownToPlainText([str(card.subtitle), str(card.text), ...receiptLines(card)].filter((s) => s !== '').join('\n'));
+  // Receipt lines are data (prices, codes), not Markdown: they are not run through the converter.
+  const body = [markdownToPlainText([str(card.subtitle), str(card.text)].filter((s) => s !== '').join('\n')), ...receiptLines(card)].filter((s) => s !== '').join('\n');
   const buttons = asArray(card.buttons).filter(isRecord) as ActionLike[];
   const image = firstImageUrl(card);
   const tap: ActionLike | undefined = isRecord(card.tap) ? card.tap : undefined;
-  const mediaParts = cardMedia(kind, card);
-
   const isUrlAction = (b: ActionLike | undefined): boolean => b !== undefined && str(b.type) === ActionTypes.OpenUrl && /^https?:\/\//i.test(str(b.value));
+
+  const text = [title, body].filter((s) => s !== '').join('\n');
+  const items = buttons.flatMap(menuItemOf);
+  if (isUrlAction(tap) && !items.some((i) => i.type === 'view' && i.view.url === str(tap!.value))) {
+    items.push(viewItem(str(tap!.value), str(tap!.title) || title || str(tap!.value)));
+  }
+  // A card's picture is optional only next to text or buttons: a card that is nothing but its
+  // picture fails like an attachment would, since leaving it out would send nothing at all.
+  const pictureOptional = text !== '' || items.length > 0;
+  const mediaParts = cardMedia(kind, card, pictureOptional);
+
   const linkAction = isUrlAction(tap) ? tap : tap === undefined ? buttons.find(isUrlAction) : undefined;
   if (image !== '' && linkAction !== undefined && mediaParts.length === 0) {
     const url = str(linkAction.value);
@@ -250,12 +269,7 @@ function cardToParts(kind: string, content: unknown, maxTextBytes: number): Outb
     return [link, ...menus(buttons.filter((b) => b !== linkAction).flatMap(menuItemOf), undefined)];
   }
 
-  const items = buttons.flatMap(menuItemOf);
-  if (isUrlAction(tap) && !items.some((i) => i.type === 'view' && i.view.url === str(tap!.value))) {
-    items.push(viewItem(str(tap!.value), str(tap!.title) || title || str(tap!.value)));
-  }
-  const imagePart: OutboundPart[] = image !== '' && mediaParts.length === 0 ? [mediaPart('image', { contentUrl: image })] : [];
-  const text = [title, body].filter((s) => s !== '').join('\n');
+  const imagePart: OutboundPart[] = image !== '' && mediaParts.length === 0 ? [mediaPart('image', { contentUrl: image }, pictureOptional)] : [];
   if (text === '' && items.length === 0 && imagePart.length === 0 && mediaParts.length === 0) {
     throw new UnsupportedActivityError(`A "${kind}" card without title, text, image or buttons cannot be shown in WeChat`, 'give the card a title or text');
   }
@@ -269,18 +283,28 @@ function firstImageUrl(card: CardLike): string {
 }
 
 /** Video, audio and animation cards carry their media in `media[].url`. */
-function cardMedia(kind: string, card: CardLike): OutboundPart[] {
+function cardMedia(kind: string, card: CardLike, optional: boolean): OutboundPart[] {
   const first = asArray(card.media)[0];
   const url = isRecord(first) ? str(first.url) : '';
   if (!/^(https?:\/\/|data:)/i.test(url)) return [];
-  return [mediaPart(kind === 'video' ? 'video' : 'auto', { contentUrl: url })];
+  return [mediaPart(kind === 'video' ? 'video' : 'auto', { contentUrl: url }, optional)];
 }
 
+/**
+ * Every field of a receipt card as lines: facts, then each item as `title × quantity  price` with its
+ * subtitle and text indented below, then tax, VAT and total. Item images cannot go inline and are left out.
+ */
 function receiptLines(card: CardLike): string[] {
   const facts = asArray(card.facts).filter(isRecord).map((f) => line(`${str(f.key)}:`, str(f.value)));
-  const items = asArray(card.items).filter(isRecord).map((i) => line(str(i.title), str(i.price)));
-  const total = str(card.total);
-  return [...facts, ...items, ...(total === '' ? [] : [`Total: ${total}`])];
+  const items = asArray(card.items).filter(isRecord).flatMap((i) => {
+    const quantity = str(i.quantity);
+    const price = str(i.price);
+    const head = [line(str(i.title), quantity === '' ? '' : `× ${quantity}`), price].filter((s) => s !== '').join('  ');
+    const details = [str(i.subtitle), str(i.text)].filter((s) => s !== '').map((s) => `  ${s}`);
+    return head === '' ? details : [head, ...details];
+  });
+  const amount = (label: string, value: unknown): string[] => (str(value) === '' ? [] : [`${label}: ${str(value)}`]);
+  return [...facts, ...items, ...amount('Tax', card.tax), ...amount('VAT', card.vat), ...amount('Total', card.total)];
 }
 
 // ── adaptive cards (best effort) ──────────────────────────────────────────────────────────────

@@ -7,6 +7,7 @@ export * from './sendHooks';
 export * from './conversationId';
 export * from './toActivity';
 export * from './fromActivity';
+export { AttachmentLoadError, type AttachmentLoadReason } from './mediaSource';
 export { markdownToPlainText } from './markdown';
 export { splitUtf8, truncateUtf8 } from './textSplit';
 export type { InboundGate, InboundObserver, PulledCustomerMessage } from './inboundPipeline';

@@ -10,7 +10,7 @@ import { HandoffActiveError } from './adapterErrors';
 import { isTransient } from './pipelineErrors';
 import { type ConversationParties, conversationIdOf, parseConversationId } from './conversationId';
 import { fromActivity, type OutboundPart } from './fromActivity';
-import { loadAttachmentBytes } from './mediaSource';
+import { AttachmentLoadError, loadAttachmentBytes } from './mediaSource';
 import { OutboxRepository } from './outboxRepository';
 import { replyMsgid } from './replyMsgid';
 import { type MediaDecision, mediaHookOf, type OutboundSend, type SendOutcome, type SendOutcomeListener, sendHooksOf } from './sendHooks';
@@ -63,7 +63,8 @@ export class ReplySender {
     return { id: firstId ?? '' };
   }
 
-  private async sendPart(context: TurnContext, parties: ConversationParties, conversationId: string, msgid: string, part: OutboundPart): Promise<string> {
+  /** WeCom's msgid of what went out; `undefined` when an optional part was left out. */
+  private async sendPart(context: TurnContext, parties: ConversationParties, conversationId: string, msgid: string, part: OutboundPart): Promise<string | undefined> {
     const { outbox } = this.options;
     const outboxId = OutboxRepository.idOf(parties.corpId, parties.openKfId, msgid);
     const earlier = await outbox.get(outboxId);
@@ -75,7 +76,8 @@ export class ReplySender {
     }
 
     const client = this.options.clientFor(parties.corpId);
-    const message = await this.materialize(context, client, part);
+    const message = await this.materialize(context, client, part, conversationId);
+    if (message === undefined) return undefined;
     const code = info.welcomeCode && (message.msgtype === 'text' || message.msgtype === 'msgmenu') ? info.welcomeCode : undefined;
     const send: OutboundSend = { ...parties, conversationId, msgid, via: code ? 'send_msg_on_event' : 'send_msg', message };
 
@@ -141,28 +143,66 @@ export class ReplySender {
     return wecomMsgid;
   }
 
-  /** Turns a planned part into a sendable kf message: media is fetched, checked and uploaded first. */
-  private async materialize(context: TurnContext, client: WeComClient, part: OutboundPart): Promise<KfOutboundMessage> {
+  /**
+   * Turns a planned part into a sendable kf message: media is fetched, checked and uploaded first.
+   * `undefined`: an optional part (a card's picture) that could not be had, left out with a warning
+   * before any send hook ran, so it spends no reply slot.
+   */
+  private async materialize(context: TurnContext, client: WeComClient, part: OutboundPart, conversationId: string): Promise<KfOutboundMessage | undefined> {
     const loadOptions = { maxBytes: this.options.maxAttachmentBytes, timeoutMs: this.options.attachmentTimeoutMs };
     switch (part.kind) {
       case 'send':
         return part.message;
       case 'media': {
-        const bytes = await loadAttachmentBytes(part.attachment, loadOptions);
-        const media = { bytes, name: part.attachment.name, declaredContentType: part.attachment.contentType, requestedType: part.mediaType };
-        const hook = mediaHookOf(context);
-        const decision = hook ? await hook.checkOutbound(context, media) : await decideByBytes(bytes, part.attachment.name, part.mediaType);
+        let bytes: Buffer;
+        let decision: MediaDecision;
+        try {
+          bytes = await loadAttachmentBytes(part.attachment, loadOptions);
+          const media = { bytes, name: part.attachment.name, declaredContentType: part.attachment.contentType, requestedType: part.mediaType };
+          const hook = mediaHookOf(context);
+          decision = hook ? await hook.checkOutbound(context, media) : await decideByBytes(bytes, part.attachment.name, part.mediaType);
+        } catch (e) {
+          // An attachment the bot sent on purpose fails the send; a card's picture is left out.
+          if (!part.optional) throw e;
+          this.leftOut(conversationId, part.attachment.contentUrl, e, "a card's picture or media was left out (could not be fetched, or the media rules refuse it); the card's text still goes");
+          return undefined;
+        }
+        if (part.optional && part.mediaType === 'image' && decision.mediaType !== 'image') {
+          // A card's picture that is no JPG/PNG would reach the customer as a file to download.
+          this.leftOut(conversationId, part.attachment.contentUrl, decision.contentType, "a card's picture was left out: it is not a JPG or PNG; the card's text still goes");
+          return undefined;
+        }
         const uploaded = await client.uploadMedia({ type: decision.mediaType, bytes, filename: decision.filename, contentType: decision.contentType });
         return { msgtype: decision.mediaType, [decision.mediaType]: { media_id: uploaded.media_id } } as KfOutboundMessage;
       }
       case 'link': {
-        if (!part.thumbnailUrl) return { msgtype: 'text', text: { content: [part.title, part.desc, part.url].filter(Boolean).join('\n') } };
-        const bytes = await loadAttachmentBytes({ contentUrl: part.thumbnailUrl }, loadOptions);
+        const asText: KfOutboundMessage = { msgtype: 'text', text: { content: [part.title, part.desc, part.url].filter(Boolean).join('\n') } };
+        if (!part.thumbnailUrl) return asText;
+        let bytes: Buffer;
+        try {
+          bytes = await loadAttachmentBytes({ contentUrl: part.thumbnailUrl }, { ...loadOptions, maxBytes: Math.min(THUMBNAIL_MAX_BYTES, loadOptions.maxBytes) });
+        } catch (e) {
+          // WeCom's link message needs a thumbnail; without one the customer still gets the words and the URL.
+          if (!(e instanceof AttachmentLoadError)) throw e;
+          this.leftOut(conversationId, part.thumbnailUrl, e, "a card's thumbnail could not be fetched; the link goes as text");
+          return asText;
+        }
         const decision = await decideByBytes(bytes, 'thumbnail', 'image');
+        if (decision.mediaType !== 'image') {
+          this.leftOut(conversationId, part.thumbnailUrl, decision.contentType, "a card's thumbnail is not a JPG or PNG; the link goes as text");
+          return asText;
+        }
         const thumb = await client.uploadMedia({ type: 'image', bytes, filename: decision.filename, contentType: decision.contentType });
         return { msgtype: 'link', link: { title: part.title, desc: part.desc, url: part.url, thumb_media_id: thumb.media_id } };
       }
     }
+  }
+
+  private leftOut(conversationId: string, url: string | undefined, why: unknown, message: string): void {
+    // The host only: a signed URL may carry a credential, and a data: URL is the whole file.
+    const source = url === undefined ? 'content' : url.startsWith('data:') ? 'data: URL' : hostOf(url);
+    const detail = why instanceof Error ? { err: why } : { detectedType: why };
+    this.options.logger.warn({ conversationId, source, ...detail }, message);
   }
 
   private async refreshSession(client: WeComClient, parties: ConversationParties, conversationId: string, rethrowTransient = false): Promise<KfServiceState | undefined> {
@@ -187,6 +227,17 @@ export class ReplySender {
     if (this.options.clock.now() - recordedAt.getTime() < 60_000) return true;
     const live = await this.refreshSession(this.options.clientFor(parties.corpId), parties, conversationId, true);
     return live === undefined || humanHolds(live);
+  }
+}
+
+/** Images WeCom certainly takes (the older kf doc's limit; the media doc says 10 MB), as the media rules use. */
+const THUMBNAIL_MAX_BYTES = 2 * 1024 * 1024;
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'an invalid URL';
   }
 }
 

@@ -102,10 +102,10 @@ describe('fromActivity: what is sent', () => {
       parts: [menu([click('return', '退货'), click('exchange', '换货')], '售后服务\n请选择服务类型')],
     },
     {
-      name: 'a thumbnail card with an image and postBack buttons: the image, then the menu',
+      name: 'a thumbnail card with an image and postBack buttons: the image (optional next to the text), then the menu',
       activity: MessageFactory.attachment(CardFactory.thumbnailCard('保温杯', '¥49.90', ['https://img.example.cn/cup.jpg'], [{ type: 'postBack', title: '加入购物车', value: 'cart:cup' }])),
       parts: [
-        { kind: 'media', mediaType: 'image', attachment: { contentUrl: 'https://img.example.cn/cup.jpg', contentType: undefined, content: undefined, name: undefined } },
+        { kind: 'media', mediaType: 'image', optional: true, attachment: { contentUrl: 'https://img.example.cn/cup.jpg', contentType: undefined, content: undefined, name: undefined } },
         menu([click('cart:cup', '加入购物车')], '保温杯\n¥49.90'),
       ],
     },
@@ -117,7 +117,41 @@ describe('fromActivity: what is sent', () => {
     {
       name: 'a video card: the video, then its text',
       activity: MessageFactory.attachment(CardFactory.videoCard('使用教程', ['https://v.example.cn/howto.mp4'])),
-      parts: [{ kind: 'media', mediaType: 'video', attachment: { contentUrl: 'https://v.example.cn/howto.mp4', contentType: undefined, content: undefined, name: undefined } }, text('使用教程')],
+      parts: [{ kind: 'media', mediaType: 'video', optional: true, attachment: { contentUrl: 'https://v.example.cn/howto.mp4', contentType: undefined, content: undefined, name: undefined } }, text('使用教程')],
+    },
+    {
+      name: 'a hero card that is only its image: the image is required (leaving it out would send nothing)',
+      activity: MessageFactory.attachment(CardFactory.heroCard('', ['https://img.example.cn/cup.jpg'])),
+      parts: [{ kind: 'media', mediaType: 'image', attachment: { contentUrl: 'https://img.example.cn/cup.jpg', contentType: undefined, content: undefined, name: undefined } }],
+    },
+    {
+      name: 'a receipt card: every field, items with quantity, price, subtitle and text; tax, VAT, total; buttons as a menu',
+      activity: MessageFactory.attachment(CardFactory.receiptCard({
+        title: 'John Doe',
+        facts: [{ key: 'Order Number', value: '1234' }, { key: 'Payment Method', value: 'VISA 5555-****' }],
+        items: [
+          { title: 'Data Transfer', price: '$38.45', quantity: '368', subtitle: 'GB', text: 'March *2026*', image: { url: 'https://img.example.cn/t.png' } },
+          { title: 'App Service', price: '$45.00', quantity: '720' },
+          { title: 'Support plan', price: '$0.00' },
+        ],
+        tax: '$7.50',
+        vat: '$1.23',
+        total: '$90.95',
+        buttons: [{ type: 'openUrl', title: 'More information', value: 'https://azure.microsoft.com/en-us/pricing/' }],
+      } as Parameters<typeof CardFactory.receiptCard>[0])),
+      parts: [menu([view('https://azure.microsoft.com/en-us/pricing/', 'More information')], [
+        'John Doe',
+        'Order Number: 1234',
+        'Payment Method: VISA 5555-****',
+        'Data Transfer × 368  $38.45',
+        '  GB',
+        '  March *2026*',
+        'App Service × 720  $45.00',
+        'Support plan  $0.00',
+        'Tax: $7.50',
+        'VAT: $1.23',
+        'Total: $90.95',
+      ].join('\n'))],
     },
     {
       name: 'an adaptive card: text blocks and facts flattened, actions as a menu',
