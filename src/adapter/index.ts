@@ -11,3 +11,4 @@ export { markdownToPlainText } from './markdown';
 export { splitUtf8, truncateUtf8 } from './textSplit';
 export type { InboundGate } from './inboundPipeline';
 export type { InboxEntry, InboxStatus } from './inboxRepository';
+export { WELCOME_OVERFLOW_EVENT, mergeWelcome, type WelcomeMessage, type WelcomeKfMessage } from './welcomeMessage';
