@@ -52,7 +52,8 @@ export class ReplySender {
     // order it called them in, and a retried turn maps each reply to the same msgid again.
     const info = turnInfoOf(context, () => `proactive:${randomUUID()}`);
     const msgidAt = (index: number): string => replyMsgid({ corpId: parties.corpId, openKfId: parties.openKfId, anchor: info.anchor, index });
-    if (info.welcome && info.welcomeCode) {
+    const turnConversation = context.activity.conversation?.id;
+    if (info.welcome && info.welcomeCode && (activity.conversation?.id ?? turnConversation) === turnConversation) {
       // Checked now, so the bot's own sendActivity learns of an activity WeChat cannot show.
       info.welcome.contents.push(compactContent(activity));
       info.welcome.msgid ??= msgidAt(info.replyIndex++);
