@@ -16,8 +16,9 @@ import { splitUtf8 } from './textSplit';
  * - WeCom's limits: text ≤2048 bytes, head/tail ≤1024 bytes, ≤10 menu items. The message takes the
  *   turn's content in order as long as it fits; from the first piece that does not fit, everything
  *   is left out (so what the bot sends later still reads in order). A first text longer than 2048
- *   bytes is cut at a line or word break, and its remainder is left out. Two menus with no text
- *   between them share one list while ≤10 items.
+ *   bytes is cut at a line or word break, and its remainder is left out. A menu that cannot go in
+ *   takes its own activity's text with it (a question stays with its choices). Two menus with no
+ *   text between them share one list while ≤10 items.
  * - What a welcome cannot carry at all (images and other media, locations, kf messages other than
  *   text and menus) is left out without stopping the rest.
  * - What is left out is never dropped silently: it comes back as message activities the bot can
@@ -45,7 +46,12 @@ export interface WelcomeMessage {
 const LIMITS = { text: 2048, head: 1024, tail: 1024, items: 10 } as const;
 const SEPARATOR = '\n\n';
 
-type Piece = { kind: 'text'; text: string } | { kind: 'menu'; items: readonly KfMenuItem[] } | { kind: 'other'; part: OutboundPart };
+/** A piece of the turn's content, with the index of the activity it came from. */
+type Piece = { readonly from: number } & (
+  | { kind: 'text'; text: string }
+  | { kind: 'menu'; items: readonly KfMenuItem[] }
+  | { kind: 'other'; part: OutboundPart }
+);
 
 /**
  * Merges a welcome turn's activities (as {@link CompactContent}, in the order the bot sent them)
@@ -56,23 +62,24 @@ type Piece = { kind: 'text'; text: string } | { kind: 'menu'; items: readonly Kf
  * // { message: { msgtype: 'msgmenu', msgmenu: { head_content: 'Welcome!\n\nFavourite colour?', list: [Red, Blue] } }, leftOut: [] }
  */
 export function mergeWelcome(contents: readonly CompactContent[]): WelcomeMessage {
-  const head: string[] = [];
+  const head: { text: string; from: number }[] = [];
   const tail: string[] = [];
   let list: KfMenuItem[] | undefined;
   let full = false;
   const left: Piece[] = [];
   const fits = (texts: readonly string[], more: string, limit: number): boolean => utf8([...texts, more].join(SEPARATOR)) <= limit;
+  const headTexts = (): string[] => head.map((h) => h.text);
 
-  for (const piece of contents.flatMap(piecesOf)) {
+  for (const piece of contents.flatMap((content, from) => piecesOf(content, from))) {
     if (piece.kind === 'other' || full) {
       left.push(piece);
     } else if (piece.kind === 'text' && list === undefined) {
-      if (fits(head, piece.text, LIMITS.text)) {
-        head.push(piece.text);
+      if (fits(headTexts(), piece.text, LIMITS.text)) {
+        head.push({ text: piece.text, from: piece.from });
       } else if (head.length === 0) {
         const first = splitUtf8(piece.text, LIMITS.text)[0]!;
-        head.push(first);
-        left.push({ kind: 'text', text: piece.text.slice(first.length).trimStart() });
+        head.push({ text: first, from: piece.from });
+        left.push({ kind: 'text', text: piece.text.slice(first.length).trimStart(), from: piece.from });
         full = true;
       } else {
         left.push(piece);
@@ -84,20 +91,23 @@ export function mergeWelcome(contents: readonly CompactContent[]): WelcomeMessag
         left.push(piece);
         full = true;
       }
-    } else if (list === undefined && utf8(head.join(SEPARATOR)) <= LIMITS.head) {
+    } else if (list === undefined && utf8(headTexts().join(SEPARATOR)) <= LIMITS.head) {
       list = piece.items.slice(0, LIMITS.items);
       if (piece.items.length > LIMITS.items) {
-        left.push({ kind: 'menu', items: piece.items.slice(LIMITS.items) });
+        left.push({ kind: 'menu', items: piece.items.slice(LIMITS.items), from: piece.from });
         full = true;
       }
     } else if (list !== undefined && tail.length === 0 && list.length + piece.items.length <= LIMITS.items) {
       list.push(...piece.items);
     } else {
-      left.push(piece);
+      // The menu's own question stays with it (left out together), unless it is all the welcome has.
+      const own: Piece[] = [];
+      while (list === undefined && head.length > 1 && head.at(-1)!.from === piece.from) own.unshift({ kind: 'text', ...head.pop()! });
+      left.push(...own, piece);
       full = true;
     }
   }
-  return { message: messageOf(head, list, tail), leftOut: left.flatMap(activitiesOf) };
+  return { message: messageOf(headTexts(), list, tail), leftOut: activitiesOf(left) };
 }
 
 function messageOf(head: readonly string[], list: KfMenuItem[] | undefined, tail: readonly string[]): WelcomeKfMessage | undefined {
@@ -112,32 +122,50 @@ function messageOf(head: readonly string[], list: KfMenuItem[] | undefined, tail
 }
 
 /** One activity's content in the order the compact rendering sends it: text, media, menu, channelData. */
-function piecesOf(content: CompactContent): Piece[] {
+function piecesOf(content: CompactContent, from: number): Piece[] {
   const pieces: Piece[] = [];
   const text = content.blocks.join(SEPARATOR);
-  if (text.trim() !== '') pieces.push({ kind: 'text', text });
-  for (const part of content.rest) pieces.push(...piecesOfPart(part));
-  if (content.items.length > 0) pieces.push({ kind: 'menu', items: content.items });
-  if (content.passthrough) pieces.push(...piecesOfPart({ kind: 'send', message: content.passthrough }));
+  if (text.trim() !== '') pieces.push({ kind: 'text', text, from });
+  for (const part of content.rest) pieces.push(...piecesOfPart(part, from));
+  if (content.items.length > 0) pieces.push({ kind: 'menu', items: content.items, from });
+  if (content.passthrough) pieces.push(...piecesOfPart({ kind: 'send', message: content.passthrough }, from));
   return pieces;
 }
 
-function piecesOfPart(part: OutboundPart): Piece[] {
-  if (part.kind === 'link') return [{ kind: 'text', text: [part.title, part.desc, part.url].filter(Boolean).join('\n') }];
-  if (part.kind === 'send' && part.message.msgtype === 'text') return [{ kind: 'text', text: part.message.text.content }];
+function piecesOfPart(part: OutboundPart, from: number): Piece[] {
+  if (part.kind === 'link') return [{ kind: 'text', text: [part.title, part.desc, part.url].filter(Boolean).join('\n'), from }];
+  if (part.kind === 'send' && part.message.msgtype === 'text') return [{ kind: 'text', text: part.message.text.content, from }];
   if (part.kind === 'send' && part.message.msgtype === 'msgmenu') {
     const { head_content: head, list, tail_content: tail } = part.message.msgmenu;
     const pieces: Piece[] = [];
-    if (head) pieces.push({ kind: 'text', text: head });
-    if (list.length > 0) pieces.push({ kind: 'menu', items: list });
-    if (tail) pieces.push({ kind: 'text', text: tail });
+    if (head) pieces.push({ kind: 'text', text: head, from });
+    if (list.length > 0) pieces.push({ kind: 'menu', items: list, from });
+    if (tail) pieces.push({ kind: 'text', text: tail, from });
     return pieces;
   }
-  return [{ kind: 'other', part }];
+  return [{ kind: 'other', part, from }];
 }
 
-/** A left-out piece as message activities that send it unchanged (a menu in lists of ≤10). */
-function activitiesOf(piece: Piece): Partial<Activity>[] {
+/**
+ * Left-out pieces as message activities that send them unchanged: a menu in lists of ≤10, headed
+ * by the text just before it from the same activity when that fits 1024 bytes.
+ */
+function activitiesOf(left: readonly Piece[]): Partial<Activity>[] {
+  const out: Partial<Activity>[] = [];
+  for (let i = 0; i < left.length; i++) {
+    const piece = left[i]!;
+    const next = left[i + 1];
+    if (piece.kind === 'text' && next?.kind === 'menu' && next.from === piece.from && utf8(piece.text) <= LIMITS.head && next.items.length <= LIMITS.items) {
+      out.push({ type: 'message', channelData: { wecom: { msgtype: 'msgmenu', msgmenu: { head_content: piece.text, list: next.items } } } });
+      i++;
+    } else {
+      out.push(...activitiesOfPiece(piece));
+    }
+  }
+  return out;
+}
+
+function activitiesOfPiece(piece: Piece): Partial<Activity>[] {
   switch (piece.kind) {
     case 'text':
       return piece.text.trim() === '' ? [] : [{ type: 'message', text: piece.text, textFormat: 'plain' }];

@@ -54,14 +54,21 @@ describe('mergeWelcome: a welcome turn in the one message its code allows', () =
     expect(leftOut).toEqual([{ type: 'message', channelData: { wecom: { msgtype: 'msgmenu', msgmenu: { list: [click('c11'), click('c12')] } } } }]);
   });
 
-  it('text over 1024 bytes cannot head a menu: the texts go out, the menu and all after it are left out in order', () => {
+  it('text over 1024 bytes cannot head a menu: the texts go out; the menu with its question, and all after it, are left out in order', () => {
     const head = paragraph(200, 'long'); // 999 bytes
     const { message, leftOut } = merge({ text: head }, { text: paragraph(10, 'more') }, MessageFactory.suggestedActions(imBacks(2), 'Pick'), { text: 'bye' });
-    expect(message).toEqual({ msgtype: 'text', text: { content: `${head}\n\n${paragraph(10, 'more')}\n\nPick` } });
+    expect(message).toEqual({ msgtype: 'text', text: { content: `${head}\n\n${paragraph(10, 'more')}` } });
     expect(leftOut).toEqual([
-      { type: 'message', channelData: { wecom: { msgtype: 'msgmenu', msgmenu: { list: [click('c1'), click('c2')] } } } },
+      { type: 'message', channelData: { wecom: { msgtype: 'msgmenu', msgmenu: { head_content: 'Pick', list: [click('c1'), click('c2')] } } } },
       { type: 'message', text: 'bye', textFormat: 'plain' },
     ]);
+  });
+
+  it('a single activity whose text is too long to head its menu: the text goes out, the menu is left out', () => {
+    const long = paragraph(250, 'long'); // 1249 bytes
+    const { message, leftOut } = merge(MessageFactory.suggestedActions(imBacks(2), long));
+    expect(message).toEqual({ msgtype: 'text', text: { content: long } });
+    expect(leftOut).toEqual([{ type: 'message', channelData: { wecom: { msgtype: 'msgmenu', msgmenu: { list: [click('c1'), click('c2')] } } } }]);
   });
 
   it('what a welcome cannot carry (an image) is left out, and the texts around it still go', () => {
