@@ -1,4 +1,5 @@
 import { WeComChannelError } from '../common/errors';
+import type { OutboundPart } from './fromActivity';
 
 /** The bot tried to send while a human servicer (or the queue for one) holds the session. */
 export class HandoffActiveError extends WeComChannelError {
@@ -28,4 +29,26 @@ export class OperationNotSupportedError extends WeComChannelError {
 export class AdapterStateError extends WeComChannelError {
   override readonly name = 'AdapterStateError' as const;
   readonly code = 'adapter_state' as const;
+}
+
+/**
+ * An activity needs more kf messages than the conversation may still receive, even rendered
+ * compactly (cards merged into text): its first `sent` kf messages went out, `unsent` did not.
+ * Final: the customer's next message opens a fresh window, and the bot may send the rest then.
+ */
+export class ReplyTooLargeError extends WeComChannelError {
+  override readonly name = 'ReplyTooLargeError' as const;
+  readonly code = 'reply_too_large' as const;
+
+  override get final(): boolean {
+    return true;
+  }
+
+  constructor(
+    readonly conversationId: string,
+    readonly sent: number,
+    readonly unsent: readonly OutboundPart[],
+  ) {
+    super(`the activity needs ${sent + unsent.length} kf messages and conversation ${conversationId} may receive ${sent} more now: ${sent} sent, ${unsent.length} not. Send less at once, or the rest after the customer writes`);
+  }
 }

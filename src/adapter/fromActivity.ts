@@ -30,6 +30,12 @@ import { splitUtf8, truncateUtf8 } from './textSplit';
  *   as it is, in addition to the rest; a malformed one throws {@link UnsupportedActivityError}.
  * - An attachment WeChat cannot show (an unknown card with no text, inbound-only `vnd.wecom.*`)
  *   throws {@link UnsupportedActivityError} rather than vanishing.
+ * - Compact mode (`compact: true`, for an activity bigger than the replies left, see
+ *   {@link fitToReplies}): the text and every card's title, text, facts, media and link URLs are
+ *   merged into as few text messages as fit, one card after another; buttons that open a URL become
+ *   `title: url` lines, buttons that answer the bot stay menu items; suggested actions stay a menu,
+ *   with the last text as its head when it fits. Card pictures are left out; media attachments,
+ *   locations and a `channelData` message are still sent as they are.
  */
 
 /** WeCom limits (§6). */
@@ -54,6 +60,8 @@ export type OutboundPart =
 export interface FromActivityOptions {
   /** Largest text message in UTF-8 bytes (at least 4); longer text is split. Default 2048 (WeCom's limit). */
   readonly maxTextBytes?: number;
+  /** Render with as few kf messages as possible (cards merged into text). Default false. */
+  readonly compact?: boolean;
 }
 
 /** The activity holds something that cannot be sent to WeChat; the message says what and how to fix it. */
@@ -86,6 +94,7 @@ export class UnsupportedActivityError extends WeComChannelError {
 export function fromActivity(activity: Partial<Activity>, options: FromActivityOptions = {}): OutboundPart[] {
   if ((activity.type ?? ActivityTypes.Message) !== ActivityTypes.Message) return [];
   const maxTextBytes = options.maxTextBytes ?? LIMITS.text;
+  if (options.compact) return compactParts(activity, maxTextBytes);
   const passthrough = channelDataMessage(activity.channelData);
   const text = plainText(activity.text, activity.textFormat);
   const attachmentParts = (activity.attachments ?? []).flatMap((a) => attachmentToParts(a, maxTextBytes));
@@ -310,6 +319,12 @@ function receiptLines(card: CardLike): string[] {
 // ── adaptive cards (best effort) ──────────────────────────────────────────────────────────────
 
 function adaptiveToParts(content: unknown, maxTextBytes: number): OutboundPart[] {
+  const { text, items } = adaptiveContent(content);
+  return textWithMenu(text, items, maxTextBytes, true);
+}
+
+/** An adaptive card's text and actions; throws when it has neither. */
+function adaptiveContent(content: unknown): { text: string; items: KfMenuItem[] } {
   const lines: string[] = [];
   const items: KfMenuItem[] = [];
   const walk = (node: unknown): void => {
@@ -331,7 +346,7 @@ function adaptiveToParts(content: unknown, maxTextBytes: number): OutboundPart[]
   if (text === '' && items.length === 0) {
     throw new UnsupportedActivityError('An adaptive card with no text and no actions cannot be shown in WeChat', 'add a TextBlock, or send the image as an attachment');
   }
-  return textWithMenu(text, items, maxTextBytes, true);
+  return { text, items };
 }
 
 function cellText(cell: unknown): string {
@@ -403,6 +418,125 @@ function channelDataMessage(channelData: unknown): KfOutboundMessage | undefined
   }
   // Sent as the bot wrote it (zod would drop fields it does not know, and WeCom may know them).
   return candidate as KfOutboundMessage;
+}
+
+// ── compact rendering ─────────────────────────────────────────────────────────────────────────
+
+/**
+ * What an activity says, flattened for the compact rendering: text blocks (the activity's text,
+ * then one block per card or text attachment, with link buttons as `title: url` lines), the menu
+ * items that need a tap, and what cannot become text (media attachments, locations, channelData).
+ */
+export interface CompactContent {
+  readonly blocks: readonly string[];
+  readonly items: readonly KfMenuItem[];
+  /** One kf message each, in order: media attachments and locations. */
+  readonly rest: readonly OutboundPart[];
+  /** A `channelData` kf message, sent last as it is. */
+  readonly passthrough?: KfOutboundMessage;
+}
+
+/** The activity's content for the compact rendering (see {@link CompactContent}). Pure. */
+export function compactContent(activity: Partial<Activity>): CompactContent {
+  const blocks: string[] = [];
+  const items: KfMenuItem[] = [];
+  const rest: OutboundPart[] = [];
+  const addBlock = (lines: readonly string[]): void => {
+    const block = lines.filter((l) => l.trim() !== '').join('\n');
+    if (block !== '') blocks.push(block);
+  };
+  addBlock([plainText(activity.text, activity.textFormat)]);
+  for (const a of activity.attachments ?? []) {
+    const contentType = (a.contentType ?? '').trim().toLowerCase();
+    if (contentType === ADAPTIVE) {
+      const { text, items: actions } = adaptiveContent(a.content);
+      addBlock([text, ...actions.flatMap(linkLine)]);
+      items.push(...actions.filter(needsTap));
+    } else if (contentType.startsWith(CARD_PREFIX)) {
+      const card = compactCard(contentType.slice(CARD_PREFIX.length), a.content);
+      addBlock(card.lines);
+      items.push(...card.items);
+    } else if ((contentType === 'text/plain' || contentType === 'text/markdown') && !a.contentUrl && typeof a.content === 'string') {
+      addBlock([contentType === 'text/plain' ? a.content : markdownToPlainText(a.content)]);
+    } else {
+      rest.push(...attachmentToParts(a, LIMITS.text));
+    }
+  }
+  rest.push(...(activity.entities ?? []).flatMap(placeToParts));
+  items.push(...(activity.suggestedActions?.actions ?? []).flatMap(menuItemOf));
+  const passthrough = channelDataMessage(activity.channelData);
+  return { blocks, items, rest, ...(passthrough ? { passthrough } : {}) };
+}
+
+/** Cards one after another, a blank line between them; the menu last, headed by the last text when it fits. */
+function compactParts(activity: Partial<Activity>, maxTextBytes: number): OutboundPart[] {
+  const { blocks, items, rest, passthrough } = compactContent(activity);
+  const chunks = splitUtf8(blocks.join('\n\n'), maxTextBytes).filter((c) => c.trim() !== '');
+  const last = chunks.at(-1);
+  const headed = items.length > 0 && rest.length === 0 && last !== undefined && utf8(last) <= LIMITS.menuHead;
+  const text = (content: string): OutboundPart => ({ kind: 'send', message: { msgtype: 'text', text: { content } } });
+  const parts: OutboundPart[] = headed
+    ? [...chunks.slice(0, -1).map(text), ...menus(items, last)]
+    : [...chunks.map(text), ...rest, ...menus(items, undefined)];
+  if (passthrough) parts.push({ kind: 'send', message: passthrough });
+  return parts;
+}
+
+/** A card as text lines (title, text, facts, media and link URLs) and the buttons that answer the bot. */
+function compactCard(kind: string, content: unknown): { lines: string[]; items: KfMenuItem[] } {
+  const card: CardLike = isRecord(content) ? content : {};
+  const body = markdownToPlainText([str(card.subtitle), str(card.text), ...receiptLines(card)].filter((s) => s !== '').join('\n'));
+  const media = asArray(card.media).filter(isRecord).map((m) => str(m.url)).filter((u) => /^https?:\/\//i.test(u));
+  const buttons = (asArray(card.buttons).filter(isRecord) as ActionLike[]).flatMap(menuItemOf);
+  const tap: ActionLike | undefined = isRecord(card.tap) ? card.tap : undefined;
+  const tapItem = tap === undefined ? undefined : menuItemOf(tap)[0];
+  if (tapItem?.type === 'view' && !buttons.some((b) => b.type === 'view' && b.view.url === tapItem.view.url)) buttons.push(tapItem);
+  const lines = [str(card.title), body, ...media, ...buttons.flatMap(linkLine)];
+  const items = buttons.filter(needsTap);
+  if (lines.every((l) => l.trim() === '') && items.length === 0) {
+    const image = firstImageUrl(card);
+    if (image === '' || image.startsWith('data:')) {
+      throw new UnsupportedActivityError(`A "${kind}" card without title, text, image or buttons cannot be shown in WeChat`, 'give the card a title or text');
+    }
+    lines.push(image); // a picture alone: its address is all a compact rendering can give
+  }
+  return { lines, items };
+}
+
+/** A menu item that opens a link or shows text, as a text line; `[]` for items that answer the bot. */
+function linkLine(item: KfMenuItem): string[] {
+  if (item.type === 'view') return [item.view.content === item.view.url ? item.view.url : `${item.view.content}: ${item.view.url}`];
+  if (item.type === 'text') return [item.text.content];
+  return [];
+}
+
+const needsTap = (item: KfMenuItem): boolean => item.type === 'click' || item.type === 'miniprogram';
+
+/** How an activity was fitted to the replies left (see {@link fitToReplies}). */
+export interface FittedReply {
+  readonly parts: OutboundPart[];
+  readonly compact: boolean;
+  /** How many of `parts` may go out; the rest exceed the replies left. */
+  readonly fits: number;
+}
+
+/**
+ * Chooses between an activity's normal and compact rendering for `repliesLeft` more kf messages
+ * (undefined: no limit known). The normal rendering is kept while it leaves one reply for what the
+ * turn sends next (a prompt after a carousel, say); otherwise the compact one is taken when it is
+ * smaller. What still does not fit is counted out in `fits`: the sender refuses it, never drops it.
+ * With no reply left at all nothing is changed, and the window refuses the send as usual.
+ *
+ * @example
+ * fitToReplies(twelveParts, () => twoParts, 5)   // { parts: twoParts, compact: true, fits: 2 }
+ * fitToReplies(twoParts, () => twoParts, 5)      // { parts: twoParts, compact: false, fits: 2 }
+ * fitToReplies(sevenTexts, () => sevenTexts, 5)  // { parts: sevenTexts, compact: false, fits: 5 }
+ */
+export function fitToReplies(normal: OutboundPart[], compact: () => OutboundPart[], repliesLeft: number | undefined): FittedReply {
+  if (repliesLeft === undefined || repliesLeft <= 0 || normal.length <= repliesLeft - 1) return { parts: normal, compact: false, fits: normal.length };
+  const small = compact();
+  const parts = small.length < normal.length ? small : normal;
+  return { parts, compact: parts === small, fits: Math.min(parts.length, repliesLeft) };
 }
 
 // ── helpers ───────────────────────────────────────────────────────────────────────────────────

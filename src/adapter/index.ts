@@ -12,3 +12,4 @@ export { markdownToPlainText } from './markdown';
 export { splitUtf8, truncateUtf8 } from './textSplit';
 export type { InboundGate, InboundObserver, PulledCustomerMessage } from './inboundPipeline';
 export type { InboxEntry, InboxStatus } from './inboxRepository';
+export { WELCOME_OVERFLOW_EVENT, mergeWelcome, type WelcomeMessage, type WelcomeKfMessage } from './welcomeMessage';

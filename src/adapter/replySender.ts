@@ -6,16 +6,17 @@ import type { Logger } from '../common/logger';
 import { WeComApiError, WeComHttpError } from '../wecom/errors';
 import type { WeComClient } from '../wecom/client';
 import type { KfOutboundMessage, KfServiceState } from '../wecom/kfMessages';
-import { HandoffActiveError } from './adapterErrors';
+import { HandoffActiveError, ReplyTooLargeError } from './adapterErrors';
 import { isTransient } from './pipelineErrors';
 import { type ConversationParties, conversationIdOf, parseConversationId } from './conversationId';
-import { fromActivity, type OutboundPart } from './fromActivity';
+import { compactContent, type FittedReply, fitToReplies, fromActivity, type OutboundPart } from './fromActivity';
 import { AttachmentLoadError, loadAttachmentBytes } from './mediaSource';
 import { OutboxRepository } from './outboxRepository';
 import { replyMsgid } from './replyMsgid';
-import { type MediaDecision, mediaHookOf, type OutboundSend, type SendOutcome, type SendOutcomeListener, sendHooksOf } from './sendHooks';
+import { type MediaDecision, mediaHookOf, type OutboundSend, repliesLeftOf, type SendOutcome, type SendOutcomeListener, sendHooksOf } from './sendHooks';
 import { humanHolds, type SessionRepository } from './sessionRepository';
-import { turnInfoOf } from './turnInfo';
+import { type TurnInfo, turnInfoOf } from './turnInfo';
+import { mergeWelcome, type WelcomeMessage } from './welcomeMessage';
 
 export interface ReplySenderOptions {
   readonly clientFor: (corpId: string) => WeComClient;
@@ -35,6 +36,11 @@ export interface ReplySenderOptions {
  * Sends a bot's message activity as kf messages, exactly once per (inbound message, position):
  * each kf message gets a deterministic msgid, the outbox remembers what went out, and the send
  * hooks (conversation window, licence gate) see every kf message before it leaves.
+ *
+ * An activity that would need more kf messages than the conversation may still receive is sent
+ * in its compact form (see `fitToReplies`); what even that cannot fit is refused with
+ * {@link ReplyTooLargeError}. A welcome turn's activities are buffered and go out as one message
+ * at the end of the turn ({@link ReplySender.flushWelcome}).
  */
 export class ReplySender {
   constructor(private readonly options: ReplySenderOptions) {}
@@ -45,9 +51,17 @@ export class ReplySender {
     // Positions are taken before the first await, so sends a bot fires in parallel keep the
     // order it called them in, and a retried turn maps each reply to the same msgid again.
     const info = turnInfoOf(context, () => `proactive:${randomUUID()}`);
-    const parts = fromActivity(activity).map((part) => ({
-      part, msgid: replyMsgid({ corpId: parties.corpId, openKfId: parties.openKfId, anchor: info.anchor, index: info.replyIndex++ }),
-    }));
+    const msgidAt = (index: number): string => replyMsgid({ corpId: parties.corpId, openKfId: parties.openKfId, anchor: info.anchor, index });
+    const turnConversation = context.activity.conversation?.id;
+    if (info.welcome && info.welcomeCode && (activity.conversation?.id ?? turnConversation) === turnConversation) {
+      // Checked now, so the bot's own sendActivity learns of an activity WeChat cannot show.
+      info.welcome.contents.push(compactContent(activity));
+      info.welcome.msgid ??= msgidAt(info.replyIndex++);
+      return { id: info.welcome.msgid };
+    }
+    const normal = fromActivity(activity);
+    // As many positions as the normal rendering takes: the compact one never takes more.
+    const msgids = normal.map(() => msgidAt(info.replyIndex++));
     const session = await this.options.sessions.get(conversationId);
     if (humanHolds(session?.state) && !(await this.humanStillHolds(parties, conversationId, session!.updatedAt))) {
       this.options.logger.info({ conversationId }, 'the human session ended without an event reaching us; the bot may send again');
@@ -55,12 +69,55 @@ export class ReplySender {
       throw new HandoffActiveError(conversationId);
     }
 
+    const fitted = await this.fit(context, info, parties, conversationId, activity, normal, msgids);
     let firstId: string | undefined;
-    for (const { part, msgid } of parts) {
-      const id = await this.sendPart(context, parties, conversationId, msgid, part);
+    for (let i = 0; i < fitted.fits; i++) {
+      const id = await this.sendPart(context, parties, conversationId, msgids[i]!, fitted.parts[i]!);
       firstId ??= id;
     }
+    if (fitted.fits < fitted.parts.length) throw new ReplyTooLargeError(conversationId, fitted.fits, fitted.parts.slice(fitted.fits));
     return { id: firstId ?? '' };
+  }
+
+  /**
+   * Ends a welcome turn's buffering and sends what the bot sent as the one message the welcome
+   * code allows (see welcomeMessage.ts); returns the merge, whose `leftOut` the adapter reports.
+   * Nothing buffered: nothing is sent and the code stays unused.
+   */
+  async flushWelcome(context: TurnContext): Promise<WelcomeMessage | undefined> {
+    const info = turnInfoOf(context, () => `proactive:${randomUUID()}`);
+    const buffer = info.welcome;
+    info.welcome = undefined;
+    if (!buffer?.msgid || buffer.contents.length === 0) return undefined;
+    const welcome = mergeWelcome(buffer.contents);
+    if (welcome.message) {
+      const parties = parseConversationId(context.activity.conversation?.id ?? '');
+      await this.sendPart(context, parties, conversationIdOf(parties), buffer.msgid, { kind: 'send', message: welcome.message });
+    }
+    return welcome;
+  }
+
+  /** Stops buffering a welcome turn (its logic failed): later sends, e.g. from `onTurnError`, go out as usual. */
+  stopWelcome(context: TurnContext): void {
+    turnInfoOf(context, () => `proactive:${randomUUID()}`).welcome = undefined;
+  }
+
+  /** The rendering that fits the replies the send hooks say are left (see `fitToReplies`). */
+  private async fit(
+    context: TurnContext, info: TurnInfo, parties: ConversationParties, conversationId: string,
+    activity: Partial<Activity>, normal: OutboundPart[], msgids: readonly string[],
+  ): Promise<FittedReply> {
+    const asIs: FittedReply = { parts: normal, compact: false, fits: normal.length };
+    // The first part goes with an event code, outside the window: nothing to fit.
+    if (info.welcomeCode) return asIs;
+    const left = await repliesLeftOf(context, conversationId);
+    if (left === undefined || left <= 0 || normal.length <= left - 1) return asIs;
+    // Slots this very activity took in an earlier attempt of the turn are its own: a retried turn
+    // then renders it as the first attempt did, and each msgid keeps its content.
+    const taken = await Promise.all(msgids.map((msgid) => this.options.outbox.get(OutboxRepository.idOf(parties.corpId, parties.openKfId, msgid))));
+    const fitted = fitToReplies(normal, () => fromActivity(activity, { compact: true }), left + taken.filter((e) => e !== null).length);
+    if (fitted.compact) this.options.logger.info({ conversationId, normal: normal.length, compact: fitted.parts.length, left }, 'activity rendered compactly to fit the replies left');
+    return fitted;
   }
 
   /** WeCom's msgid of what went out; `undefined` when an optional part was left out. */

@@ -45,7 +45,11 @@ export interface SendHook {
    * slot back when the send certainly did not happen.
    */
   beforeSend(context: TurnContext, send: OutboundSend): Promise<SendOutcomeListener | undefined>;
-  /** How many kf messages this turn may still send to the conversation; undefined when the hook sets no limit. */
+  /**
+   * How many kf messages this conversation may still receive now (`undefined`: no limit known).
+   * The adapter renders an activity compactly when its normal form would not leave one of them for
+   * what the turn sends next (see `fromActivity`'s compact mode).
+   */
   repliesLeft?(context: TurnContext, conversationId: string): Promise<number | undefined>;
 }
 
@@ -83,6 +87,16 @@ export function addSendHook(context: TurnContext, hook: SendHook): void {
 /** The send hooks installed for this turn, in order. */
 export function sendHooksOf(context: TurnContext): readonly SendHook[] {
   return context.turnState.get<SendHook[] | undefined>(SEND_HOOKS) ?? [];
+}
+
+/** The smallest `repliesLeft` the turn's hooks answer, or `undefined` when none knows a limit. */
+export async function repliesLeftOf(context: TurnContext, conversationId: string): Promise<number | undefined> {
+  let least: number | undefined;
+  for (const hook of sendHooksOf(context)) {
+    const left = await hook.repliesLeft?.(context, conversationId);
+    if (left !== undefined) least = least === undefined ? left : Math.min(least, left);
+  }
+  return least;
 }
 
 /** Installs the media check for the rest of this turn (one at a time: the last one wins). */

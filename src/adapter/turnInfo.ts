@@ -1,4 +1,5 @@
 import type { TurnContext } from 'botbuilder';
+import type { CompactContent } from './fromActivity';
 
 /**
  * What the adapter knows about the turn it is running, kept in `turnState`:
@@ -9,6 +10,11 @@ export interface TurnInfo {
   readonly anchor: string;
   replyIndex: number;
   welcomeCode?: string;
+  /**
+   * Present while a welcome turn's bot logic runs: the message activities it sent, merged and sent
+   * as the one welcome message at the end of the turn (see welcomeMessage.ts), and that message's msgid.
+   */
+  welcome?: { readonly contents: CompactContent[]; msgid?: string };
 }
 
 const TURN_INFO = Symbol.for('wecom.turnInfo');

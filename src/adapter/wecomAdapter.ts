@@ -4,6 +4,7 @@ import {
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { type Clock, localTimeOf, systemClock } from '../common/clock';
+import { isChannelError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { KeyValueRepository, LeaseRepository, openStore, type Store } from '../store';
 import { callbackErrorStatus } from '../wecom/callbackErrors';
@@ -25,6 +26,7 @@ import { ReplySender } from './replySender';
 import { SessionRepository } from './sessionRepository';
 import { toActivity, WECOM_CHANNEL_ID, type WeComChannelData } from './toActivity';
 import { setTurnInfo } from './turnInfo';
+import { welcomeOverflowActivity } from './welcomeMessage';
 
 /** The bot's turn handler, as botbuilder's adapters take it. */
 export type BotLogic = (context: TurnContext) => Promise<void>;
@@ -302,8 +304,39 @@ export class WeComAdapterBase extends BotAdapter {
     mapped.channelData = { ...(mapped.channelData as WeComChannelData), sentAt };
     const activity = await handoff.beforeTurn(entry.conversationId, entry.message, mapped);
     const context = new TurnContext(this, activity);
-    setTurnInfo(context, { anchor: entry.msgid, replyIndex: 0, welcomeCode: (mapped.channelData as WeComChannelData).welcomeCode });
-    await this.runMiddleware(context, logic);
+    const welcomeCode = (mapped.channelData as WeComChannelData).welcomeCode;
+    setTurnInfo(context, { anchor: entry.msgid, replyIndex: 0, welcomeCode, ...(welcomeCode ? { welcome: { contents: [] } } : {}) });
+    // A welcome turn is sent as one message when the bot is done, still inside the middleware, so
+    // the send hooks (licence gate) apply and a failure reaches onTurnError.
+    await this.runMiddleware(context, welcomeCode ? (ctx) => this.welcomeTurn(ctx, logic) : logic);
+  }
+
+  /**
+   * Runs a welcome turn's logic, then sends its one message and reports what did not fit. When the
+   * logic fails for good (a final error: no retry will come), what it sent before still goes out;
+   * when it fails otherwise, the retried turn sends it.
+   */
+  private async welcomeTurn(context: TurnContext, logic: BotLogic): Promise<void> {
+    const { sender } = await this.ready();
+    try {
+      await logic(context);
+    } catch (e) {
+      if (isChannelError(e) && e.final) {
+        await this.sendWelcome(context).catch((err: unknown) => this.logger.warn({ err }, 'could not send the welcome of a failed turn'));
+      }
+      sender.stopWelcome(context);
+      throw e;
+    }
+    await this.sendWelcome(context);
+  }
+
+  private async sendWelcome(context: TurnContext): Promise<void> {
+    const welcome = await (await this.ready()).sender.flushWelcome(context);
+    if (welcome && welcome.leftOut.length > 0) {
+      const conversationId = context.activity.conversation?.id ?? '';
+      this.logger.warn({ conversationId, leftOut: welcome.leftOut.length }, 'the welcome did not fit one message: the rest goes to the bot as wecom.welcomeOverflow');
+      this.runLater(conversationId, welcomeOverflowActivity(context.activity, welcome));
+    }
   }
 
   /** Runs `activity` as a turn after the conversation's current one (handoff.status, for instance). */

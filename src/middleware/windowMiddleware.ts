@@ -31,7 +31,9 @@ const WECOM_LOCKS: Readonly<Record<number, 'reply-limit' | 'window-expired'>> = 
  *   the bot's `sendActivity` with {@link ConversationLockedError}, nothing is sent;
  * - a send that certainly did not happen gives its slot back; WeCom's 95001/95002 lock the window;
  * - `send_msg_on_event` (welcome and session messages, answering an event code) spends nothing
- *   and is not refused here: WeCom allows it outside the window.
+ *   and is not refused here: WeCom allows it outside the window;
+ * - it tells the adapter how many replies are left, so an activity too big for them is rendered
+ *   compactly instead of being cut off by the limit.
  *
  * @example
  * adapter.use(new WindowMiddleware(new WindowRepository(store), { logger }));

@@ -76,7 +76,7 @@ describe('resilience', () => {
     expect(receivedTexts(rig, customer.externalUserId)).toEqual(['ok: after']);
   });
 
-  it('does not retry a turn refused for good: a second welcome message is locked, and the next message is answered at once', async () => {
+  it('does not retry a turn refused for good: what the welcome turn sent before the refusal goes out once, and the next message is answered at once', async () => {
     let welcomes = 0;
     rig = await adapterRig({
       adapterClass: WeComAdapter,
@@ -85,7 +85,7 @@ describe('resilience', () => {
         if (ctx.activity.type === 'conversationUpdate') {
           welcomes++;
           await ctx.sendActivity('Welcome!'); // goes with the welcome code
-          await ctx.sendActivity('How can I help?'); // the customer has not written yet: refused
+          await ctx.sendActivity({ attachments: [{ contentType: 'application/vnd.wecom.unknown' }] }); // WeChat cannot show it: refused for good
         } else if (ctx.activity.type === 'message') {
           await ctx.sendActivity(`You said: ${ctx.activity.text}`);
         }
