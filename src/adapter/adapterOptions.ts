@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../common/clock';
 import { ConfigError } from '../common/errors';
 import { createLogger, type Logger } from '../common/logger';
-import { loadConfig } from '../config';
+import { loadConfig, readLocale } from '../config';
 import type { Store } from '../store';
 import type { SharedTokenStore } from '../wecom/tokenCache';
 import type { InboundGate } from './inboundPipeline';
@@ -59,12 +59,18 @@ export interface WeComAdapterOptions {
   readonly gate?: InboundGate;
   /** Shares access tokens between instances. Default: the store's key-value collection. */
   readonly sharedTokens?: SharedTokenStore;
+  /**
+   * `WECOM_LOCALE`: the `locale` of every inbound activity, a BCP 47 tag such as `zh-CN`. Default
+   * none: WeCom does not tell a customer's language, and an imposed one makes botbuilder-dialogs
+   * prompts of an English bot print Chinese connectors and miss "yes". Set `zh-CN` for a Chinese bot.
+   */
+  readonly locale?: string;
   /** Identifies this process in leases. Default a random id. */
   readonly instanceId?: string;
 }
 
-export type ResolvedAdapterOptions = Required<Omit<WeComAdapterOptions, 'store' | 'mongodbUri' | 'mongodbDb' | 'clock' | 'gate' | 'sharedTokens'>> &
-  Pick<WeComAdapterOptions, 'store' | 'mongodbUri' | 'mongodbDb' | 'clock' | 'gate' | 'sharedTokens'>;
+type OptionalAfterResolve = 'store' | 'mongodbUri' | 'mongodbDb' | 'clock' | 'gate' | 'sharedTokens' | 'locale';
+export type ResolvedAdapterOptions = Required<Omit<WeComAdapterOptions, OptionalAfterResolve>> & Pick<WeComAdapterOptions, OptionalAfterResolve>;
 
 /** Fills options from the environment and defaults; a missing credential is a {@link ConfigError}. */
 export function resolveAdapterOptions(options: WeComAdapterOptions, env: NodeJS.ProcessEnv = process.env): ResolvedAdapterOptions {
@@ -100,5 +106,14 @@ export function resolveAdapterOptions(options: WeComAdapterOptions, env: NodeJS.
     gate: options.gate,
     sharedTokens: options.sharedTokens,
     instanceId: options.instanceId ?? randomUUID(),
+    locale: options.locale !== undefined ? canonicalLocale(options.locale) : config ? config.locale : readLocale(env),
   };
+}
+
+function canonicalLocale(tag: string): string {
+  try {
+    return Intl.getCanonicalLocales(tag)[0]!;
+  } catch {
+    throw new ConfigError('locale', `is not a BCP 47 language tag: ${JSON.stringify(tag)}`, 'pass a tag such as { locale: \'zh-CN\' } or leave it out');
+  }
 }

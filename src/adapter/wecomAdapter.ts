@@ -258,7 +258,7 @@ export class WeComAdapterBase extends BotAdapter {
     const { handoff } = await this.ready();
     const media = mediaOf(entry.message);
     const resolved = media ? await resolveInboundMedia(this.client, media) : undefined;
-    const mapped = toActivity(entry.message, { corpId: entry.corpId, media: resolved });
+    const mapped = toActivity(entry.message, { corpId: entry.corpId, media: resolved, locale: this.options.locale });
     // When the customer wrote, on our clock (see localTimeOf): what the conversation window counts from.
     const sentAt = localTimeOf(entry.sendTime * 1000, entry.receivedAt.getTime(), this.clock.aheadMs?.() ?? 0);
     mapped.channelData = { ...(mapped.channelData as WeComChannelData), sentAt };
