@@ -65,6 +65,13 @@ export interface WeComAdapterOptions {
    * prompts of an English bot print Chinese connectors and miss "yes". Set `zh-CN` for a Chinese bot.
    */
   readonly locale?: string;
+  /**
+   * Look customers' WeChat nicknames up with `kf/customer/batchget` for `from.name` (cached in the
+   * store for a day). Default true. False: `from.name` is always {@link customerNameFallback}.
+   */
+  readonly lookupCustomerNames?: boolean;
+  /** `from.name` when WeCom has no nickname for a customer or cannot be asked. Default `微信用户` ("WeChat user", WeChat's own label). */
+  readonly customerNameFallback?: string;
   /** Identifies this process in leases. Default a random id. */
   readonly instanceId?: string;
 }
@@ -106,6 +113,8 @@ export function resolveAdapterOptions(options: WeComAdapterOptions, env: NodeJS.
     gate: options.gate,
     sharedTokens: options.sharedTokens,
     instanceId: options.instanceId ?? randomUUID(),
+    lookupCustomerNames: options.lookupCustomerNames ?? true,
+    customerNameFallback: options.customerNameFallback ?? '微信用户',
     locale: options.locale !== undefined ? canonicalLocale(options.locale) : config ? config.locale : readLocale(env),
   };
 }
