@@ -18,6 +18,10 @@ export const CUSTOMER_NAME_TTL_MS = 24 * 3_600_000;
 export const NO_CUSTOMER_NAME_TTL_MS = 3_600_000;
 /** After a failed call the ids are not asked again for this long (memory only: a failure is never stored). */
 export const CUSTOMER_NAME_FAILURE_BACKOFF_MS = 30_000;
+/** A name read from the store is remembered in memory this long, sparing the store a read per turn. */
+const MEMORY_TTL_MS = 10 * 60_000;
+/** Names remembered in memory at most (the oldest go first). */
+const MEMORY_MAX = 10_000;
 
 export interface CustomerNamesOptions {
   readonly corpId: string;
@@ -52,6 +56,7 @@ export class CustomerNames {
   private readonly queued = new Map<string, Waiter>();
   private readonly inFlight = new Map<string, Waiter>();
   private readonly failedUntil = new Map<string, number>();
+  private readonly memory = new Map<string, { readonly nickname: string; readonly until: number }>();
   private timer?: NodeJS.Timeout;
   private calling = false;
 
@@ -67,14 +72,25 @@ export class CustomerNames {
   /** The customer's nickname, or the fallback name. */
   async nameOf(externalUserId: string): Promise<string> {
     if (!this.o.enabled) return this.o.fallback;
+    const remembered = this.memory.get(externalUserId);
+    if (remembered && remembered.until > this.o.clock.now()) return remembered.nickname || this.o.fallback;
     const cached = await this.o.cache.get(this.key(externalUserId)).catch((e: unknown) => {
       this.o.logger.warn({ err: e }, 'customer name cache unreadable; asking WeCom');
       return undefined;
     });
-    if (cached) return cached.nickname || this.o.fallback;
+    if (cached) {
+      this.remember(externalUserId, cached.nickname, MEMORY_TTL_MS);
+      return cached.nickname || this.o.fallback;
+    }
     if ((this.failedUntil.get(externalUserId) ?? 0) > this.o.clock.now()) return this.o.fallback;
     const waiter = this.inFlight.get(externalUserId) ?? this.enqueue(externalUserId);
     return (await withDeadline(waiter.promise, this.o.waitMs ?? 1_500)) || this.o.fallback;
+  }
+
+  private remember(externalUserId: string, nickname: string, ttlMs: number): void {
+    this.memory.delete(externalUserId); // re-inserted last: the Map's order is the eviction order
+    this.memory.set(externalUserId, { nickname, until: this.o.clock.now() + ttlMs });
+    if (this.memory.size > MEMORY_MAX) this.memory.delete(this.memory.keys().next().value!);
   }
 
   private key(externalUserId: string): string {
@@ -144,7 +160,7 @@ export class CustomerNames {
       const cached = await Promise.all(ids.map((id) => this.o.cache.get(this.key(id))));
       for (const [i, id] of ids.entries()) {
         if (batch.size >= CUSTOMER_BATCHGET_MAX) return;
-        if (cached[i] || this.inFlight.has(id)) continue;
+        if (cached[i] || this.inFlight.has(id) || (this.memory.get(id)?.until ?? 0) > now) continue;
         const queued = this.queued.get(id);
         this.queued.delete(id);
         this.join(batch, id, queued ?? newWaiter());
@@ -159,7 +175,11 @@ export class CustomerNames {
     try {
       const answer = await this.o.client().batchGetCustomers({ external_userid_list: ids });
       const nicknames = new Map(answer.customer_list.map((c) => [c.external_userid, c.nickname.trim()]));
-      for (const [id, waiter] of batch) waiter.resolve(nicknames.get(id));
+      for (const [id, waiter] of batch) {
+        const nickname = nicknames.get(id) ?? '';
+        this.remember(id, nickname, Math.min(MEMORY_TTL_MS, nickname ? CUSTOMER_NAME_TTL_MS : NO_CUSTOMER_NAME_TTL_MS));
+        waiter.resolve(nickname);
+      }
       // Cached after the turns got their names: a slow store must not hold them.
       await Promise.all(ids.map((id) => {
         const nickname = nicknames.get(id) ?? '';
