@@ -181,6 +181,7 @@ export function describeConfig(config: ChannelConfig): Record<string, unknown> {
     store: config.mongodbUri ? 'mongodb' : `embedded (${config.dataDir})`,
     adminApi: config.adminToken ? 'enabled' : 'disabled (ADMIN_TOKEN unset)',
     testClock: config.testClock,
+    locale: config.locale ?? 'none',
     corpId: config.corp?.corpId,
     suiteId: config.suite?.suiteId,
   };
