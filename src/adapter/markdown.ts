@@ -147,13 +147,18 @@ function renderListItem(node: BlockNode, depth: number, source: Source): OutLine
   let first = true;
   for (const [i, child] of node.children.entries()) {
     if (i > 0 && blankBefore(child, source)) out.push({ text: '', verbatim: false });
-    // a nested list brings its own indentation
-    if (child.token.type === 'bullet_list_open' || child.token.type === 'ordered_list_open') {
-      out.push(...renderBlock(child, depth, source));
+    const nested = child.token.type === 'bullet_list_open' || child.token.type === 'ordered_list_open';
+    let lines = renderBlock(child, depth, source);
+    // an item that opens with a list or code still shows its marker, on a line of its own
+    if (first && (nested || lines[0]?.verbatim === true)) {
+      out.push({ text: `${indent}${marker}`, verbatim: false });
       first = false;
+    }
+    // a nested list brings its own indentation
+    if (nested) {
+      out.push(...lines);
       continue;
     }
-    let lines = renderBlock(child, depth, source);
     const task = first && marker === '•' ? TASK.exec(lines[0]?.text ?? '') : null;
     if (task) {
       marker = task[1] === ' ' ? '☐' : '☑';

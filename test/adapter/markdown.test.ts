@@ -85,6 +85,7 @@ describe('markdownToPlainText', () => {
     ['emoji inside bold', '😀 **😀** 👍🏽', '😀 😀 👍🏽'],
     ['a dunder with spaces is bold', '__two words__', 'two words'],
     ['an empty heading under text', 'text\n#', 'text'],
+    ['an item that opens with a nested list or code keeps its marker', '- - a\n- ```\n  code\n  ```', '•\n  • a\n•\ncode'],
   ])('rendered: %s', (_name, input, expected) => {
     expect(markdownToPlainText(input)).toBe(expected);
   });
