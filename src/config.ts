@@ -34,6 +34,7 @@ export const settings: readonly SettingSpec[] = [
   { name: 'WECOM_SUITE_SECRET', type: 'string', secret: true, description: 'Provider mode: suite secret', fix: 'copy it from the provider console → app details' },
   { name: 'WECOM_SUITE_TOKEN', type: 'string', secret: true, description: 'Provider mode: callback Token of the suite', fix: 'copy it from the provider console → callback settings' },
   { name: 'WECOM_SUITE_ENCODING_AES_KEY', type: 'string', secret: true, description: 'Provider mode: callback EncodingAESKey of the suite (43 characters)', fix: 'copy the 43-character key from the provider console → callback settings' },
+  { name: 'WECOM_LOCALE', type: 'string', secret: false, description: 'Locale given to every inbound activity (a BCP 47 tag such as zh-CN or en-US); unset → none, and botbuilder-dialogs prompts use their default (English)', fix: 'set a BCP 47 language tag such as zh-CN or en-US, or leave it unset' },
   { name: 'DATA_DIR', type: 'string', default: './data', secret: false, description: 'Folder of the embedded store (used when MONGODB_URI is unset)', fix: 'set a writable folder path' },
   { name: 'MONGODB_URI', type: 'url', secret: true, description: 'MongoDB connection string; needed to run several instances', fix: 'set a mongodb:// or mongodb+srv:// URI, e.g. mongodb://127.0.0.1:27017/wecom?replicaSet=rs0' },
   { name: 'MONGODB_DB', type: 'string', secret: false, description: 'Database name when the URI names none (default `wecom_kf`)', fix: 'set a MongoDB database name' },
@@ -56,6 +57,8 @@ export interface ChannelConfig {
   readonly testClock: boolean;
   readonly logLevel: string;
   readonly licensingCron: string;
+  /** `WECOM_LOCALE`, canonical (`zh-CN`); unset → activities carry no locale. */
+  readonly locale?: string;
   /** Set in self-built mode. */
   readonly corp?: { readonly corpId: string; readonly secret: string; readonly token: string; readonly encodingAesKey: string };
   /** Set in provider mode. `providerCorpId` is WECOM_CORP_ID when given alongside the suite. */
@@ -92,6 +95,14 @@ const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or http
 const mongoUrl = z.string().regex(/^mongodb(\+srv)?:\/\/.+/, 'must start with mongodb:// or mongodb+srv://');
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const port = z.coerce.number().int('must be a whole number').min(0).max(65535);
+const localeTag = z.string().transform((tag, ctx) => {
+  try {
+    return Intl.getCanonicalLocales(tag)[0]!;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be a BCP 47 language tag such as zh-CN or en-US' });
+    return z.NEVER;
+  }
+});
 const logLevel = z.string().transform((v) => v.toLowerCase()).pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']));
 
 /**
@@ -123,6 +134,7 @@ export function loadConfig(env: Env = process.env): ChannelConfig {
     testClock: read(env, 'TEST_CLOCK', bool),
     logLevel: read(env, 'LOG_LEVEL', logLevel),
     licensingCron: read(env, 'LICENSING_CRON', z.string().regex(/^\S+(\s+\S+){4,5}$/, 'must have 5 or 6 cron fields')),
+    locale: readLocale(env),
   };
 
   if (mode === 'self-built') {
@@ -151,6 +163,14 @@ export function loadConfig(env: Env = process.env): ChannelConfig {
   return base;
 }
 
+/**
+ * `WECOM_LOCALE` alone, canonicalised (`zh-cn` → `zh-CN`); undefined when unset. A tag that is not
+ * BCP 47 is a {@link ConfigError}. The adapter reads it even when its credentials come as options.
+ */
+export function readLocale(env: Env = process.env): string | undefined {
+  return read(env, 'WECOM_LOCALE', localeTag.optional());
+}
+
 /** The config as it may be logged: secrets replaced. */
 export function describeConfig(config: ChannelConfig): Record<string, unknown> {
   return {
@@ -161,6 +181,7 @@ export function describeConfig(config: ChannelConfig): Record<string, unknown> {
     store: config.mongodbUri ? 'mongodb' : `embedded (${config.dataDir})`,
     adminApi: config.adminToken ? 'enabled' : 'disabled (ADMIN_TOKEN unset)',
     testClock: config.testClock,
+    locale: config.locale ?? 'none',
     corpId: config.corp?.corpId,
     suiteId: config.suite?.suiteId,
   };

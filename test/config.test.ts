@@ -13,6 +13,12 @@ describe('loadConfig', () => {
     });
     expect(config.corp).toBeUndefined();
     expect(config.mongodbUri).toBeUndefined();
+    expect(config.locale).toBeUndefined();
+  });
+
+  it('reads WECOM_LOCALE as a canonical BCP 47 tag', () => {
+    expect(loadConfig({ WECOM_LOCALE: 'zh-cn' }).locale).toBe('zh-CN');
+    expect(loadConfig({ WECOM_LOCALE: 'en' }).locale).toBe('en');
   });
 
   it('reads a complete self-built setup', () => {
@@ -42,6 +48,7 @@ describe('loadConfig', () => {
     [{ MONGODB_URI: 'postgres://x' }, 'MONGODB_URI', /mongodb:\/\//],
     [{ TEST_CLOCK: 'yes' }, 'TEST_CLOCK', /invalid/],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /invalid/],
+    [{ WECOM_LOCALE: 'zh_CN' }, 'WECOM_LOCALE', /BCP 47/],
   ])('refuses a wrong value with a ConfigError naming the variable and the fix (%#)', (env, variable, problem) => {
     let error: unknown;
     try {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../common/clock';
 import { ConfigError } from '../common/errors';
 import { createLogger, type Logger } from '../common/logger';
-import { loadConfig } from '../config';
+import { loadConfig, readLocale } from '../config';
 import type { Store } from '../store';
 import type { SharedTokenStore } from '../wecom/tokenCache';
 import type { InboundGate, InboundObserver } from './inboundPipeline';
@@ -72,12 +72,25 @@ export interface WeComAdapterOptions {
    * Turns run once the bot's logic is known (`start(logic)` or the first `process`). Default true.
    */
   readonly autoStart?: boolean;
+  /**
+   * `WECOM_LOCALE`: the `locale` of every inbound activity, a BCP 47 tag such as `zh-CN`. Default
+   * none: WeCom does not tell a customer's language, and an imposed one makes botbuilder-dialogs
+   * prompts of an English bot print Chinese connectors and miss "yes". Set `zh-CN` for a Chinese bot.
+   */
+  readonly locale?: string;
+  /**
+   * Look customers' WeChat nicknames up with `kf/customer/batchget` for `from.name` (cached in the
+   * store for a day). Default true. False: `from.name` is always {@link customerNameFallback}.
+   */
+  readonly lookupCustomerNames?: boolean;
+  /** `from.name` when WeCom has no nickname for a customer or cannot be asked. Default `微信用户` ("WeChat user", WeChat's own label). */
+  readonly customerNameFallback?: string;
   /** Identifies this process in leases. Default a random id. */
   readonly instanceId?: string;
 }
 
-export type ResolvedAdapterOptions = Required<Omit<WeComAdapterOptions, 'store' | 'mongodbUri' | 'mongodbDb' | 'clock' | 'gate' | 'observer' | 'sharedTokens'>> &
-  Pick<WeComAdapterOptions, 'store' | 'mongodbUri' | 'mongodbDb' | 'clock' | 'gate' | 'observer' | 'sharedTokens'>;
+type OptionalAfterResolve = 'store' | 'mongodbUri' | 'mongodbDb' | 'clock' | 'gate' | 'observer' | 'sharedTokens' | 'locale';
+export type ResolvedAdapterOptions = Required<Omit<WeComAdapterOptions, OptionalAfterResolve>> & Pick<WeComAdapterOptions, OptionalAfterResolve>;
 
 /** Fills options from the environment and defaults; a missing credential is a {@link ConfigError}. */
 export function resolveAdapterOptions(options: WeComAdapterOptions, env: NodeJS.ProcessEnv = process.env): ResolvedAdapterOptions {
@@ -116,5 +129,16 @@ export function resolveAdapterOptions(options: WeComAdapterOptions, env: NodeJS.
     sharedTokens: options.sharedTokens,
     autoStart: options.autoStart ?? true,
     instanceId: options.instanceId ?? randomUUID(),
+    lookupCustomerNames: options.lookupCustomerNames ?? true,
+    customerNameFallback: options.customerNameFallback ?? '微信用户',
+    locale: options.locale !== undefined ? canonicalLocale(options.locale) : config ? config.locale : readLocale(env),
   };
+}
+
+function canonicalLocale(tag: string): string {
+  try {
+    return Intl.getCanonicalLocales(tag)[0]!;
+  } catch {
+    throw new ConfigError('locale', `is not a BCP 47 language tag: ${JSON.stringify(tag)}`, 'pass a tag such as { locale: \'zh-CN\' } or leave it out');
+  }
 }

@@ -1,37 +1,73 @@
+import MarkdownIt from 'markdown-it';
+
 /**
  * Markdown → readable plain text for WeChat, which shows text as it is. Bot Framework's default
  * `textFormat` is markdown, so bots write `**bold**` and `[links](…)`; WeChat customers should see
- * neither asterisks nor brackets. Best effort on CommonMark/GFM, line by line, no dependency:
+ * neither asterisks nor brackets. But the same path carries text the bot did not write as Markdown
+ * (an echo of the customer's words, a product name, an id), so only what a CommonMark/GFM parser
+ * (markdown-it) recognises is rendered, and everything else arrives exactly as written:
  * - headings, bold, italic, strikethrough and quote markers are removed, text kept;
  * - `[text](url)` → `text (url)` (just `url` when both are the same), `![alt](url)` → `alt (url)`,
  *   `<url>` → `url`, reference links resolved and their definitions dropped;
  * - list bullets become `•` (task lists `☐`/`☑`), nested by two spaces; numbered items keep numbers;
- * - fenced code keeps its content verbatim (fences dropped); `inline code` keeps its content;
- * - tables: the delimiter row is dropped, cells are joined with ` | `;
- * - thematic breaks become an empty line; `<br>` a newline; a few simple HTML tags are removed;
- *   `&amp;`-style entities are decoded;
- * - line breaks are kept; trailing spaces are trimmed; runs of blank lines become one.
+ * - fenced and indented code keeps its content verbatim (fences dropped); `inline code` its content;
+ * - tables: cells are joined with ` | `, the delimiter row is dropped;
+ * - thematic breaks become an empty line; `&amp;`-style entities are decoded; backslash escapes show the character;
+ * - HTML is not interpreted: `<b>`, `a <b> c`, `x < y > z` are shown as written (WeChat cannot render it,
+ *   and a customer's angle brackets are text);
+ * - bare URLs are kept verbatim (no emphasis inside them), as are `snake_case` names;
+ * - two departures from CommonMark, for literal text: `*` between two ASCII letters or digits is not
+ *   emphasis (`2*3*4`, `a*b*c`; CJK text such as `这是**重要**的` is still emphasised), and an identifier
+ *   wrapped in double underscores (`__init__`, `__foo_bar__`) is a name, not bold;
+ * - line breaks and blank lines between blocks are kept; trailing spaces are trimmed; runs of blank lines
+ *   become one; a text that would render to nothing (a lone `#`, `---`) is shown as written.
  * Nothing is escaped: the output is not markdown any more.
  */
 
-/** Placeholder delimiters (Unicode private use) that protect code and URLs from inline rules. */
-const PH_OPEN = '\uE000';
-const PH_CLOSE = '\uE001';
-const PH_PATTERN = new RegExp(`${PH_OPEN}(\\d+)${PH_CLOSE}`, 'g');
-
-type RefDefs = ReadonlyMap<string, string>;
 interface OutLine { readonly text: string; readonly verbatim: boolean }
+type Token = MarkdownIt.Token;
+/** A block of the token stream: a leaf token, or an open token with what lies between it and its close. */
+interface BlockNode { readonly token: Token; readonly children: readonly BlockNode[] }
 
-const FENCE = /^ {0,3}(`{3,}|~{3,})/;
-const REF_DEF = /^ {0,3}\[([^\]]+)\]:\s*<?([^\s>]+)>?(?:\s+(?:"[^"]*"|'[^']*'|\([^)]*\)))?\s*$/;
-const ATX_HEADING = /^ {0,3}#{1,6}(?:\s+(.*?))?(?:\s+#+)?\s*$/;
-const SETEXT_UNDERLINE = /^ {0,3}(?:=+|-+)\s*$/;
-const THEMATIC_BREAK = /^ {0,3}([-*_])(?:\s*\1){2,}\s*$/;
-const QUOTE = /^ {0,3}>\s?/;
-const BULLET = /^(\s*)[-*+]\s+(?:\[([ xX])\]\s+)?(.*)$/;
-const ORDERED = /^(\s*)(\d{1,9})[.)]\s+(.*)$/;
-const TABLE_DELIMITER = /^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)+\|?\s*$|^\s*\|\s*:?-+:?\s*\|\s*$/;
-const ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00A0', '#39': "'" };
+const ASCII_ALNUM = /^[A-Za-z0-9]$/;
+const WORD_CHAR = /^[\p{L}\p{N}_]$/u;
+const DUNDER_NAME = /^_{2,}[A-Za-z0-9]+(?:_[A-Za-z0-9]+)*_{2,}/;
+const TASK = /^\[([ xX])\]\s+/;
+
+const md = new MarkdownIt('default', { html: false, linkify: true, typographer: false, breaks: false });
+// Only URLs that name their scheme are links; `example.com` or `a@b.c` in running text stays text.
+md.linkify.set({ fuzzyLink: false, fuzzyEmail: false, fuzzyIP: false });
+/** Link targets are shown decoded (`%E5%95%86` → `商`, punycode → Unicode), as a reader expects. */
+const displayUrl: (url: string) => string = md.normalizeLinkText.bind(md);
+// Linkified and autolinked text is shown exactly as the author wrote it, not re-encoded.
+md.normalizeLinkText = (url: string): string => url;
+md.inline.ruler.before('emphasis', 'literal_intraword_star', literalIntrawordStar);
+md.inline.ruler.before('emphasis', 'literal_dunder_name', literalDunderName);
+
+/** `2*3*4`: a run of `*` with an ASCII letter or digit on both sides is arithmetic or an id, not emphasis. */
+function literalIntrawordStar(state: MarkdownIt.StateInline, silent: boolean): boolean {
+  const { src, pos, posMax } = state;
+  if (src[pos] !== '*' || pos === 0) return false;
+  let end = pos;
+  while (end < posMax && src[end] === '*') end++;
+  if (!ASCII_ALNUM.test(src[pos - 1]!) || end >= posMax || !ASCII_ALNUM.test(src[end]!)) return false;
+  if (!silent) state.pending += src.slice(pos, end);
+  state.pos = end;
+  return true;
+}
+
+/** `__init__`: a dunder identifier is a name (Python, JS), so it keeps its underscores. */
+function literalDunderName(state: MarkdownIt.StateInline, silent: boolean): boolean {
+  const { src, pos, posMax } = state;
+  if (src[pos] !== '_' || (pos > 0 && WORD_CHAR.test(src[pos - 1]!))) return false;
+  const m = DUNDER_NAME.exec(src.slice(pos, posMax));
+  if (!m) return false;
+  const end = pos + m[0].length;
+  if (end < posMax && WORD_CHAR.test(src[end]!)) return false;
+  if (!silent) state.pending += m[0];
+  state.pos = end;
+  return true;
+}
 
 /**
  * Turns Markdown into plain text a person can read in WeChat.
@@ -41,152 +77,167 @@ const ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>',
  * // 'Hi\nOrder #42 (https://x.cn/o/42) is on its way.\n• tea\n• cake'
  */
 export function markdownToPlainText(markdown: string): string {
-  const lines = markdown.replace(/\r\n?/g, '\n').split('\n');
-  const refs = collectReferences(lines);
+  const source = markdown.replace(/\r\n?/g, '\n');
+  const text = tidy(renderBlocks(toTree(md.parse(source, {})), 0, source.split('\n')));
+  return text === '' ? tidy(source.split('\n').map((line) => ({ text: line, verbatim: false }))) : text;
+}
+
+function toTree(tokens: readonly Token[]): BlockNode[] {
+  const root: { token: Token | undefined; children: BlockNode[] } = { token: undefined, children: [] };
+  const stack: { children: BlockNode[] }[] = [root];
+  for (const token of tokens) {
+    if (token.nesting === -1) {
+      stack.pop();
+      continue;
+    }
+    const node = { token, children: [] as BlockNode[] };
+    stack[stack.length - 1]!.children.push(node);
+    if (token.nesting === 1) stack.push(node);
+  }
+  return root.children;
+}
+
+/** The source's lines: a blank line before a block in the source stays one in the text. */
+type Source = readonly string[];
+
+function blankBefore(node: BlockNode, source: Source): boolean {
+  const start = node.token.map?.[0];
+  return start !== undefined && start > 0 && /^[\s>]*$/.test(source[start - 1] ?? '');
+}
+
+function renderBlocks(nodes: readonly BlockNode[], depth: number, source: Source): OutLine[] {
   const out: OutLine[] = [];
-  let fence: string | undefined;
-  let previousWasParagraph = false;
-  const lists: number[] = [];
+  for (const [i, node] of nodes.entries()) {
+    if (i > 0 && blankBefore(node, source)) out.push({ text: '', verbatim: false });
+    out.push(...renderBlock(node, depth, source));
+  }
+  return out;
+}
 
-  for (const line of lines) {
-    if (fence !== undefined) {
-      const close = FENCE.exec(line);
-      if (close && close[1]![0] === fence[0] && close[1]!.length >= fence.length && line.trim() === close[1]) fence = undefined;
-      else out.push({ text: line, verbatim: true });
+function renderBlock(node: BlockNode, depth: number, source: Source): OutLine[] {
+  const { token } = node;
+  switch (token.type) {
+    case 'inline':
+      return textLines(renderInline(token.children ?? []));
+    case 'fence':
+    case 'code_block':
+      return token.content.replace(/\n$/, '').split('\n').map((text) => ({ text, verbatim: true }));
+    case 'hr':
+      return [{ text: '', verbatim: false }];
+    case 'html_block':
+      return textLines(token.content.replace(/\n$/, ''));
+    case 'bullet_list_open':
+    case 'ordered_list_open':
+      return renderBlocks(node.children, depth + 1, source);
+    case 'list_item_open':
+      return renderListItem(node, depth, source);
+    case 'table_open':
+      return tableRows(node).map((row) => ({ text: row.map((cell) => renderInline(cell.children[0]?.token.children ?? [])).join(' | '), verbatim: false }));
+    default:
+      // paragraph, heading, blockquote: their markers go, their content stays
+      return renderBlocks(node.children, depth, source);
+  }
+}
+
+function renderListItem(node: BlockNode, depth: number, source: Source): OutLine[] {
+  const indent = '  '.repeat(Math.max(0, depth - 1));
+  const { token } = node;
+  let marker = token.info !== '' ? `${token.info}.` : '•';
+  const out: OutLine[] = [];
+  let first = true;
+  for (const [i, child] of node.children.entries()) {
+    if (i > 0 && blankBefore(child, source)) out.push({ text: '', verbatim: false });
+    const nested = child.token.type === 'bullet_list_open' || child.token.type === 'ordered_list_open';
+    let lines = renderBlock(child, depth, source);
+    // an item that opens with a list or code still shows its marker, on a line of its own
+    if (first && (nested || lines[0]?.verbatim === true)) {
+      out.push({ text: `${indent}${marker}`, verbatim: false });
+      first = false;
+    }
+    // a nested list brings its own indentation
+    if (nested) {
+      out.push(...lines);
       continue;
     }
-    const open = FENCE.exec(line);
-    if (open) {
-      fence = open[1]!;
-      previousWasParagraph = false;
-      continue;
+    const task = first && marker === '•' ? TASK.exec(lines[0]?.text ?? '') : null;
+    if (task) {
+      marker = task[1] === ' ' ? '☐' : '☑';
+      lines = [{ text: lines[0]!.text.slice(task[0].length), verbatim: false }, ...lines.slice(1)];
     }
-    if (REF_DEF.test(line)) continue;
-    // A `---`/`===` line right under text underlines a heading; elsewhere `---` is a break.
-    if (previousWasParagraph && SETEXT_UNDERLINE.test(line)) {
-      previousWasParagraph = false;
-      continue;
+    for (const line of lines) {
+      if (line.verbatim) out.push(line);
+      else if (first) out.push({ text: `${indent}${marker} ${line.text}`, verbatim: false });
+      else out.push({ text: line.text === '' ? '' : `${indent}  ${line.text}`, verbatim: false });
+      first = false;
     }
-    const block = convertBlock(line, refs, lists);
-    if (block.text !== undefined) out.push({ text: block.text, verbatim: false });
-    previousWasParagraph = block.paragraph;
   }
-  return tidy(out);
+  // an empty item (`-` or `*` alone) shows its marker as written
+  if (node.children.length === 0) out.push({ text: `${indent}${token.info}${token.markup}`, verbatim: false });
+  return out;
 }
 
-function collectReferences(lines: readonly string[]): RefDefs {
-  const refs = new Map<string, string>();
-  let inFence = false;
-  for (const line of lines) {
-    if (FENCE.test(line)) inFence = !inFence;
-    const m = inFence ? null : REF_DEF.exec(line);
-    if (m) refs.set(normalizeLabel(m[1]!), m[2]!);
-  }
-  return refs;
-}
-
-const normalizeLabel = (label: string): string => label.trim().replace(/\s+/g, ' ').toLowerCase();
-
-/** `lists` holds the source indents of the open list levels; anything but a list item or a blank line closes them. */
-function convertBlock(rawLine: string, refs: RefDefs, lists: number[]): { text: string | undefined; paragraph: boolean } {
-  let line = rawLine;
-  while (QUOTE.test(line)) line = line.replace(QUOTE, '');
-  if (line.trim() === '') return { text: '', paragraph: false };
-  const bullet = BULLET.exec(line);
-  const ordered = bullet ? null : ORDERED.exec(line);
-  if (!bullet && !ordered) lists.length = 0;
-  if (THEMATIC_BREAK.test(line)) return { text: '', paragraph: false };
-
-  const heading = ATX_HEADING.exec(line);
-  if (heading) return { text: inline(heading[1] ?? '', refs), paragraph: false };
-
-  if (bullet) {
-    const marker = bullet[2] === undefined ? '•' : bullet[2] === ' ' ? '☐' : '☑';
-    return { text: `${indent(bullet[1]!, lists)}${marker} ${inline(bullet[3]!, refs)}`, paragraph: false };
-  }
-  if (ordered) return { text: `${indent(ordered[1]!, lists)}${ordered[2]}. ${inline(ordered[3]!, refs)}`, paragraph: false };
-
-  if (TABLE_DELIMITER.test(line) && line.includes('|')) return { text: undefined, paragraph: false };
-  const trimmed = line.trim();
-  if (trimmed.startsWith('|') && trimmed.endsWith('|') && trimmed.length > 1) {
-    const cells = trimmed.slice(1, -1).split(/(?<!\\)\|/).map((c) => inline(c.trim(), refs));
-    return { text: cells.join(' | '), paragraph: false };
-  }
-  return { text: inline(line, refs), paragraph: true };
-}
-
-/** Nested list items: two spaces per level, whatever indent the source used (2, 3, 4 spaces or a tab). */
-function indent(leading: string, lists: number[]): string {
-  const width = leading.replace(/\t/g, '    ').length;
-  while (lists.length > 0 && lists[lists.length - 1]! > width) lists.pop();
-  if (lists.length === 0 || lists[lists.length - 1]! < width) lists.push(width);
-  return '  '.repeat(lists.length - 1);
-}
-
-function inline(text: string, refs: RefDefs): string {
-  const saved: string[] = [];
-  const keep = (s: string): string => `${PH_OPEN}${saved.push(s) - 1}${PH_CLOSE}`;
-  const link = (label: string, url: string): string => {
-    const shown = label.trim();
-    const bare = url.replace(/^mailto:/, '');
-    return shown === '' || shown === url || shown === bare ? keep(bare) : `${shown} (${keep(bare)})`;
+function tableRows(table: BlockNode): BlockNode[][] {
+  const rows: BlockNode[][] = [];
+  const visit = (node: BlockNode): void => {
+    if (node.token.type === 'tr_open') rows.push([...node.children]);
+    else node.children.forEach(visit);
   };
-
-  let s = text
-    // code spans first: nothing inside them is markdown
-    .replace(/(`+)(?!`)([\s\S]*?[^`])\1(?!`)/g, (_m, _ticks: string, code: string) =>
-      keep(/^ .* $/.test(code) && code.trim() !== '' ? code.slice(1, -1) : code))
-    .replace(/\\([!-/:-@[-`{-~])/g, (_m, ch: string) => keep(ch))
-    .replace(/<((?:https?|ftp|mailto):[^\s<>]+|[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)>/gi, (_m, url: string) => keep(url.replace(/^mailto:/i, '')))
-    .replace(/!\[([^\]]*)\]\(\s*<?([^\s)>]+)>?(?:\s+(?:"[^"]*"|'[^']*'))?\s*\)/g, (_m, alt: string, url: string) => link(alt, url))
-    .replace(/\[([^\]]+)\]\(\s*<?([^\s)>]*)>?(?:\s+(?:"[^"]*"|'[^']*'))?\s*\)/g, (_m, label: string, url: string) =>
-      url === '' ? label : link(label, url))
-    .replace(/\[([^\]]+)\](?:\[([^\]]*)\])?/g, (m, label: string, ref: string | undefined) => {
-      const url = refs.get(normalizeLabel(ref === undefined || ref === '' ? label : ref));
-      return url === undefined ? m : link(label, url);
-    })
-    // bare URLs: ASCII only (a URL glued to Chinese text ends at the first CJK character)
-    .replace(/\bhttps?:\/\/[!-;=?-~]*[A-Za-z0-9/#=&_~%+-]/g, (url) => keep(url))
-    .replace(/<br\s*\/?>/gi, '\n')
-    .replace(/<\/?(?:b|i|em|strong|u|s|del|ins|mark|sub|sup|small|span|p|div|code|kbd)(?:\s[^<>]*)?>/gi, '')
-    .replace(/&(#39|amp|lt|gt|quot|apos|nbsp);/g, (_m, name: string) => ENTITIES[name]!)
-    .replace(/&#(\d{1,7});/g, (m, code: string) => fromCodePoint(Number(code)) ?? m)
-    .replace(/&#x([0-9a-f]{1,6});/gi, (m, code: string) => fromCodePoint(parseInt(code, 16)) ?? m);
-
-  s = stripEmphasis(s);
-  // Restore in a loop: a saved link label may itself hold a placeholder (code inside a link).
-  for (let i = 0; i < 3 && s.includes(PH_OPEN); i++) s = s.replace(PH_PATTERN, (_m, n: string) => saved[Number(n)] ?? '');
-  return s;
+  table.children.forEach(visit);
+  return rows;
 }
 
-function fromCodePoint(code: number): string | undefined {
-  return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : undefined;
+function textLines(text: string): OutLine[] {
+  return text.split('\n').map((line) => ({ text: line, verbatim: false }));
 }
 
-/**
- * `**x**`, `__x__`, `*x*`, `_x_`, `~~x~~` → `x`. A marker must touch its text (`2 * 3 * 4` stays)
- * and underscores must not be inside a word (`snake_case_name` stays), as in CommonMark.
- */
-function stripEmphasis(text: string): string {
-  const rules: readonly RegExp[] = [
-    /\*\*(?=\S)([\s\S]*?\S)\*\*/g,
-    /(?<![\p{L}\p{N}_])__(?=\S)([\s\S]*?\S)__(?![\p{L}\p{N}_])/gu,
-    /~~(?=\S)([\s\S]*?\S)~~/g,
-    /(?<!\*)\*(?=[^\s*])([\s\S]*?[^\s*])\*(?!\*)/g,
-    /(?<![\p{L}\p{N}_])_(?=[^\s_])([\s\S]*?[^\s_])_(?![\p{L}\p{N}_])/gu,
-  ];
-  let s = text;
-  for (let pass = 0; pass < 3; pass++) {
-    const before = s;
-    for (const rule of rules) s = s.replace(rule, '$1');
-    if (s === before) break;
+function renderInline(tokens: readonly Token[]): string {
+  let out = '';
+  const links: { href: string; start: number; auto: boolean }[] = [];
+  for (const token of tokens) {
+    switch (token.type) {
+      case 'text':
+      case 'text_special':
+      case 'code_inline':
+      case 'html_inline':
+        out += token.content;
+        break;
+      case 'softbreak':
+      case 'hardbreak':
+        out += '\n';
+        break;
+      case 'image':
+        out += withUrl(renderInline(token.children ?? []), attr(token, 'src'));
+        break;
+      case 'link_open':
+        links.push({ href: attr(token, 'href'), start: out.length, auto: token.markup === 'linkify' || token.markup === 'autolink' });
+        break;
+      case 'link_close': {
+        const link = links.pop();
+        if (link && !link.auto) out = out.slice(0, link.start) + withUrl(out.slice(link.start), link.href);
+        break;
+      }
+      default:
+        // emphasis and strikethrough markers: the text between them is already in `out`
+        break;
+    }
   }
-  return s;
+  return out;
+}
+
+function attr(token: Token, name: string): string {
+  const value = token.attrGet(name);
+  return value === null ? '' : String(value);
+}
+
+function withUrl(label: string, href: string): string {
+  const url = displayUrl(href).replace(/^mailto:/i, '');
+  const shown = label.trim();
+  return shown === '' || shown === url || shown === href ? url : `${shown} (${url})`;
 }
 
 /**
- * Outside code blocks, trailing spaces (markdown hard breaks) go and runs of blank lines shrink to
- * one; code is left exactly as written. Blank lines at both ends are dropped.
+ * Outside code blocks, trailing spaces go and runs of blank lines shrink to one; code is left
+ * exactly as written. Blank lines at both ends are dropped.
  */
 function tidy(lines: readonly OutLine[]): string {
   const out: string[] = [];

@@ -45,6 +45,10 @@ export interface InboundContext {
   readonly corpId: string;
   /** Attachment resolved by the pipeline before the turn (downloaded with media/get, type detected from the bytes), or refused by the media rules. Only for image/voice/video/file messages. */
   readonly media?: InboundMedia;
+  /** `locale` of the activity (the adapter's `locale` option). Default none: WeCom does not tell the customer's language. */
+  readonly locale?: string;
+  /** The customer's WeChat nickname, shown as `from.name` (and in `membersAdded`). Default `''`. */
+  readonly customerName?: string;
 }
 
 export interface RejectedAttachmentContent { readonly reason: string; readonly kind: MediaKind; readonly detectedType?: string; readonly size?: number }
@@ -108,7 +112,7 @@ function messageActivity(msg: KfContentMessage, ctx: InboundContext): Partial<Ac
       value: { ...content, attachments: content.attachments ?? [] } satisfies ServicerMessageValue,
     };
   }
-  return { ...envelope(msg, ctx, parties, customer(parties.externalUserId)), type: ActivityTypes.Message, textFormat: 'plain', ...content };
+  return { ...envelope(msg, ctx, parties, customer(parties.externalUserId, ctx.customerName)), type: ActivityTypes.Message, textFormat: 'plain', ...content };
 }
 
 function eventActivity(msg: KfEventMessage, ctx: InboundContext): Partial<Activity> {
@@ -117,7 +121,7 @@ function eventActivity(msg: KfEventMessage, ctx: InboundContext): Partial<Activi
   const base = (from: ChannelAccount, extra?: Partial<WeComChannelData>): Partial<Activity> => envelope(msg, ctx, parties, from, extra);
   const event = (from: ChannelAccount, name: WeComEventName, value: unknown, extra?: Partial<WeComChannelData>): Partial<Activity> =>
     ({ ...base(from, extra), type: ActivityTypes.Event, name, value });
-  const user = customer(parties.externalUserId);
+  const user = customer(parties.externalUserId, ctx.customerName);
 
   switch (ev.event_type) {
     case 'enter_session':
@@ -175,7 +179,7 @@ function envelope(
     id: msg.msgid,
     timestamp: new Date(msg.send_time * 1000),
     serviceUrl: `wecom://${corpId}`,
-    locale: 'zh-CN',
+    ...(ctx.locale === undefined ? {} : { locale: ctx.locale }),
     conversation: { id: conversationOf(corpId, openKfId, externalUserId), conversationType: 'personal', isGroup: false, tenantId: corpId, name: '' },
     from,
     recipient: { id: openKfId ?? '', name: '', role: 'bot' },
@@ -191,7 +195,7 @@ function conversationOf(corpId: string, openKfId?: string, externalUserId?: stri
   return conversationIdOf({ corpId, openKfId, externalUserId });
 }
 
-const customer = (externalUserId: string | undefined): ChannelAccount => ({ id: externalUserId ?? '', name: '', role: 'user' });
+const customer = (externalUserId: string | undefined, name = ''): ChannelAccount => ({ id: externalUserId ?? '', name, role: 'user' });
 const servicer = (servicerUserId: string): ChannelAccount => ({ id: servicerUserId, name: 'servicer', role: 'user', properties: { wecomRole: 'servicer' } });
 
 interface MappedContent { text: string; value?: string; attachments?: Attachment[]; entities?: Entity[] }

@@ -16,7 +16,9 @@ import type { CachedToken, SharedTokenStore } from '../wecom/tokenCache';
 import { WeComTransport } from '../wecom/transport';
 import { AdapterStateError, OperationNotSupportedError } from './adapterErrors';
 import { resolveAdapterOptions, type ResolvedAdapterOptions, type WeComAdapterOptions } from './adapterOptions';
+import { parseConversationId } from './conversationId';
 import { CursorRepository } from './cursorRepository';
+import { type CachedCustomerName, CustomerNames } from './customerNames';
 import { InboundPipeline } from './inboundPipeline';
 import { type InboxEntry, InboxRepository } from './inboxRepository';
 import { mediaOf, resolveInboundMedia } from './inboundMedia';
@@ -295,10 +297,11 @@ export class WeComAdapterBase extends BotAdapter {
   protected async runInboxTurn(entry: InboxEntry): Promise<void> {
     const logic = this.logic;
     if (!logic) throw new AdapterStateError('no bot logic yet: call process() or start() first');
-    const { handoff } = await this.ready();
+    const { handoff, names } = await this.ready();
+    const customerName = names.nameFor(entry.message); // never rejects; looked up while the media downloads
     const media = mediaOf(entry.message);
     const resolved = media ? await resolveInboundMedia(this.client, media) : undefined;
-    const mapped = toActivity(entry.message, { corpId: entry.corpId, media: resolved });
+    const mapped = toActivity(entry.message, { corpId: entry.corpId, media: resolved, locale: this.options.locale, customerName: await customerName });
     // When the customer wrote, on our clock (see localTimeOf): what the conversation window counts from.
     const sentAt = localTimeOf(entry.sendTime * 1000, entry.receivedAt.getTime(), this.clock.aheadMs?.() ?? 0);
     mapped.channelData = { ...(mapped.channelData as WeComChannelData), sentAt };
@@ -361,7 +364,8 @@ export class WeComAdapterBase extends BotAdapter {
     const sessions = new SessionRepository(store);
     const leases = new LeaseRepository(store);
     const tokens = new KeyValueRepository<CachedToken>(store, 'kf_tokens');
-    await Promise.all([inbox.init(), outbox.init(), tokens.init()]);
+    const nameCache = new KeyValueRepository<CachedCustomerName>(store, 'kf_customer_names');
+    await Promise.all([inbox.init(), outbox.init(), tokens.init(), nameCache.init()]);
     const pipeline = new InboundPipeline({
       store, inbox, cursors, leases, logger: this.logger, instanceId: o.instanceId,
       clientFor: () => this.client,
@@ -374,7 +378,18 @@ export class WeComAdapterBase extends BotAdapter {
       duplicateMsgidErrcodes: new Set(o.duplicateMsgidErrcodes), maxAttachmentBytes: 20 * 1024 * 1024 + 1, attachmentTimeoutMs: 15_000, sendAttempts: 3,
     });
     const handoff = new Handoff({ client: this.client, sessions, logger: this.logger, runLater: (id, activity) => this.runLater(id, activity) });
-    return { store, inbox, sessions, pipeline, sender, tokens, handoff };
+    const names = new CustomerNames({
+      corpId: this.corpId, client: () => this.client, cache: nameCache, clock: store.clock, logger: this.logger,
+      fallback: o.customerNameFallback, enabled: o.lookupCustomerNames,
+      waitingCustomers: async () => (await inbox.conversationsWith('pending', this.corpId)).flatMap((id) => {
+        try {
+          return [parseConversationId(id).externalUserId];
+        } catch {
+          return []; // an account-wide conversation (servicer events) has no customer
+        }
+      }),
+    });
+    return { store, inbox, sessions, pipeline, sender, tokens, handoff, names };
   }
 }
 
@@ -386,6 +401,7 @@ interface AdapterServices {
   readonly sender: ReplySender;
   readonly tokens: KeyValueRepository<CachedToken>;
   readonly handoff: Handoff;
+  readonly names: CustomerNames;
 }
 
 function respond(res: CallbackHttpResponse, status: number, body: string): void {

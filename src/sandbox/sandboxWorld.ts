@@ -64,7 +64,8 @@ export class SandboxWorld {
   }
 
   private customer(customerId: string) {
-    return this.emulator.customer(this.corp.corpId, this.openKfId, customerId);
+    // The name the developer chats as is the customer's WeChat nickname: the bot greets "alice".
+    return this.emulator.customer(this.corp.corpId, this.openKfId, customerId, { nickname: customerId });
   }
 }
 

@@ -58,6 +58,39 @@ export interface Servicer { readonly userid?: string; readonly department_id?: n
 export interface ServicerResult { readonly userid?: string; readonly department_id?: number; readonly errcode: number; readonly errmsg: string }
 export interface KfAccount { readonly open_kfid: string; readonly name: string; readonly avatar?: string; readonly manage_privilege?: boolean }
 
+/** `kf/customer/batchget` (§9): 1–100 ids of customers active with the corp in the last 48 hours. */
+export interface CustomerBatchGetRequest {
+  readonly external_userid_list: readonly string[];
+  /** 1: also return the context of the customer's latest enter_session. Default 0. */
+  readonly need_enter_session_context?: 0 | 1;
+}
+
+/** A customer as `kf/customer/batchget` describes them (third-party apps see fewer fields). */
+export interface KfCustomer {
+  readonly external_userid: string;
+  /** The WeChat nickname; may be empty. */
+  readonly nickname: string;
+  readonly avatar?: string;
+  /** 0 unknown, 1 male, 2 female. */
+  readonly gender?: number;
+  /** Only when the corp has bound a WeChat open platform account. */
+  readonly unionid?: string;
+  readonly enter_session_context?: {
+    readonly scene?: string;
+    readonly scene_param?: string;
+    readonly wechat_channels?: { readonly nickname?: string; readonly shop_nickname?: string; readonly scene?: number };
+  };
+}
+
+export interface CustomerBatchGetResponse {
+  readonly customer_list: readonly KfCustomer[];
+  /** Ids WeCom would not describe: unknown, or not active in the last 48 hours. */
+  readonly invalid_external_userid: readonly string[];
+}
+
+/** Most ids one `kf/customer/batchget` takes. */
+export const CUSTOMER_BATCHGET_MAX = 100;
+
 export interface UploadMediaRequest {
   readonly type: MediaType;
   readonly bytes: Uint8Array;
@@ -208,6 +241,22 @@ export class WeComClient {
     return { url: body.url ?? '' };
   }
 
+  /**
+   * `kf/customer/batchget`: nicknames (and avatar, gender, unionid) of up to 100 customers. Only
+   * customers active in the last 48 hours are described; the others come back in `invalid_external_userid`.
+   *
+   * @example
+   * const { customer_list } = await client.batchGetCustomers({ external_userid_list: ['wm1', 'wm2'] });
+   */
+  async batchGetCustomers(req: CustomerBatchGetRequest): Promise<CustomerBatchGetResponse> {
+    const count = req.external_userid_list.length;
+    if (count < 1 || count > CUSTOMER_BATCHGET_MAX) throw new RangeError(`kf/customer/batchget takes 1–${CUSTOMER_BATCHGET_MAX} ids, not ${count}`);
+    const body = await this.post<{ customer_list?: unknown; invalid_external_userid?: unknown }>('kf/customer/batchget', req, true);
+    const customers = Array.isArray(body.customer_list) ? body.customer_list.filter(isCustomer) : [];
+    const invalid = Array.isArray(body.invalid_external_userid) ? body.invalid_external_userid.filter((id): id is string => typeof id === 'string') : [];
+    return { customer_list: customers.map((c) => ({ ...c, nickname: typeof c.nickname === 'string' ? c.nickname : '' })), invalid_external_userid: invalid };
+  }
+
   /** `media/upload`: multipart part `media` with the real bytes. Media ids live 3 days. */
   async uploadMedia(req: UploadMediaRequest): Promise<UploadedMedia> {
     return this.call<UploadedMedia>({
@@ -255,4 +304,9 @@ export class WeComClient {
       return fn(await this.tokens.get());
     }
   }
+}
+
+/** A customer item needs its id; a missing nickname reads as none. */
+function isCustomer(item: unknown): item is KfCustomer {
+  return typeof item === 'object' && item !== null && typeof (item as { external_userid?: unknown }).external_userid === 'string';
 }

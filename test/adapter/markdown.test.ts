@@ -8,7 +8,7 @@ describe('markdownToPlainText', () => {
     ['ATX headings lose their #', '# Title\n## Sub ##\n###### Deep', 'Title\nSub\nDeep'],
     ['a hashtag is not a heading', '#hashtag and C#', '#hashtag and C#'],
     ['setext headings lose their underline', 'Title\n=====\nSub\n---\ntext', 'Title\nSub\ntext'],
-    ['bold and italic markers go', '**bold** __bold__ *it* _it_ ***both*** ~~gone~~', 'bold bold it it both gone'],
+    ['bold and italic markers go', '**bold** __two words__ *it* _it_ ***both*** ~~gone~~', 'bold two words it it both gone'],
     ['emphasis inside CJK text', '这是**重要**的', '这是重要的'],
     ['a lone asterisk is arithmetic, not emphasis', '2 * 3 * 4 = 24', '2 * 3 * 4 = 24'],
     ['snake_case words keep their underscores', 'use snake_case_name here', 'use snake_case_name here'],
@@ -24,7 +24,8 @@ describe('markdownToPlainText', () => {
     ['unresolved brackets stay', 'note [1] and [x]', 'note [1] and [x]'],
     ['bullets become •', '- tea\n* cake\n+ milk', '• tea\n• cake\n• milk'],
     ['nested bullets indent by two spaces per level', '- a\n    - b\n        - c\n    - d\n- e\n\t1. f', '• a\n  • b\n    • c\n  • d\n• e\n  1. f'],
-    ['a paragraph ends a list', '- a\n  - b\ntext\n  - c', '• a\n  • b\ntext\n• c'],
+    ['a blank line and a paragraph end a list', '- a\n  - b\n\ntext\n\n- c', '• a\n  • b\n\ntext\n\n• c'],
+    ['an unindented line right under an item continues it (CommonMark lazy continuation)', '- a\n  - b\ntext\n  - c', '• a\n  • b\n    text\n  • c'],
     ['task lists', '- [ ] todo\n- [x] done', '☐ todo\n☑ done'],
     ['numbered lists keep their numbers', '1. one\n2) two\n10. ten', '1. one\n2. two\n10. ten'],
     ['list items keep inline formatting rules', '- **Price**: [¥12](https://p.cn)', '• Price: ¥12 (https://p.cn)'],
@@ -36,13 +37,56 @@ describe('markdownToPlainText', () => {
     ['tilde fences and an unclosed fence', '~~~\n# not a heading\n~~~\n```\n- not a bullet', '# not a heading\n- not a bullet'],
     ['backslash escapes show the character', '\\*not italic\\* and 1\\. item', '*not italic* and 1. item'],
     ['tables: delimiter row dropped, cells joined', '| Item | Price |\n|:---|---:|\n| Tea | ¥3 |', 'Item | Price\nTea | ¥3'],
-    ['<br> and simple tags', 'a<br>b<br/>c <b>bold</b> <span class="x">s</span>', 'a\nb\nc bold s'],
+    ['HTML is not interpreted: tags are shown as written', 'a<br>b <b>bold</b> <span class="x">s</span>', 'a<br>b <b>bold</b> <span class="x">s</span>'],
     ['entities are decoded', 'Tom &amp; Jerry &lt;3 &#20320;&#x597D;', 'Tom & Jerry <3 你好'],
     ['a comparison is not a tag', 'if a < b and c > d', 'if a < b and c > d'],
     ['blank-line runs shrink to one and ends are trimmed', '\n\n  \nfirst\n\n\n\nsecond  \n\n', 'first\n\nsecond'],
     ['nothing is escaped in the output', 'price: 5 * 2 < 11 & "ok"', 'price: 5 * 2 < 11 & "ok"'],
     ['empty input', '', ''],
   ])('%s', (_name, input, expected) => {
+    expect(markdownToPlainText(input)).toBe(expected);
+  });
+
+  // Text the bot did not mean as Markdown (an echo of the customer, an id, a formula) must arrive as written.
+  it.each([
+    ['a customer\'s angle brackets', 'hello 你好 <b>'],
+    ['a tag-like word between words', 'a <b> c'],
+    ['comparisons', 'x < y > z'],
+    ['an HTML block', '<div>\nblock\n</div>'],
+    ['a script tag', '<script>alert(1)</script>'],
+    ['multiplication without spaces', '2*3*4'],
+    ['stars inside ASCII words', 'a*b*c and 2**10**'],
+    ['a snake_case id', 'snake_case_id'],
+    ['dunder names', '__init__ and __foo_bar__'],
+    ['a bare URL with underscores and stars', 'see https://x.cn/a_b_c_/*d* and http://y.cn/path_(x)_y.'],
+    ['a URL with underscores on its own', 'https://example.com/foo_bar_baz'],
+    ['a domain and an e-mail without a scheme', 'www.x.cn or a@b.cn'],
+    ['a lone #', '#'],
+    ['a lone -', '-'],
+    ['a lone *', '*'],
+    ['a thematic break alone', '---'],
+    ['emoji', '😀 👍🏽 🇨🇳'],
+    ['a Windows path', 'C:\\path\\to\\file'],
+    ['CJK punctuation and asterisks CommonMark cannot pair', '**重要：**请注意'],
+    ['a price', 'price $5*2'],
+  ])('literal: %s', (_name, input) => {
+    expect(markdownToPlainText(input)).toBe(input);
+  });
+
+  it.each([
+    ['CJK with asterisks', '中文**加粗**文字 和 *斜体*', '中文加粗文字 和 斜体'],
+    ['code spans keep markup and brackets', 'run `a <b> *c* __d__`', 'run a <b> *c* __d__'],
+    ['nested lists of both kinds', '- a\n  - b\n    1. c\n- d', '• a\n  • b\n    1. c\n• d'],
+    ['a list item with two paragraphs', '1. a\n   continued\n\n   second para\n2. b', '1. a\n  continued\n\n  second para\n2. b'],
+    ['a list in a quote', '> - q1\n> - q2', '• q1\n• q2'],
+    ['a link to a Chinese path is shown decoded', '[商品](https://x.cn/商品?a=1)', '商品 (https://x.cn/商品?a=1)'],
+    ['escaped angle brackets', '\\<b\\>', '<b>'],
+    ['entities', '&lt;b&gt; &copy; &#x1F600;', '<b> © 😀'],
+    ['emoji inside bold', '😀 **😀** 👍🏽', '😀 😀 👍🏽'],
+    ['a dunder with spaces is bold', '__two words__', 'two words'],
+    ['an empty heading under text', 'text\n#', 'text'],
+    ['an item that opens with a nested list or code keeps its marker', '- - a\n- ```\n  code\n  ```', '•\n  • a\n•\ncode'],
+  ])('rendered: %s', (_name, input, expected) => {
     expect(markdownToPlainText(input)).toBe(expected);
   });
 });

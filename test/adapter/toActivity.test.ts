@@ -28,9 +28,19 @@ describe('toActivity: what every activity carries', () => {
   const msg = kf({ msgtype: 'text', text: { content: '你好' } });
   const a = toActivity(msg, ctx);
 
-  it('channel, ids, time, locale and service url', () => {
-    expect(a).toMatchObject({ channelId: 'wecom', id: MSGID, locale: 'zh-CN', serviceUrl: `wecom://${CORP}` });
+  it('channel, ids, time and service url', () => {
+    expect(a).toMatchObject({ channelId: 'wecom', id: MSGID, serviceUrl: `wecom://${CORP}` });
     expect(a.timestamp).toEqual(new Date(1700000000 * 1000));
+  });
+  it('no locale unless one is configured (WeCom does not tell the customer\'s language)', () => {
+    expect(a).not.toHaveProperty('locale');
+    expect(toActivity(msg, { ...ctx, locale: 'en-US' }).locale).toBe('en-US');
+  });
+  it('the customer\'s name when the adapter knows it, on messages and on enter_session', () => {
+    expect(a.from!.name).toBe('');
+    expect(toActivity(msg, { ...ctx, customerName: '小明' }).from).toMatchObject({ id: USER, name: '小明', role: 'user' });
+    const entered = toActivity(event({ event_type: 'enter_session', open_kfid: KF, external_userid: USER }), { ...ctx, customerName: '小明' });
+    expect(entered.membersAdded).toEqual([expect.objectContaining({ id: USER, name: '小明' })]);
   });
   it('a personal conversation named by corp, account and customer', () => {
     expect(a.conversation).toMatchObject({ id: CONVERSATION, conversationType: 'personal', isGroup: false, tenantId: CORP });

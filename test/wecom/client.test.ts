@@ -214,6 +214,20 @@ describe('WeComClient against the emulator', () => {
     expect((await client.listAccounts()).some((a) => a.open_kfid === open_kfid)).toBe(false);
   });
 
+  it('describes customers with customer/batchget: nicknames typed, invalid ids listed, a refusal is a WeComApiError', async () => {
+    const alice = emu.customer(corp.corpId, kf, undefined, { nickname: '小明' });
+    await alice.sendText('hi');
+    const answer = await client.batchGetCustomers({ external_userid_list: [alice.externalUserId, 'wmGone'] });
+    expect(answer.customer_list).toEqual([expect.objectContaining({ external_userid: alice.externalUserId, nickname: '小明' })]);
+    expect(answer.invalid_external_userid).toEqual(['wmGone']);
+
+    emu.faults.inject({ path: 'kf/customer/batchget', fault: { kind: 'errcode', errcode: 60020 } });
+    await expect(client.batchGetCustomers({ external_userid_list: [alice.externalUserId] })).rejects.toMatchObject({ errcode: 60020 });
+    emu.faults.inject({ path: 'kf/customer/batchget', fault: { kind: 'errcode', errcode: 60020 } });
+    await expect(client.batchGetCustomers({ external_userid_list: [alice.externalUserId] })).rejects.toBeInstanceOf(WeComApiError);
+    await expect(client.batchGetCustomers({ external_userid_list: [] })).rejects.toBeInstanceOf(RangeError);
+  });
+
   it('answers a welcome with send_msg_on_event, once', async () => {
     const customer = emu.customer(corp.corpId, kf);
     const entered = await customer.enterSession({ scene: 'site' });

@@ -3,7 +3,7 @@ import { type EmulatorCore, issueEventCode, type Published } from './core';
 import { ids } from './ids';
 import { type MediaType, sniffContentType } from './media';
 import { afterCustomerMessage, welcomeCodeDue } from './rules';
-import type { SentMessage, SyncMessage } from './state';
+import type { CustomerProfile, SentMessage, SyncMessage } from './state';
 
 /** A 1×1 PNG, the default thumbnail of a shared mini program. */
 const tinyPng = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
@@ -113,6 +113,7 @@ export class SimulatedCustomer {
     };
     if (welcomeCode) event.welcome_code = welcomeCode;
     if (options.wechatChannels) event.wechat_channels = options.wechatChannels;
+    this.touch(now, { scene: options.scene ?? '', scene_param: options.sceneParam ?? '', wechat_channels: options.wechatChannels });
     return { ...this.publishEvent(event), welcomeCode };
   }
 
@@ -147,6 +148,7 @@ export class SimulatedCustomer {
     const now = this.core.clock.now();
     const session = this.core.world.session(this.corpId, this.openKfid, this.externalUserId);
     Object.assign(session, afterCustomerMessage(session, now));
+    this.touch(now);
     const message: SyncMessage = {
       msgid: ids.inboundMsgid(),
       open_kfid: this.openKfid,
@@ -157,6 +159,13 @@ export class SimulatedCustomer {
       [msgtype]: payload,
     };
     return this.core.publish(this.corpId, message);
+  }
+
+  /** kf/customer/batchget describes customers active in the last 48 h: this records the activity. */
+  private touch(now: number, enterContext?: CustomerProfile['enterContext']): void {
+    const customers = this.core.world.corp(this.corpId).customers;
+    const profile = customers.get(this.externalUserId) ?? { externalUserId: this.externalUserId, nickname: ids.nickname(), avatar: '', gender: 0 };
+    customers.set(this.externalUserId, { ...profile, lastActiveAt: now, ...(enterContext ? { enterContext } : {}) });
   }
 
   private publishEvent(event: Record<string, unknown>): Published {

@@ -40,6 +40,16 @@ export interface CorpCredentials {
   callbackUrl?: string;
 }
 
+/** What kf/customer/batchget tells about a simulated customer. */
+export interface CustomerOptions {
+  /** Default a generated WeChat-like nickname; `''` for a customer WeCom has no nickname for. */
+  nickname?: string;
+  /** Default ''. */
+  avatar?: string;
+  /** 0 unknown (default), 1 male, 2 female. */
+  gender?: 0 | 1 | 2;
+}
+
 /** A raw event for {@link WeComEmulator.pushEvent}; `open_kfid` picks the account woken up. */
 export interface RawEvent {
   event_type: string;
@@ -191,6 +201,7 @@ export class WeComEmulator {
       accounts: new Map(),
       members: new Map(),
       sessions: new Map(),
+      customers: new Map(),
       log: [],
       sent: [],
       usedMsgids: new Map(),
@@ -242,15 +253,27 @@ export class WeComEmulator {
   }
 
   /**
-   * A simulated WeChat customer of an account (a new `wm…` id unless given).
+   * A simulated WeChat customer of an account (a new `wm…` id unless given). Every customer has a
+   * WeChat nickname that kf/customer/batchget reports (a generated one unless given; `''` for none).
    *
    * @example
    * const c = emu.customer(corp.corpId, kf);
+   * const named = emu.customer(corp.corpId, kf, undefined, { nickname: '小明' });
    * await c.enterSession({ scene: 'web' });
    * await c.sendText('hello');
    */
-  customer(corpId: string, openKfid: string, externalUserId: string = ids.externalUserid()): SimulatedCustomer {
+  customer(corpId: string, openKfid: string, externalUserId: string = ids.externalUserid(), profile: CustomerOptions = {}): SimulatedCustomer {
     this.world.account(corpId, openKfid);
+    const customers = this.world.corp(corpId).customers;
+    const known = customers.get(externalUserId);
+    customers.set(externalUserId, {
+      externalUserId,
+      nickname: profile.nickname ?? known?.nickname ?? ids.nickname(),
+      avatar: profile.avatar ?? known?.avatar ?? '',
+      gender: profile.gender ?? known?.gender ?? 0,
+      lastActiveAt: known?.lastActiveAt,
+      enterContext: known?.enterContext,
+    });
     return new SimulatedCustomer(this.core, corpId, openKfid, externalUserId);
   }
 

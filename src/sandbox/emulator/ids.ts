@@ -28,4 +28,9 @@ export const ids = {
   mediaId: (): string => `3${randomString(63, urlSafe)}`,
   eventCode: (): string => randomString(43, urlSafe),
   nonce: (): string => String(randomBytes(4).readUInt32BE()),
+  /** A WeChat-like nickname: Chinese or Latin, sometimes with an emoji, as customers pick them. */
+  nickname: (): string => {
+    const names = ['小明', '阿强', '晓雪', 'Lily', '王小姐', '快乐的鱼', 'Tom Chen', '橘子🍊', '李先生', 'Sunny'];
+    return names[randomBytes(1)[0]! % names.length]!;
+  },
 };

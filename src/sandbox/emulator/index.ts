@@ -4,7 +4,7 @@
  * Independent of the production client: it imports nothing from src/wecom or src/adapter.
  */
 export { WeComEmulator } from './emulator';
-export type { CorpCredentials, EmulatorOptions, RawEvent } from './emulator';
+export type { CorpCredentials, CustomerOptions, EmulatorOptions, RawEvent } from './emulator';
 export { SimulatedCustomer } from './customer';
 export type { EnteredSession, EnterOptions } from './customer';
 export { SimulatedServicer } from './servicerClient';

@@ -83,6 +83,20 @@ export interface EventCode {
   issuedInState: ServiceState;
 }
 
+/** A WeChat customer as kf/customer/batchget describes them. */
+export interface CustomerProfile {
+  externalUserId: string;
+  /** '' for a customer WeCom has no nickname for. */
+  nickname: string;
+  avatar: string;
+  /** 0 unknown, 1 male, 2 female. */
+  gender: 0 | 1 | 2;
+  /** Emulator-clock ms of the customer's latest message or enter_session with any account of the corp. */
+  lastActiveAt?: number;
+  /** The latest enter_session's context. */
+  enterContext?: { scene: string; scene_param: string; wechat_channels?: unknown };
+}
+
 export interface Corp {
   corpId: string;
   secret: string;
@@ -92,6 +106,8 @@ export interface Corp {
   accounts: Map<string, KfAccount>;
   members: Map<string, { userid: string; status: ServicerStatus }>;
   sessions: Map<string, Session>;
+  /** Customers by external_userid (for kf/customer/batchget). */
+  customers: Map<string, CustomerProfile>;
   log: LogEntry[];
   sent: SentMessage[];
   /** `${open_kfid} ${msgid}` of accepted app msgids, for uniqueness per kf account. */

@@ -1,5 +1,6 @@
 /** The route table: the path after `/cgi-bin/` → its handler. */
 import type { Route } from '../core';
+import { customerBatchget } from './customer';
 import { accountAdd, accountDel, accountList, accountUpdate, addContactWay } from './account';
 import { mediaGet, mediaUpload } from './media';
 import { sendMsg } from './sendMsg';
@@ -21,6 +22,7 @@ export const routes: Readonly<Record<string, Route>> = {
   'kf/account/update': accountUpdate,
   'kf/account/list': accountList,
   'kf/add_contact_way': addContactWay,
+  'kf/customer/batchget': customerBatchget,
   'kf/servicer/add': servicerAdd,
   'kf/servicer/del': servicerDel,
   'kf/servicer/list': servicerList,
