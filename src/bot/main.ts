@@ -21,12 +21,15 @@ import { createAppServer } from './server';
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = loadConfig(process.env);
-  const logSink = new LogSink(process.stdout);
+  const sandbox = config.mode === 'sandbox';
+  // A person chatting in this terminal: logs go to a file (known once the store's lock is held), so
+  // log lines never break into the prompt; until then they are held.
+  const chatting = sandbox && process.stdin.isTTY === true;
+  const logSink = new LogSink(chatting ? undefined : process.stdout);
   const logger = createLogger({ level: config.logLevel, destination: logSink });
   if (config.mode === 'provider') {
     throw new ConfigError('WECOM_SUITE_ID', 'is set, but provider (third-party) mode is not available in this version', 'unset the WECOM_SUITE_* variables and use self-built mode (WECOM_CORP_ID, WECOM_KF_SECRET, WECOM_TOKEN, WECOM_ENCODING_AES_KEY)');
   }
-  const sandbox = config.mode === 'sandbox';
   const testClock = sandbox || config.testClock ? new OffsetClock(systemClock) : undefined;
   const clock = testClock ?? systemClock;
   const adminToken = config.adminToken ?? (sandbox ? randomBytes(18).toString('base64url') : undefined);
@@ -35,8 +38,6 @@ async function main(): Promise<void> {
   // The store first: in the sandbox it takes the data-dir lock before wiping, so a second start
   // on the same DATA_DIR stops here and leaves the running sandbox's data alone.
   const store = await openAppStore(config, clock, sandbox, logger);
-  // A person chatting in this terminal: log to a file, so log lines never break into the prompt.
-  const chatting = sandbox && process.stdin.isTTY === true;
   const logFile = chatting ? join(config.dataDir, 'sandbox', 'sandbox.log') : undefined;
   const ui: { chat?: TerminalChat } = {}; // the chat starts after the logger that notifies it
   if (logFile) logSink.redirect(pino.destination({ dest: logFile, sync: true, mkdir: true, append: false }), (summary) => ui.chat?.notice(`${summary} (log: ${logFile})`));

@@ -4,24 +4,33 @@ export interface LogLineTarget {
 }
 
 /**
- * A pino destination that can be re-pointed: a process logs to stdout until it knows where its log
- * file may go (for the sandbox, only once the data-dir lock is held), then to the file, so log
- * lines never land in the middle of the chat prompt. Lines at `noticeLevel` or above are also
+ * A pino destination that can be re-pointed: a process holds its log lines (or writes them to
+ * stdout) until it knows where its log file may go (for the sandbox, only once the data-dir lock is
+ * held), then writes them to the file, so log lines never land in the middle of the chat prompt. Lines at `noticeLevel` or above are also
  * summarised to `notice` (e.g. above the chat prompt), so a warning is not hidden in the file.
  *
  * @example
- * const sink = new LogSink(process.stdout);
+ * const sink = new LogSink(); // held until redirected
  * const logger = createLogger({ destination: sink });
  * sink.redirect(pino.destination({ dest: 'data/sandbox/sandbox.log', sync: true }), (s) => chat.notice(s));
  */
 export class LogSink {
+  private held: string[] | undefined;
+
+  /** With no `target`, lines are held until {@link LogSink.redirect} says where they go. */
   constructor(
-    private target: LogLineTarget,
+    private target?: LogLineTarget,
     private notice?: (summary: string) => void,
     private readonly noticeLevel = 40,
-  ) {}
+  ) {
+    if (!target) this.held = [];
+  }
 
   write(line: string): void {
+    if (!this.target) {
+      this.held?.push(line);
+      return;
+    }
     this.target.write(line);
     if (this.notice) {
       const summary = summarise(line, this.noticeLevel);
@@ -33,6 +42,8 @@ export class LogSink {
   redirect(target: LogLineTarget, notice?: (summary: string) => void): void {
     this.target = target;
     this.notice = notice;
+    for (const line of this.held ?? []) target.write(line);
+    this.held = undefined;
   }
 }
 

@@ -17,4 +17,15 @@ describe('LogSink', () => {
     expect(file.map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual(['turn done', 'WeCom is slow']);
     expect(notices).toEqual(['(warning: WeCom is slow)']);
   });
+
+  it('holds lines until it knows where they go, then writes them there first', () => {
+    const file: string[] = [];
+    const sink = new LogSink();
+    const logger = createLogger({ level: 'info', destination: sink });
+    logger.info('store open');
+    expect(file).toEqual([]);
+    sink.redirect({ write: (l) => file.push(l) });
+    logger.info('ready');
+    expect(file.map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual(['store open', 'ready']);
+  });
 });
