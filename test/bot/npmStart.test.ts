@@ -81,9 +81,10 @@ describe('npm start (sandbox)', () => {
     await post('/messages', { text: 'bot again?' });
     const after = await waitFor(async () => {
       const list = await texts();
-      return list.length >= 3 ? list : undefined;
+      return list.length >= 4 ? list : undefined;
     }, 15_000);
-    expect(after).toEqual(['You said: hello there', 'Connecting you to a human agent…', 'You said: bot again?']);
+    // The agent's message is in the customer's chat too, where the customer saw it.
+    expect(after).toEqual(['You said: hello there', 'Connecting you to a human agent…', 'Hi, a human here', 'You said: bot again?']);
 
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
