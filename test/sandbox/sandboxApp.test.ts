@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { Server } from 'restify';
-import { request } from 'undici';
+import { FormData, request } from 'undici';
 import { silentLogger } from '../../src/common';
 import { ReferenceBot } from '../../src/bot/referenceBot';
 import { registerSandboxRoutes } from '../../src/bot/sandboxRoutes';
@@ -98,6 +98,19 @@ describe('the sandbox app', () => {
       expect(reply!.text).toBe('Thanks, I received dot.png (image/png).');
       // The bot fetched it with media/get, as on WeCom.
       expect(world.emulator.calls.some((c) => c.path === 'media/get')).toBe(true);
+    });
+
+    it('takes a file as WeCom\'s media/upload does (multipart, ?type=), e.g. curl -F media=@dot.png', async () => {
+      const form = new FormData();
+      form.append('media', new Blob([png]), 'upload.png');
+      const res = await request(`${base}/sandbox/customers/jay/messages?type=image`, { method: 'POST', body: form });
+      expect(res.statusCode).toBe(202);
+      await res.body.dump();
+      const [reply] = await untilCount('jay', 1);
+      expect(reply!.text).toBe('Thanks, I received upload.png (image/png).');
+      const noType = await request(`${base}/sandbox/customers/jay/messages`, { method: 'POST', body: form });
+      expect(noType.statusCode).toBe(400);
+      await noType.body.dump();
     });
 
     it('refuses an empty attachment and a body that is not base64, saying why', async () => {
