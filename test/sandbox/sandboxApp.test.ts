@@ -198,6 +198,24 @@ describe('the sandbox app', () => {
     });
   });
 
+  it('tells the person at the terminal when WeCom cannot reach the bot', async () => {
+    const lonely = await SandboxWorld.start();
+    lonely.emulator.setSwitches({ callbackRetryDelayMs: 1 });
+    lonely.connect('http://127.0.0.1:9/api/wecom/callback'); // the discard port: nothing answers
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let text = '';
+    output.on('data', (d: Buffer) => (text += d.toString()));
+    const chat = startTerminalChat(lonely, { input, output, onQuit: () => undefined, pollMs: 20 });
+    try {
+      input.write('anyone?\n');
+      await waitFor(() => (text.includes('WeCom could not reach the bot at http://127.0.0.1:9/api/wecom/callback') ? true : undefined), 'the notice');
+    } finally {
+      chat.stop();
+      await lonely.stop();
+    }
+  });
+
   it('parses commands; only plain text (or //) is a customer message', () => {
     expect(parseChatLine('hello')).toEqual({ kind: 'say', text: 'hello' });
     expect(parseChatLine('/help')).toEqual({ kind: 'help' });
