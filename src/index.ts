@@ -24,3 +24,13 @@ export { openStore, StoreStorage, type Store, DuplicateKeyError, StoreLockedErro
 export { WeComClient, WeComApiError, WeComHttpError, WeComCrypto, type KfMessage, type KfOutboundMessage, KfServiceState } from './wecom';
 export { loadConfig, settings, type ChannelConfig } from './config';
 export { WeComChannelError, ConfigError, isChannelError, ManualClock, OffsetClock, systemClock, type Clock } from './common';
+/**
+ * The sandbox, to try a bot with no WeCom account: an emulated WeCom on loopback (also what the
+ * `wecom-kf-sandbox` command runs) and simulated customers and agents, for tests of your own bot.
+ */
+export {
+  WeComEmulator, SimulatedCustomer, SimulatedServicer, FaultInjector, type EmulatorOptions, type EmulatorSwitches, type CorpCredentials,
+  type SentMessage, type DeliveryReport,
+  SandboxWorld, SANDBOX_CREDENTIALS, SANDBOX_AGENT, SandboxAttachmentError, type ChatEntry, type CustomerAttachment,
+  startTerminalChat, type TerminalChat, type TerminalChatOptions,
+} from './sandbox';

@@ -10,13 +10,14 @@ export class HttpProblem extends Error {
   }
 }
 
-/** Reads a small JSON body and validates it; a bad one is a 400 that says what is wrong. */
-export async function readJson<T>(req: Request, schema: z.ZodType<T>): Promise<T> {
+/** Reads a JSON body (at most `limitBytes`, default 16 KiB) and validates it; a bad one is a 400 that says what is wrong, a larger one a 413. */
+export async function readJson<T>(req: Request, schema: z.ZodType<T>, limitBytes = 16 * 1024): Promise<T> {
   let parsed: unknown;
   try {
-    const raw = await readRawBody(req, { limit: 16 * 1024 });
+    const raw = await readRawBody(req, { limit: limitBytes });
     parsed = raw.length === 0 ? {} : JSON.parse(raw.toString('utf8'));
   } catch (e) {
+    if (isChannelError(e, 'payload_too_large')) throw new HttpProblem(413, 'payload_too_large', `the body is over ${limitBytes} bytes`);
     throw new HttpProblem(400, 'invalid_json', `the body must be JSON (${(e as Error).message})`);
   }
   const result = schema.safeParse(parsed);

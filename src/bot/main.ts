@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import pino from 'pino';
 import type { Server } from 'restify';
 import { OffsetClock, systemClock } from '../common/clock';
-import { ConfigError } from '../common/errors';
+import { ConfigError, isChannelError } from '../common/errors';
 import { createLogger, type Logger } from '../common/logger';
 import { type ChannelConfig, describeConfig, loadConfig } from '../config';
-import { SandboxWorld } from '../sandbox/sandboxWorld';
-import { startTerminalChat } from '../sandbox/terminalChat';
+import { CHAT_HELP, LogSink, SandboxWorld, startTerminalChat, type TerminalChat } from '../sandbox';
 import { openStore, type Store } from '../store';
 import { isFinalRefusal, WeComAdapter } from '../wecomAdapter';
 import { ReferenceBot } from './referenceBot';
@@ -21,18 +21,27 @@ import { createAppServer } from './server';
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = loadConfig(process.env);
-  const logger = createLogger({ level: config.logLevel });
+  const sandbox = config.mode === 'sandbox';
+  // A person chatting in this terminal: logs go to a file (known once the store's lock is held), so
+  // log lines never break into the prompt; until then they are held.
+  const chatting = sandbox && process.stdin.isTTY === true;
+  const logSink = new LogSink(chatting ? undefined : process.stdout);
+  const logger = createLogger({ level: config.logLevel, destination: logSink });
   if (config.mode === 'provider') {
     throw new ConfigError('WECOM_SUITE_ID', 'is set, but provider (third-party) mode is not available in this version', 'unset the WECOM_SUITE_* variables and use self-built mode (WECOM_CORP_ID, WECOM_KF_SECRET, WECOM_TOKEN, WECOM_ENCODING_AES_KEY)');
   }
-  const sandbox = config.mode === 'sandbox';
   const testClock = sandbox || config.testClock ? new OffsetClock(systemClock) : undefined;
   const clock = testClock ?? systemClock;
   const adminToken = config.adminToken ?? (sandbox ? randomBytes(18).toString('base64url') : undefined);
   if (adminToken && adminToken.length < 16) logger.warn('ADMIN_TOKEN is shorter than 16 characters: anyone who guesses it controls licences and credits');
 
-  const world = sandbox ? await SandboxWorld.start({ clock, logger }) : undefined;
+  // The store first: in the sandbox it takes the data-dir lock before wiping, so a second start
+  // on the same DATA_DIR stops here and leaves the running sandbox's data alone.
   const store = await openAppStore(config, clock, sandbox, logger);
+  const logFile = chatting ? join(config.dataDir, 'sandbox', 'sandbox.log') : undefined;
+  const ui: { chat?: TerminalChat } = {}; // the chat starts after the logger that notifies it
+  if (logFile) logSink.redirect(pino.destination({ dest: logFile, sync: true, mkdir: true, append: false }), (summary) => ui.chat?.notice(`${summary} (log: ${logFile})`));
+  const world = sandbox ? await SandboxWorld.start({ clock, logger }) : undefined;
   const credentials = world
     ? { corpId: world.corp.corpId, secret: world.corp.secret, token: world.corp.token, encodingAesKey: world.corp.encodingAesKey, apiBaseUrl: world.emulator.baseUrl }
     : { corpId: config.corp!.corpId, secret: config.corp!.secret, token: config.corp!.token, encodingAesKey: config.corp!.encodingAesKey, apiBaseUrl: config.apiBaseUrl };
@@ -55,11 +64,11 @@ async function main(): Promise<void> {
   await adapter.start((context) => bot.run(context));
   logger.info({ ...describeConfig(config), port, ...(world ? { apiBaseUrl: world.emulator.baseUrl, adminApi: 'enabled', testClock: true } : {}) }, 'WeChat channel ready');
 
-  const chat = world ? announceSandbox(world, port, adminToken!) : undefined;
+  ui.chat = world ? announceSandbox(world, port, adminToken!, logFile) : undefined;
   started = true;
   const shutdown = async (signal: string): Promise<void> => {
     logger.info({ signal }, 'shutting down: draining turns in flight');
-    chat?.stop();
+    ui.chat?.stop();
     server.close();
     await adapter.close();
     await store.close();
@@ -70,13 +79,12 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
 }
 
-/** The sandbox's WeCom forgets everything at each start, so its store does too (a folder of its own). */
+/**
+ * The sandbox's WeCom forgets everything at each start, so its store does too (a folder of its own,
+ * emptied only once its lock is held: a second start fails with StoreLockedError and wipes nothing).
+ */
 async function openAppStore(config: ChannelConfig, clock: OffsetClock | typeof systemClock, sandbox: boolean, logger: Logger): Promise<Store> {
-  if (sandbox && !config.mongodbUri) {
-    const dataDir = join(config.dataDir, 'sandbox');
-    rmSync(dataDir, { recursive: true, force: true });
-    return openStore({ dataDir, clock, logger });
-  }
+  if (sandbox && !config.mongodbUri) return openStore({ dataDir: join(config.dataDir, 'sandbox'), clock, logger, fresh: true });
   return openStore({ mongodbUri: config.mongodbUri, mongodbDb: config.mongodbDb, dataDir: config.dataDir, clock, logger });
 }
 
@@ -87,7 +95,7 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
-function announceSandbox(world: SandboxWorld, port: number, adminToken: string): { stop(): void } | undefined {
+function announceSandbox(world: SandboxWorld, port: number, adminToken: string, logFile: string | undefined): TerminalChat | undefined {
   world.connect(`http://127.0.0.1:${port}/api/wecom/callback`);
   const base = `http://127.0.0.1:${port}`;
   process.stdout.write([
@@ -97,17 +105,22 @@ function announceSandbox(world: SandboxWorld, port: number, adminToken: string):
     `  bot callback         ${base}/api/wecom/callback`,
     `  chat over HTTP       curl -X POST ${base}/sandbox/customers/alice/messages -H 'content-type: application/json' -d '{"text":"hello"}'`,
     `                       curl ${base}/sandbox/customers/alice/messages`,
+    `  send a file          curl -F media=@cat.png '${base}/sandbox/customers/alice/messages?type=image'`,
     `  admin API            Authorization: Bearer ${adminToken}`,
     `                       curl -H 'Authorization: Bearer ${adminToken}' ${base}/admin/v1/corps/${world.corp.corpId}/licence`,
+    ...(logFile ? [`  logs                 ${logFile}   (tail -f it in another terminal; warnings also show here)`] : []),
     '',
   ].join('\n') + '\n');
-  if (!process.stdin.isTTY) return undefined;
-  process.stdout.write('Type a message to chat as a WeChat customer. /enter opens the chat with a welcome; after "human",\n/agent <text> answers as the human agent and /end ends their session; /quit stops.\n');
+  if (!logFile) return undefined;
+  process.stdout.write(`${CHAT_HELP}\n\n`);
   return startTerminalChat(world);
 }
 
 main().catch((e: unknown) => {
-  const message = e instanceof ConfigError ? `Configuration error: ${e.message}` : `Failed to start: ${(e as Error).stack ?? String(e)}`;
+  // Our own errors say what to do; a stack trace would only bury that.
+  const message = e instanceof ConfigError ? `Configuration error: ${e.message}`
+    : isChannelError(e) ? `Failed to start: ${e.message}`
+    : `Failed to start: ${(e as Error).stack ?? String(e)}`;
   process.stderr.write(`${message}\n`);
   process.exit(1);
 });

@@ -1,12 +1,71 @@
-import { type Clock, type Logger } from '../common';
-import { type CorpCredentials, type SentMessage, WeComEmulator } from './emulator';
+import { type Clock, type Logger, WeComChannelError } from '../common';
+import { type CorpCredentials, type DeliveryReport, maxBytesFor, type MediaType, type SentMessage, WeComEmulator } from './emulator';
 
 /**
- * The sandbox's WeCom: an emulator on loopback with one corp and one kf account, and simulated
- * customers a person can chat as (from the terminal or over HTTP).
+ * The sandbox corp's credentials. Fixed and public on purpose: the emulator only listens on
+ * loopback, and a bot started with these settings keeps working across sandbox restarts.
+ */
+export const SANDBOX_CREDENTIALS: Readonly<Omit<CorpCredentials, 'callbackUrl'>> = Object.freeze({
+  corpId: 'wwsandbox0000000001',
+  secret: 'sandbox-kf-secret-not-a-real-secret-000000',
+  token: 'sandboxToken0000000000000000000',
+  encodingAesKey: 'c2FuZGJveEVuY29kaW5nQWVzS2V5MDAwMDAwMDAwMDA',
+});
+
+/** The human agent of the sandbox, for trying a handoff. */
+export const SANDBOX_AGENT = 'sandbox_agent';
+
+/** One line of a customer's chat: what the bot (through the API) or the human agent (from the WeCom client) sent. */
+export interface ChatEntry {
+  msgid: string;
+  /** `bot`: sent through send_msg / send_msg_on_event; `agent`: typed by the sandbox's human agent. */
+  from: 'bot' | 'agent';
+  msgtype: string;
+  payload: unknown;
+  /** How it was sent: the API call, or `wecom_client` for the agent. */
+  via: SentMessage['via'] | 'wecom_client';
+  /** Emulator-clock ms. */
+  at: number;
+}
+
+/** A file the customer sends: it becomes WeCom media the bot fetches with media/get. */
+export interface CustomerAttachment {
+  type: MediaType;
+  bytes: Uint8Array;
+  filename: string;
+  contentType?: string;
+}
+
+/** A customer attachment the sandbox refuses (empty, or over WeCom's size for its type). */
+export class SandboxAttachmentError extends WeComChannelError {
+  override readonly name = 'SandboxAttachmentError' as const;
+  readonly code = 'sandbox_attachment_invalid' as const;
+}
+
+/** What a customer's message did: its msgid, and the callback to the bot (resolves once delivered or given up). */
+export interface SentByCustomer {
+  msgid: string;
+  delivery: Promise<DeliveryReport>;
+}
+
+interface AgentEntry {
+  entry: ChatEntry;
+  /** How many bot replies the customer had when the agent wrote: the agent's place in the chat. */
+  afterReplies: number;
+}
+
+/**
+ * The sandbox's WeCom: an emulator on loopback with one corp ({@link SANDBOX_CREDENTIALS}) and one
+ * kf account, a human agent, and simulated customers a person can chat as (from the terminal or over HTTP).
+ *
+ * @example
+ * const world = await SandboxWorld.start({ port: 3979 });
+ * world.connect('http://127.0.0.1:3978/api/wecom/callback');  // your bot's callback
+ * await world.say('alice', 'hello');
+ * world.transcript('alice');                                 // what the bot (and agent) answered
  */
 export class SandboxWorld {
-  private readonly agentLog = new Map<string, string[]>();
+  private readonly agentLog = new Map<string, AgentEntry[]>();
 
   private constructor(
     readonly emulator: WeComEmulator,
@@ -14,23 +73,47 @@ export class SandboxWorld {
     readonly openKfId: string,
   ) {}
 
-  static async start(options: { clock: Clock; logger: Logger }): Promise<SandboxWorld> {
-    // The sandbox customer answers a little slower than tests do; WeCom's own 5 s deadline stays.
-    const emulator = new WeComEmulator({ clock: options.clock, logger: options.logger.child({ part: 'emulator' }) });
+  /** Starts the emulator on loopback (`port` 0 or absent: a free port). */
+  static async start(options: { clock?: Clock; logger?: Logger; port?: number } = {}): Promise<SandboxWorld> {
+    const emulator = new WeComEmulator({ clock: options.clock, port: options.port, logger: options.logger?.child({ part: 'emulator' }) });
     await emulator.start();
-    const corp = emulator.addCorp({ corpId: 'wwsandbox0000000001' });
+    const corp = emulator.addCorp({ ...SANDBOX_CREDENTIALS });
     const openKfId = emulator.addKfAccount(corp.corpId, { name: 'Sandbox support' });
     emulator.addServicer(corp.corpId, { userid: SANDBOX_AGENT });
     return new SandboxWorld(emulator, corp, openKfId);
   }
 
-  /** Points WeCom's callbacks at the app once it listens. */
+  /** Points WeCom's callbacks at the bot. */
   connect(callbackUrl: string): void {
     this.emulator.setCallbackUrl(this.corp.corpId, callbackUrl);
   }
 
-  async say(customerId: string, text: string): Promise<string> {
-    return (await this.customer(customerId).sendText(text)).msgid;
+  /** The settings a bot needs to talk to this WeCom, as `WECOM_*` environment variables. */
+  settings(): Record<string, string> {
+    return {
+      WECOM_CORP_ID: this.corp.corpId,
+      WECOM_KF_SECRET: this.corp.secret,
+      WECOM_TOKEN: this.corp.token,
+      WECOM_ENCODING_AES_KEY: this.corp.encodingAesKey,
+      WECOM_API_BASE_URL: this.emulator.baseUrl,
+    };
+  }
+
+  async say(customerId: string, text: string): Promise<SentByCustomer> {
+    const { msgid, delivery } = await this.customer(customerId).sendText(text);
+    return { msgid, delivery };
+  }
+
+  /** Sends an image, voice, video or file as the customer, through WeCom's media (the bot downloads it). */
+  async sendAttachment(customerId: string, attachment: CustomerAttachment): Promise<SentByCustomer> {
+    const size = attachment.bytes.byteLength;
+    const max = maxBytesFor(attachment.type, this.emulator.switches.imageMaxBytes);
+    if (size === 0) throw new SandboxAttachmentError(`${attachment.filename} is empty`);
+    if (size > max) throw new SandboxAttachmentError(`${attachment.filename} is ${size} bytes; WeCom takes at most ${max} bytes for a ${attachment.type}`);
+    const c = this.customer(customerId);
+    const send = { image: c.sendImage, voice: c.sendVoice, video: c.sendVideo, file: c.sendFile }[attachment.type].bind(c);
+    const { msgid, delivery } = await send(attachment.bytes, attachment.filename, attachment.contentType);
+    return { msgid, delivery };
   }
 
   async enter(customerId: string, scene?: string): Promise<{ msgid: string; welcomeCode?: string }> {
@@ -40,13 +123,10 @@ export class SandboxWorld {
 
   /** The sandbox's human agent writes to the customer from "the WeCom client" (taking the session). */
   async agentSays(customerId: string, text: string): Promise<void> {
-    await this.emulator.servicer(this.corp.corpId, SANDBOX_AGENT).reply(this.openKfId, customerId, text);
-    this.agentLog.set(customerId, [...this.agentMessages(customerId), text]);
-  }
-
-  /** What the human agent wrote to this customer, in order. */
-  agentMessages(customerId: string): readonly string[] {
-    return this.agentLog.get(customerId) ?? [];
+    const afterReplies = this.replies(customerId).length;
+    const { msgid } = await this.emulator.servicer(this.corp.corpId, SANDBOX_AGENT).reply(this.openKfId, customerId, text);
+    const entry: ChatEntry = { msgid, from: 'agent', msgtype: 'text', payload: { content: text }, via: 'wecom_client', at: this.emulator.clock.now() };
+    this.agentLog.set(customerId, [...(this.agentLog.get(customerId) ?? []), { entry, afterReplies }]);
   }
 
   /** The human agent ends the session: the bot serves the customer again. */
@@ -54,9 +134,23 @@ export class SandboxWorld {
     await this.emulator.servicer(this.corp.corpId, SANDBOX_AGENT).endSession(this.openKfId, customerId);
   }
 
-  /** What the bot (or an agent) sent this customer, in order. */
+  /** What the bot sent this customer (through the API), in order. */
   replies(customerId: string): SentMessage[] {
     return this.customer(customerId).received();
+  }
+
+  /** Everything the customer received, bot and human agent, in the order the customer saw it. */
+  transcript(customerId: string): ChatEntry[] {
+    const replies = this.replies(customerId);
+    const agent = this.agentLog.get(customerId) ?? [];
+    const out: ChatEntry[] = [];
+    let a = 0;
+    for (let r = 0; r <= replies.length; r++) {
+      for (; a < agent.length && agent[a]!.afterReplies <= r; a++) out.push(agent[a]!.entry);
+      const m = replies[r];
+      if (m) out.push({ msgid: m.msgid, from: 'bot', msgtype: m.msgtype, payload: m.payload, via: m.via, at: m.at });
+    }
+    return out;
   }
 
   stop(): Promise<void> {
@@ -69,11 +163,8 @@ export class SandboxWorld {
   }
 }
 
-/** The human agent of the sandbox, for trying a handoff. */
-export const SANDBOX_AGENT = 'sandbox_agent';
-
-/** A reply as a person reads it in a terminal. */
-export function renderReply(m: SentMessage): string {
+/** A message as a person reads it in a terminal. */
+export function renderReply(m: Pick<SentMessage, 'msgtype' | 'payload'>): string {
   const p = m.payload as Record<string, unknown>;
   switch (m.msgtype) {
     case 'text':

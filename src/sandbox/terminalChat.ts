@@ -1,41 +1,184 @@
-import { createInterface } from 'node:readline';
-import { renderReply, type SandboxWorld } from './sandboxWorld';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { clearLine, createInterface, cursorTo } from 'node:readline';
+import type { MediaType } from './emulator';
+import { renderReply, type SandboxWorld, type SentByCustomer } from './sandboxWorld';
+
+/** What a line typed in the chat asks for. */
+export type ChatCommand =
+  | { kind: 'say'; text: string }
+  | { kind: 'attach'; type: MediaType; path: string }
+  | { kind: 'enter'; scene?: string }
+  | { kind: 'agent'; text: string }
+  | { kind: 'end' }
+  | { kind: 'quit' }
+  | { kind: 'help'; unknown?: string }
+  | { kind: 'nothing' };
+
+/** The chat's commands, as `/help` prints them. */
+export const CHAT_HELP = [
+  'Type a message and press Enter to send it as the WeChat customer. Commands:',
+  '  /enter [scene]    open the chat (enter_session): the bot may welcome you',
+  '  /image <path>     send a picture from a file (also /file, /voice, /video)',
+  '  /agent <text>     answer as the human agent (after a handoff; takes the session)',
+  '  /end              the human agent ends the session: the bot answers again',
+  '  /help             this list',
+  '  /quit             stop (Ctrl-D too)',
+  '  //text            send a message that starts with "/"',
+].join('\n');
+
+/**
+ * Reads one typed line. Anything starting with `/` is a command, never sent to the bot: an unknown
+ * one shows the help (a typo must not reach the bot as a customer message); `//` escapes a slash.
+ */
+export function parseChatLine(line: string): ChatCommand {
+  const text = line.trim();
+  if (!text) return { kind: 'nothing' };
+  if (text.startsWith('//')) return { kind: 'say', text: text.slice(1) };
+  if (!text.startsWith('/')) return { kind: 'say', text };
+  const space = text.search(/\s/);
+  const name = (space < 0 ? text : text.slice(0, space)).toLowerCase();
+  const arg = space < 0 ? '' : text.slice(space).trim();
+  switch (name) {
+    case '/enter':
+      return arg ? { kind: 'enter', scene: arg } : { kind: 'enter' };
+    case '/image':
+    case '/file':
+    case '/voice':
+    case '/video':
+      return arg ? { kind: 'attach', type: name.slice(1) as MediaType, path: arg } : { kind: 'help', unknown: `${name} needs a file path` };
+    case '/agent':
+      return arg ? { kind: 'agent', text: arg } : { kind: 'help', unknown: '/agent needs the text the agent writes' };
+    case '/end':
+      return { kind: 'end' };
+    case '/quit':
+    case '/exit':
+      return { kind: 'quit' };
+    case '/help':
+    case '/?':
+      return { kind: 'help' };
+    default:
+      return { kind: 'help', unknown: `unknown command ${name}` };
+  }
+}
+
+export interface TerminalChatOptions {
+  /** Default `process.stdin`. */
+  input?: NodeJS.ReadableStream;
+  /** Default `process.stdout`. On a TTY, replies and notices are written above the prompt, keeping what is being typed. */
+  output?: NodeJS.WritableStream;
+  /** The simulated customer's external_userid. Default `wm_terminal_customer`. */
+  customerId?: string;
+  /** Called on `/quit` or when the input ends (Ctrl-D), not on `stop()`. Default: SIGTERM to this process. */
+  onQuit?: () => void;
+  /** How often the chat looks for new replies. Default 150 ms. */
+  pollMs?: number;
+}
+
+/** A running chat. `notice` prints a line for the person at the terminal (above the prompt). */
+export interface TerminalChat {
+  notice(text: string): void;
+  stop(): void;
+}
 
 /**
  * Chat as a WeChat customer from the terminal: each line is sent through the emulator as a
- * customer message, and the bot's replies are printed as they reach the customer.
- * `/enter` opens the chat (enter_session, with a welcome); after a handoff, `/agent <text>` answers
- * as the human agent and `/end` ends the agent's session; `/quit` leaves.
+ * customer message, and what the bot and the human agent send is printed as it reaches the
+ * customer. Commands (`/help` lists them) open the chat, send files, act as the human agent and quit.
+ *
+ * @example
+ * const world = await SandboxWorld.start();
+ * world.connect('http://127.0.0.1:3978/api/wecom/callback');
+ * startTerminalChat(world, { onQuit: () => void world.stop() });
  */
-export function startTerminalChat(world: SandboxWorld, customerId = 'wm_terminal_customer'): { stop(): void } {
-  let shown = 0;
-  let shownAgent = 0;
-  const poll = setInterval(() => {
-    const replies = world.replies(customerId);
-    for (; shown < replies.length; shown++) process.stdout.write(`\nbot › ${renderReply(replies[shown]!).replace(/\n/g, '\n      ')}\nyou › `);
-    const agent = world.agentMessages(customerId);
-    for (; shownAgent < agent.length; shownAgent++) process.stdout.write(`\nagent › ${agent[shownAgent]}\nyou › `);
-  }, 150);
-  const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: 'you › ' });
-  rl.prompt();
-  rl.on('line', (line) => {
-    const text = line.trim();
-    if (text === '/quit') {
-      rl.close();
-      process.kill(process.pid, 'SIGTERM');
-      return;
+export function startTerminalChat(world: SandboxWorld, options: TerminalChatOptions = {}): TerminalChat {
+  const input = options.input ?? process.stdin;
+  const output = options.output ?? process.stdout;
+  const customerId = options.customerId ?? 'wm_terminal_customer';
+  const onQuit = options.onQuit ?? (() => process.kill(process.pid, 'SIGTERM'));
+  const tty = (output as { isTTY?: boolean }).isTTY === true;
+  let stopped = false;
+  let closed = false;
+
+  const rl = createInterface({ input, output, prompt: 'you › ', terminal: tty });
+  const print = (text: string): void => {
+    if (stopped) return;
+    if (tty) {
+      clearLine(output, 0);
+      cursorTo(output, 0);
     }
-    const sent = text === '/enter' ? world.enter(customerId)
-      : text.startsWith('/agent ') ? world.agentSays(customerId, text.slice('/agent '.length))
-      : text === '/end' ? world.agentEnds(customerId)
-      : text ? world.say(customerId, text) : undefined;
-    sent?.catch((e: unknown) => process.stdout.write(`\n(could not send: ${(e as Error).message})\n`));
-    rl.prompt();
-  });
-  return {
-    stop: () => {
-      clearInterval(poll);
-      rl.close();
-    },
+    output.write(`${text}\n`);
+    // prompt(true) redraws the prompt with what was typed so far, so nothing the person types is lost.
+    if (tty && !closed) rl.prompt(true);
   };
+
+  const shown = new Set<string>();
+  const poll = setInterval(() => {
+    for (const entry of world.transcript(customerId)) {
+      if (shown.has(entry.msgid)) continue;
+      shown.add(entry.msgid);
+      const label = entry.from === 'agent' ? 'agent › ' : 'bot › ';
+      print(label + renderReply(entry).replace(/\n/g, `\n${' '.repeat(label.length)}`));
+    }
+  }, options.pollMs ?? 150);
+
+  const reportDelivery = (sent: SentByCustomer): void => {
+    void sent.delivery.then((report) => {
+      if (report.delivered) return;
+      const url = world.emulator.credentials(world.corp.corpId).callbackUrl ?? '(no callback URL)';
+      print(`(WeCom could not reach the bot at ${url}: ${report.statuses.join(', ') || 'no attempt'}; is it running with the sandbox's settings?)`);
+    });
+  };
+
+  const run = async (command: ChatCommand): Promise<void> => {
+    switch (command.kind) {
+      case 'say':
+        return reportDelivery(await world.say(customerId, command.text));
+      case 'attach': {
+        const bytes = await readFile(command.path);
+        reportDelivery(await world.sendAttachment(customerId, { type: command.type, bytes, filename: basename(command.path) }));
+        return print(`(sent ${command.type} ${basename(command.path)}, ${bytes.length} bytes)`);
+      }
+      case 'enter':
+        await world.enter(customerId, command.scene);
+        return;
+      case 'agent':
+        return world.agentSays(customerId, command.text);
+      case 'end':
+        await world.agentEnds(customerId);
+        return print('(the human agent ended the session: the bot answers again)');
+      case 'help':
+        return print(command.unknown ? `(${command.unknown})\n${CHAT_HELP}` : CHAT_HELP);
+      case 'quit':
+        rl.close();
+        return;
+      case 'nothing':
+        return;
+    }
+  };
+
+  // One line at a time, in order: `/agent …` then `/end` must reach WeCom in that order.
+  let queue = Promise.resolve();
+  rl.on('line', (line) => {
+    const command = parseChatLine(line);
+    queue = queue.then(() => run(command)).catch((e: unknown) => print(`(could not send: ${(e as Error).message})`));
+    if (tty && !closed) rl.prompt();
+  });
+  rl.on('close', () => {
+    closed = true;
+    void queue.then(() => {
+      if (stopped) return;
+      stop();
+      onQuit();
+    });
+  });
+  if (tty) rl.prompt();
+
+  function stop(): void {
+    if (stopped) return;
+    stopped = true;
+    clearInterval(poll);
+    rl.close();
+  }
+  return { notice: print, stop };
 }

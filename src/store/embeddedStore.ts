@@ -16,6 +16,11 @@ export interface EmbeddedStoreOptions {
   logger?: Logger;
   /** Rewrite each datafile this often, dropping superseded lines. Default 15 minutes; 0: only at open. */
   compactionIntervalMs?: number;
+  /**
+   * Start empty: remove whatever an earlier run left in `dataDir`. Done only once the lock is held,
+   * so a folder a running process uses is never touched (the open fails with StoreLockedError first).
+   */
+  fresh?: boolean;
 }
 
 /**
@@ -40,7 +45,7 @@ export class EmbeddedStore implements Store {
   private constructor(
     readonly dataDir: string,
     private readonly lock: DataDirLock,
-    private readonly options: Required<Omit<EmbeddedStoreOptions, 'dataDir'>>,
+    private readonly options: Required<Omit<EmbeddedStoreOptions, 'dataDir' | 'fresh'>>,
   ) {}
 
   static async open(options: EmbeddedStoreOptions): Promise<EmbeddedStore> {
@@ -48,6 +53,7 @@ export class EmbeddedStore implements Store {
     const logger = options.logger ?? silentLogger;
     await fs.promises.mkdir(dataDir, { recursive: true });
     const lock = DataDirLock.acquire(dataDir, logger);
+    if (options.fresh) await emptyExceptLock(dataDir, lock.file);
     logger.info({ dataDir }, 'embedded store open (one process only; set MONGODB_URI for several instances)');
     return new EmbeddedStore(dataDir, lock, {
       clock: options.clock ?? systemClock,
@@ -83,4 +89,12 @@ export class EmbeddedStore implements Store {
     await Promise.all([...this.collections.values()].map((c) => c.close()));
     this.lock.release();
   }
+}
+
+async function emptyExceptLock(dataDir: string, lockFile: string): Promise<void> {
+  const entries = await fs.promises.readdir(dataDir);
+  await Promise.all(entries
+    .map((name) => path.join(dataDir, name))
+    .filter((file) => file !== lockFile)
+    .map((file) => fs.promises.rm(file, { recursive: true, force: true })));
 }

@@ -18,6 +18,8 @@ export interface OpenStoreOptions {
   maxPoolSize?: number;
   /** Embedded datafile compaction period. Default 15 minutes; 0: only at open. */
   compactionIntervalMs?: number;
+  /** Embedded store only: start empty (after the lock is taken; see {@link EmbeddedStore}). Ignored with MongoDB. */
+  fresh?: boolean;
 }
 
 /**
@@ -47,5 +49,6 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     clock: options.clock,
     logger: options.logger,
     compactionIntervalMs: options.compactionIntervalMs,
+    fresh: options.fresh,
   });
 }

@@ -4,7 +4,7 @@
  * exports WeComAdapter to CommonJS `require`.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,13 +81,49 @@ describe('npm start (sandbox)', () => {
     await post('/messages', { text: 'bot again?' });
     const after = await waitFor(async () => {
       const list = await texts();
-      return list.length >= 3 ? list : undefined;
+      return list.length >= 4 ? list : undefined;
     }, 15_000);
-    expect(after).toEqual(['You said: hello there', 'Connecting you to a human agent…', 'You said: bot again?']);
+    // The agent's message is in the customer's chat too, where the customer saw it.
+    expect(after).toEqual(['You said: hello there', 'Connecting you to a human agent…', 'Hi, a human here', 'You said: bot again?']);
 
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+  });
+
+  it('a second start on the same DATA_DIR fails with a clear message and leaves the running sandbox\'s store alone', async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'wecom-start-'));
+    const env = (port: number) => ({ PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+    const port = await freePort();
+    child = spawn(process.execPath, [join(root, 'scripts', 'start.js')], { cwd: root, env: env(port), stdio: 'ignore' });
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(async () => ((await request(`${base}/healthz`)).statusCode === 200 ? true : undefined), 90_000);
+    const say = (text: string) => request(`${base}/sandbox/customers/first/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) });
+    const answered = (n: number) => waitFor(async () => {
+      const list = (await (await request(`${base}/sandbox/customers/first/messages`)).body.json()) as { text: string }[];
+      return list.length >= n ? list.map((m) => m.text) : undefined;
+    }, 15_000);
+    await say('before the second start');
+    await answered(1);
+    const storeDir = join(dataDir, 'sandbox');
+    const before = new Map(readdirSync(storeDir).map((f) => [f, statSync(join(storeDir, f)).size]));
+    expect(before.size).toBeGreaterThan(1);
+
+    let second: { status?: number; stderr?: Buffer } = {};
+    try {
+      execFileSync(process.execPath, [join(root, 'scripts', 'start.js')], { cwd: root, env: env(await freePort()), stdio: 'pipe', timeout: 60_000 });
+    } catch (e) {
+      second = e as { status?: number; stderr?: Buffer };
+    }
+    expect(second.status).toBe(1);
+    expect(String(second.stderr)).toMatch(/Failed to start: The embedded store in .* is already in use by process \d+/);
+    expect(String(second.stderr)).not.toMatch(/\n\s+at /); // a message, not a stack trace
+
+    // Every datafile is still there, whole, and the lock is still the first process's.
+    for (const [file, size] of before) expect({ file, size: statSync(join(storeDir, file)).size >= size }).toEqual({ file, size: true });
+    expect((JSON.parse(readFileSync(join(storeDir, 'store.lock'), 'utf8')) as { pid: number }).pid).toBe(child.pid);
+    await say('after the second start');
+    expect(await answered(2)).toEqual(['You said: before the second start', 'You said: after the second start']);
   });
 
   it('refuses provider mode with a ConfigError that says what to do', () => {

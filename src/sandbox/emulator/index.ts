@@ -17,4 +17,6 @@ export { defaultSwitches } from './switches';
 export type { EmulatorSwitches } from './switches';
 export { errcodes } from './errors';
 export type { MediaItem, MediaType } from './media';
+export { maxBytesFor } from './media';
+export { readMediaPart, type MultipartResult, type UploadedPart } from './multipart';
 export type { SentMessage, ServiceState, ServicerStatus, SyncMessage } from './state';
