@@ -79,7 +79,7 @@ async function download(url: string, options: LoadOptions): Promise<Buffer> {
     visited.push(current.href);
     let res;
     try {
-      res = await requestOnce(current, signal);
+      res = await request(current, { signal });
     } catch (cause) {
       throw new AttachmentLoadError('unreachable', `could not download the attachment from ${current.host} (${errorKind(cause)})`, { cause });
     }
@@ -93,19 +93,6 @@ async function download(url: string, options: LoadOptions): Promise<Buffer> {
       throw new AttachmentLoadError('http_status', `downloading the attachment from ${current.host} answered HTTP ${res.statusCode}`);
     }
     return readCapped(res.body, Number(res.headers['content-length']), current.host, options.maxBytes);
-  }
-}
-
-/**
- * A GET, tried a second time when the connection failed before any answer: a kept-alive socket the
- * server closed just as we reused it fails that way, and a GET is safe to repeat. Not after a timeout.
- */
-async function requestOnce(url: URL, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
-  try {
-    return await request(url, { signal });
-  } catch (e) {
-    if (signal.aborted) throw e;
-    return request(url, { signal });
   }
 }
 
