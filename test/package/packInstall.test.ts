@@ -11,13 +11,13 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readmePrograms, runProgram } from '../support/readmeProgram';
+import { isBotProgram, readmePrograms, runProgram } from '../support/readmeProgram';
 
 const root = join(__dirname, '..', '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   devDependencies: Record<string, string>; peerDependencies?: Record<string, string>;
 };
-const programs = readmePrograms(readFileSync(join(root, 'README.md'), 'utf8'));
+const programs = readmePrograms(readFileSync(join(root, 'README.md'), 'utf8')).filter(isBotProgram);
 const botbuilder = process.env.PACK_TEST_BOTBUILDER ?? pkg.devDependencies.botbuilder!;
 const restify = process.env.PACK_TEST_RESTIFY ?? pkg.devDependencies.restify!;
 jest.setTimeout(240_000);

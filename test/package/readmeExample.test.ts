@@ -3,14 +3,16 @@
  * `require('wecom-kf-botbuilder')` resolving to this repo's build: a customer writes, the answer
  * arrives. (test/package/packInstall.test.ts does the same with the package installed from its tarball.)
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readmePrograms, runProgram } from '../support/readmeProgram';
+import { isBotProgram, readmePrograms, runProgram } from '../support/readmeProgram';
 
 const root = join(__dirname, '..', '..');
-const programs = readmePrograms(readFileSync(join(root, 'README.md'), 'utf8'));
+const allPrograms = readmePrograms(readFileSync(join(root, 'README.md'), 'utf8'));
+const programs = allPrograms.filter(isBotProgram);
+const scripts = allPrograms.filter((p) => !isBotProgram(p));
 jest.setTimeout(120_000);
 
 describe('README programs, run unchanged', () => {
@@ -37,5 +39,15 @@ describe('README programs, run unchanged', () => {
     const run = await runProgram(source, `readme-${n}.js`, { dir, nodePath: [modules, join(root, 'node_modules')], text });
     expect(run.received.map((m) => m.msgtype)).toEqual(['text']);
     expect((run.received[0]!.payload as { content: string }).content).toContain(text);
+  });
+
+  it.each(scripts.map((source, i) => [i + 1, source] as const))('script %i (not a bot) runs unchanged to its end', (n, source) => {
+    const file = join(dir, `readme-script-${n}.js`);
+    writeFileSync(file, source);
+    const run = spawnSync(process.execPath, [file], {
+      cwd: dir, timeout: 60_000, encoding: 'utf8',
+      env: { ...process.env, NODE_PATH: [modules, join(root, 'node_modules')].join(':'), DATA_DIR: join(dir, `data-${n}`) },
+    });
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
   });
 });

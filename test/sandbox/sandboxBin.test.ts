@@ -73,7 +73,10 @@ describe('wecom-kf-sandbox (the package bin)', () => {
     const holder: { adapter?: WeComAdapter } = {};
     server = createServer((req, res) => {
       if (holder.adapter && req.url?.startsWith('/api/wecom/callback')) void holder.adapter.process(req, res, botLogic);
-      else res.writeHead(503).end();
+      else {
+        res.writeHead(503);
+        res.end();
+      }
     });
     await new Promise<void>((resolve) => server!.listen(botPort, '127.0.0.1', resolve));
 

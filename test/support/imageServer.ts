@@ -14,6 +14,9 @@ export interface ImageServer {
 const REDIRECTS = [301, 302, 303, 307, 308] as const;
 
 /**
+ * (`writeHead` is never chained: restify, once loaded by another test file in the same jest worker,
+ * patches node's ServerResponse so that `writeHead` returns undefined.)
+ *
  * Paths:
  * - `/img.png`: the image;
  * - `/chain/N`: N redirects (301, 302, 303, 307, 308 in turn, relative Locations) to the image;
@@ -31,11 +34,14 @@ export async function imageServer(image: Buffer): Promise<ImageServer> {
     const chain = /^\/chain\/(\d+)$/.exec(path);
     const declared = /^\/declared\/(\d+)$/.exec(path);
     if (path === '/img.png') {
-      res.writeHead(200, { 'content-type': 'image/png', 'content-length': image.length }).end(image);
+      res.writeHead(200, { 'content-type': 'image/png', 'content-length': image.length });
+      res.end(image);
     } else if (chain) {
       const left = Number(chain[1]);
-      if (left === 0) res.writeHead(200, { 'content-type': 'image/png', 'content-length': image.length }).end(image);
-      else redirect(res, REDIRECTS[left % REDIRECTS.length]!, left === 1 ? '../img.png' : String(left - 1));
+      if (left === 0) {
+        res.writeHead(200, { 'content-type': 'image/png', 'content-length': image.length });
+        res.end(image);
+      } else redirect(res, REDIRECTS[left % REDIRECTS.length]!, left === 1 ? '../img.png' : String(left - 1));
     } else if (path === '/absolute') {
       redirect(res, 302, `${origin}/img.png`);
     } else if (path === '/loop/a' || path === '/loop/b') {
@@ -43,7 +49,8 @@ export async function imageServer(image: Buffer): Promise<ImageServer> {
     } else if (path === '/to') {
       redirect(res, 302, url.searchParams.get('location') ?? '');
     } else if (path === '/no-location') {
-      res.writeHead(302).end();
+      res.writeHead(302);
+      res.end();
     } else if (declared) {
       res.writeHead(200, { 'content-type': 'image/png', 'content-length': declared[1] });
       res.write(image.subarray(0, 8)); // and never the rest
@@ -56,7 +63,8 @@ export async function imageServer(image: Buffer): Promise<ImageServer> {
       };
       pump();
     } else {
-      res.writeHead(404).end('not here');
+      res.writeHead(404);
+      res.end('not here');
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -72,5 +80,6 @@ export async function imageServer(image: Buffer): Promise<ImageServer> {
 }
 
 function redirect(res: ServerResponse, status: number, location: string): void {
-  res.writeHead(status, { location }).end();
+  res.writeHead(status, { location });
+      res.end();
 }

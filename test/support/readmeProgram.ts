@@ -15,6 +15,9 @@ export function readmePrograms(readme: string): string[] {
   return [...readme.matchAll(/^```js\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
 }
 
+/** A bot program (it makes a WeComAdapter and serves callbacks), as opposed to, say, a sandbox script. */
+export const isBotProgram = (source: string): boolean => source.includes('new WeComAdapter(');
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
