@@ -54,6 +54,12 @@ export interface WeComAdapterOptions {
    * waits grow to 30 × this (30 s), and are at least 6.5 s when no callback's sync token is valid. Default 1 000 ms.
    */
   readonly pullRetryBaseMs?: number;
+  /**
+   * Callbacks whose signed timestamp is further than this from now (seconds, either way) are refused
+   * with 401: a replayed old callback does nothing. Generous for WeCom's re-deliveries (within a
+   * minute) and for clock drift. Default 600; 0 turns the check off.
+   */
+  readonly maxCallbackAgeSeconds?: number;
   /** Largest callback body. Default 64 KiB. */
   readonly maxCallbackBytes?: number;
   /** Per WeCom request. Default 10 000 ms. */
@@ -121,6 +127,7 @@ export function resolveAdapterOptions(options: WeComAdapterOptions, env: NodeJS.
     maxTurnAttempts: options.maxTurnAttempts ?? 5,
     retryDelayMs: options.retryDelayMs ?? 1_000,
     pullRetryBaseMs: options.pullRetryBaseMs ?? 1_000,
+    maxCallbackAgeSeconds: options.maxCallbackAgeSeconds ?? 600,
     maxCallbackBytes: options.maxCallbackBytes ?? 64 * 1024,
     requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
     duplicateMsgidErrcodes: options.duplicateMsgidErrcodes ?? [40058],

@@ -12,6 +12,8 @@ export interface CursorDoc {
   /** The newest callback's sync token and when it came (WeCom: valid 10 minutes). */
   syncToken?: string;
   syncTokenAt?: number;
+  /** The signed timestamp of the callback that brought `syncToken` (ms): an older callback's token never replaces it. */
+  syncTokenSignedAt?: number;
   /** Bumped when a callback arrives while another instance pulls, so the puller goes round again. */
   wakeups: number;
   /** The `wakeups` count the last successful pull answered: a larger `wakeups` is a wake-up still to answer. */
@@ -57,15 +59,25 @@ export class CursorRepository {
     );
   }
 
-  /** Records a callback: its sync token, and a wake-up for whoever is pulling. */
-  async wake(corpId: string, openKfId: string, syncToken?: string): Promise<number> {
-    // No empty $set: MongoDB before 5.0 refuses one.
-    const set = syncToken ? { $set: { syncToken, syncTokenAt: this.store.clock.now() } } : {};
+  /**
+   * Records a callback: a wake-up for whoever is pulling, and its sync token unless a newer
+   * callback's token is already stored (`signedAt`: the callback's signed timestamp, ms). A
+   * replayed old callback must never put a stale token back: pulls with it would be refused (95007).
+   */
+  async wake(corpId: string, openKfId: string, syncToken?: string, signedAt?: number): Promise<number> {
+    const _id = CursorRepository.idOf(corpId, openKfId);
     const doc = await this.cursors.findOneAndUpdate(
-      { _id: CursorRepository.idOf(corpId, openKfId) },
-      { ...set, $inc: { wakeups: 1 }, $setOnInsert: { corpId, openKfId } },
+      { _id },
+      { $inc: { wakeups: 1 }, $setOnInsert: { corpId, openKfId } },
       { upsert: true, returnDocument: 'after' },
     );
+    if (syncToken) {
+      const stamp = signedAt ?? this.store.clock.now();
+      await this.cursors.findOneAndUpdate(
+        { _id, $or: [{ syncTokenSignedAt: { $exists: false } }, { syncTokenSignedAt: { $lte: stamp } }] },
+        { $set: { syncToken, syncTokenAt: this.store.clock.now(), syncTokenSignedAt: stamp } },
+      );
+    }
     return doc?.wakeups ?? 0;
   }
 

@@ -96,10 +96,10 @@ export class InboundPipeline {
     return this.pullAccount(corpId, openKfId);
   }
 
-  /** Stores a callback's wake-up and sync token, so whoever pulls next goes round again. */
-  async wake(corpId: string, openKfId: string, syncToken?: string): Promise<void> {
+  /** Stores a callback's wake-up and sync token (`signedAt`: its signed timestamp, ms), so whoever pulls next goes round again. */
+  async wake(corpId: string, openKfId: string, syncToken?: string, signedAt?: number): Promise<void> {
     if (this.closed) return;
-    await this.o.cursors.wake(corpId, openKfId, syncToken);
+    await this.o.cursors.wake(corpId, openKfId, syncToken, signedAt);
   }
 
   /** Pulls the account now, or has the pull in flight go round again. Resolves when the pull is done. */

@@ -78,6 +78,9 @@ export class WeComAdapterBase extends BotAdapter {
     this.logger = this.options.logger;
     this.crypto = new WeComCrypto({
       token: this.options.token, encodingAesKey: this.options.encodingAesKey, receiveIds: [this.corpId], settingName: 'WECOM_ENCODING_AES_KEY',
+      // A replayed callback (signed long ago) is refused; the clock is read late, once the store's is known.
+      maxTimestampSkewSeconds: this.options.maxCallbackAgeSeconds > 0 ? this.options.maxCallbackAgeSeconds : undefined,
+      clock: { now: () => this.clock.now(), aheadMs: () => this.clock.aheadMs?.() ?? 0 },
     });
     const transport = new WeComTransport({ baseUrl: this.options.apiBaseUrl, timeoutMs: this.options.requestTimeoutMs, logger: this.logger });
     const sharedTokens: SharedTokenStore = this.options.sharedTokens ?? {
@@ -198,7 +201,7 @@ export class WeComAdapterBase extends BotAdapter {
         // The wake-up (and its sync token) is stored before WeCom hears 200: should we crash right
         // after, the sweep still knows the account. A store that is down answers 500, and WeCom retries.
         const { pipeline } = await this.ready();
-        await pipeline.wake(this.corpId, event.openKfId, event.token);
+        await pipeline.wake(this.corpId, event.openKfId, event.token, signedAtOf(query));
         respond(res, 200, 'success');
         const pull = pipeline.pullAccount(this.corpId, event.openKfId)
           .catch((e: unknown) => this.logger.error({ err: e }, 'pull after callback failed'))
@@ -402,6 +405,12 @@ interface AdapterServices {
   readonly tokens: KeyValueRepository<CachedToken>;
   readonly handoff: Handoff;
   readonly names: CustomerNames;
+}
+
+/** The callback's signed `timestamp` in ms (already checked by the crypto). */
+function signedAtOf(query: URLSearchParams): number | undefined {
+  const seconds = Number(query.get('timestamp'));
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
 }
 
 function respond(res: CallbackHttpResponse, status: number, body: string): void {

@@ -254,6 +254,15 @@ describe('timestamp age', () => {
     expect(signed(crypto, 'soon')).toThrow(code('timestamp_stale'));
   });
 
+  it('under a test clock moved ahead, accepts callbacks signed on the test clock or in real time, nothing older', () => {
+    const ahead = 2200 * 3600_000;
+    const clock = { now: () => now + ahead, aheadMs: () => ahead };
+    const crypto = official({ clock, maxTimestampSkewSeconds: 300 });
+    expect(signed(crypto, String((now + ahead) / 1000))().message).toBe('<xml/>'); // the sandbox's WeCom shares the clock
+    expect(signed(crypto, String(now / 1000 - 60))().message).toBe('<xml/>'); // a real WeCom keeps real time
+    expect(signed(crypto, String(now / 1000 - 301))).toThrow(code('timestamp_stale'));
+  });
+
   it('checks the signature before the age, so forged timestamps are signature errors', () => {
     const crypto = official({ clock: new ManualClock(now), maxTimestampSkewSeconds: 300 });
     expect(() => crypto.open(params(MESSAGE), MESSAGE.encrypt)).toThrow(code('timestamp_stale'));

@@ -5,7 +5,7 @@
 import { encrypt, getSignature } from '@wecom/crypto';
 import { request } from 'undici';
 import type { CallbackHttpResponse } from '../../../src/adapter';
-import { adapterRig, type AdapterRig, receivedTexts } from '../../support/adapterRig';
+import { adapterRig, type AdapterRig, receivedTexts, T0 } from '../../support/adapterRig';
 import { settle } from '../../support/e2e';
 
 describe('callbacks', () => {
@@ -50,11 +50,11 @@ describe('callbacks', () => {
 
   describe('refuses bad requests with a 4xx, and keeps serving', () => {
     /** An encrypted wake-up for the rig's corp, as WeCom would send it (with @wecom/crypto, not ours). */
-    function wakeUp(): { body: string; query: Record<string, string> } {
-      const inner = `<xml><ToUserName><![CDATA[${rig.corp.corpId}]]></ToUserName><CreateTime>1772352000</CreateTime><MsgType><![CDATA[event]]></MsgType>` +
-        `<Event><![CDATA[kf_msg_or_event]]></Event><Token><![CDATA[tok]]></Token><OpenKfId><![CDATA[${rig.kf}]]></OpenKfId></xml>`;
+    function wakeUp(signedAt = T0, token = 'tok'): { body: string; query: Record<string, string> } {
+      const timestamp = String(Math.floor(signedAt / 1000));
+      const inner = `<xml><ToUserName><![CDATA[${rig.corp.corpId}]]></ToUserName><CreateTime>${timestamp}</CreateTime><MsgType><![CDATA[event]]></MsgType>` +
+        `<Event><![CDATA[kf_msg_or_event]]></Event><Token><![CDATA[${token}]]></Token><OpenKfId><![CDATA[${rig.kf}]]></OpenKfId></xml>`;
       const encrypted = encrypt(rig.corp.encodingAesKey, inner, rig.corp.corpId);
-      const timestamp = '1772352000';
       const nonce = '1234567890';
       return {
         body: `<xml><ToUserName><![CDATA[${rig.corp.corpId}]]></ToUserName><Encrypt><![CDATA[${encrypted}]]></Encrypt></xml>`,
@@ -92,6 +92,25 @@ describe('callbacks', () => {
       await rig.adapter.idle();
       expect(rig.emu.calls.filter((c) => c.path === 'kf/sync_msg')).toEqual([]);
       await stillServes();
+    });
+
+    it('a callback signed a week ago (a replay) → 401: no wake-up stored, no pull', async () => {
+      const { body, query } = wakeUp(T0 - 7 * 24 * 3600_000);
+      const res = await post(body, query);
+      expect(res).toMatchObject({ status: 401, text: expect.stringContaining('timestamp') });
+      await rig.adapter.idle();
+      expect(rig.emu.calls.filter((c) => c.path === 'kf/sync_msg')).toEqual([]);
+      expect(await rig.store.collection('kf_cursors').countDocuments({})).toBe(0);
+      await stillServes();
+    });
+
+    it('an older callback replayed after a newer one never puts its stale sync token back', async () => {
+      const older = wakeUp(T0 - 60_000, 'older');
+      const newer = wakeUp(T0, 'newer');
+      for (const callback of [older, newer, older]) await expect(post(callback.body, callback.query)).resolves.toMatchObject({ status: 200 });
+      await rig.adapter.idle();
+      const cursor = await rig.store.collection<{ _id: string; syncToken?: string }>('kf_cursors').findOne({});
+      expect(cursor?.syncToken).toBe('newer');
     });
 
     it('an oversized body → 413', async () => {
