@@ -383,7 +383,7 @@ describe('BotBuilder samples 02, 05 and 43, unchanged, over WeChat', () => {
 
     expect(await say('hello 你好 <b>')).toEqual(['Echo: hello 你好 <b>']);
     expect(await say('2*3*4 snake_case_id https://example.com/a_b')).toEqual(['Echo: 2*3*4 snake_case_id https://example.com/a_b']);
-    expect(await say('👍')).toEqual(['Echo: 👍']);
+    expect(await say('[微笑] 👍')).toEqual(['Echo: [微笑] 👍']); // WeChat writes its own emoji as [name]
     expectCleanRun();
   });
 
@@ -445,6 +445,27 @@ describe('BotBuilder samples 02, 05 and 43, unchanged, over WeChat', () => {
     expect(await say('no')).toEqual(['Thanks. Your profile will not be kept.']);
     // The dialog is over: the next message starts it again.
     expect(await say('hi')).toEqual(['Please enter your mode of transport. (1) Car, (2) Bus, or (3) Bicycle']);
+    expectCleanRun();
+  });
+
+  it('05 multi-turn-prompt: two answers typed before the bot replies are both answered, in order, and the dialog stays right', async () => {
+    const memoryStorage = new MemoryStorage();
+    const conversationState = new ConversationState(memoryStorage);
+    const userState = new UserState(memoryStorage);
+    await start(new DialogBot(conversationState, userState, new UserProfileDialog(userState)), conversationState);
+
+    expect(await say('hi')).toEqual(['Please enter your mode of transport. (1) Car, (2) Bus, or (3) Bicycle']);
+    expect(await say('car')).toEqual(['Please enter your name.']);
+    // Both land in WeCom before the adapter pulls: one backlog, one 5-reply quota for both turns.
+    await settle(rig, customer.sendText('Ada'), customer.sendText('yes'));
+    expect(seenSince(2)).toEqual(['Thanks Ada.', 'Do you want to give your age? (1) Yes or (2) No', 'Please enter your age.']);
+    expect(await say('36')).toEqual(['I have your age as 36.', 'Please attach a profile picture (or type any message to skip).']);
+    expect(await say('no thanks')).toEqual([
+      'No attachments received. Proceeding without a profile picture...',
+      'I have your mode of transport as Car and your name as Ada and your age as 36.',
+      'Is this okay? (1) Yes or (2) No',
+    ]);
+    expect(await say('yes')).toEqual(['Thanks. Your profile saved successfully.']);
     expectCleanRun();
   });
 
