@@ -111,8 +111,11 @@ export class WeComAdapter extends WeComAdapterBase {
   }
 
   override async close(): Promise<void> {
+    // super.close() marks the adapter closing before its first await, so a background start still
+    // on its way cannot start the scheduler after the line below looked for it.
+    const closed = super.close();
     await this.scheduler?.stop();
-    await super.close();
+    await closed;
   }
 
   private async licenceChanged(corpId: string, from: LicenceStatusName, to: LicenceStatusName): Promise<void> {

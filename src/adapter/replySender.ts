@@ -13,7 +13,7 @@ import { compactContent, type FittedReply, fitToReplies, fromActivity, type Outb
 import { AttachmentLoadError, loadAttachmentBytes } from './mediaSource';
 import { OutboxRepository } from './outboxRepository';
 import { replyMsgid } from './replyMsgid';
-import { type MediaDecision, mediaHookOf, type OutboundSend, repliesLeftOf, type SendOutcome, type SendOutcomeListener, sendHooksOf } from './sendHooks';
+import { type MediaDecision, mediaHookOf, type OutboundSend, ReplyHeldBackError, repliesLeftOf, type SendOutcome, type SendOutcomeListener, sendHooksOf } from './sendHooks';
 import { humanHolds, type SessionRepository } from './sessionRepository';
 import { type TurnInfo, turnInfoOf } from './turnInfo';
 import { mergeWelcome, type WelcomeMessage } from './welcomeMessage';
@@ -72,8 +72,15 @@ export class ReplySender {
     const fitted = await this.fit(context, info, parties, conversationId, activity, normal, msgids);
     let firstId: string | undefined;
     for (let i = 0; i < fitted.fits; i++) {
-      const id = await this.sendPart(context, parties, conversationId, msgids[i]!, fitted.parts[i]!);
-      firstId ??= id;
+      try {
+        const id = await this.sendPart(context, parties, conversationId, msgids[i]!, fitted.parts[i]!);
+        firstId ??= id;
+      } catch (e) {
+        if (!(e instanceof ReplyHeldBackError)) throw e;
+        // The rest of this activity would be held back too; the bot's turn goes on.
+        this.options.logger.warn({ conversationId, reason: e.reason, heldBack: fitted.parts.length - i }, 'reply held back: WeChat\'s rules leave no room for it in this turn');
+        return { id: firstId ?? '' };
+      }
     }
     if (fitted.fits < fitted.parts.length) throw new ReplyTooLargeError(conversationId, fitted.fits, fitted.parts.slice(fitted.fits));
     return { id: firstId ?? '' };

@@ -1,4 +1,5 @@
 import type { TurnContext } from 'botbuilder';
+import { WeComChannelError } from '../common/errors';
 import type { KfOutboundMessage } from '../wecom/kfMessages';
 
 /**
@@ -10,6 +11,25 @@ import type { KfOutboundMessage } from '../wecom/kfMessages';
  * Middleware installs hooks for the turn with {@link addSendHook} / {@link addMediaHook}; the adapter
  * calls them in installation order for every send of that turn, proactive turns included.
  */
+
+/**
+ * Thrown by a send hook to hold a reply back without failing the bot's turn: nothing goes out, the
+ * bot's `sendActivity` resolves with an empty id, and a warning is logged. For replies WeChat's rules
+ * leave no room for in a turn that does not answer the customer's newest message: aborting that
+ * turn would lose the bot's state (a dialog would not save its step) and derail what follows.
+ */
+export class ReplyHeldBackError extends WeComChannelError {
+  override readonly name = 'ReplyHeldBackError' as const;
+  readonly code = 'reply_held_back' as const;
+
+  constructor(
+    readonly conversationId: string,
+    /** Why, e.g. `kept-for-newest`. */
+    readonly reason: string,
+  ) {
+    super(`reply to ${conversationId} held back (${reason}): nothing was sent`);
+  }
+}
 
 /** One kf message about to go to WeCom. */
 export interface OutboundSend {

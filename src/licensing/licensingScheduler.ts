@@ -38,6 +38,7 @@ export const licensingJobName = 'licensing-due';
 export class LicensingScheduler {
   private task: ScheduledTask | undefined;
   private readonly options: Required<LicensingSchedulerOptions>;
+  private stopped = false;
 
   constructor(
     private readonly jobs: DueJobs,
@@ -56,8 +57,10 @@ export class LicensingScheduler {
 
   /** Starts the schedule; with `runAtStart`, first runs the jobs once and waits for that run. */
   async start(): Promise<void> {
-    if (this.task) return;
+    if (this.task || this.stopped) return;
     if (this.options.runAtStart) await this.runOnce('start-up');
+    // stop() may have come during that first run: then no schedule may start (it would outlive us).
+    if (this.task || this.stopped) return;
     this.task = cron.schedule(this.options.schedule, () => this.runOnce('schedule'), {
       name: licensingJobName,
       timezone: this.options.timezone,
@@ -68,6 +71,7 @@ export class LicensingScheduler {
 
   /** Stops the schedule. A run in progress finishes on its own. */
   async stop(): Promise<void> {
+    this.stopped = true;
     const task = this.task;
     this.task = undefined;
     if (!task) return;

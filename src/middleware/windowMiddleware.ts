@@ -1,5 +1,5 @@
-import type { Middleware, TurnContext } from 'botbuilder';
-import { addSendHook, type OutboundSend, type SendOutcomeListener } from '../adapter/sendHooks';
+import { ActivityTypes, type Middleware, type TurnContext } from 'botbuilder';
+import { addSendHook, type OutboundSend, ReplyHeldBackError, type SendOutcomeListener } from '../adapter/sendHooks';
 import type { Clock } from '../common/clock';
 import { silentLogger, type Logger } from '../common/logger';
 import { ConversationLockedError } from './conversationLockedError';
@@ -62,7 +62,11 @@ export class WindowMiddleware implements Middleware {
     }
     // Any pulled message's turn (an event's too) that is not the customer's newest message leaves
     // slots to the newest one's turn; proactive turns have no kf message and are not held back.
-    const forTurn = { customerMsgid: kfFactsOf(context.activity)?.msgid, keepForNewest: this.keepForNewest };
+    const kf = kfFactsOf(context.activity);
+    const forTurn = {
+      customerMsgid: kf?.msgid, keepForNewest: this.keepForNewest,
+      chatOpened: kf !== undefined && context.activity.type === ActivityTypes.ConversationUpdate,
+    };
     addSendHook(context, {
       beforeSend: (_context, send) => this.beforeSend(send, forTurn),
       repliesLeft: (_context, id) => this.windows.repliesLeft(id, this.clock.now(), forTurn),
@@ -70,11 +74,16 @@ export class WindowMiddleware implements Middleware {
     await next();
   }
 
-  private async beforeSend(send: OutboundSend, forTurn: ReserveFor): Promise<SendOutcomeListener | undefined> {
+  private async beforeSend(send: OutboundSend, forTurn: ReserveFor & { chatOpened: boolean }): Promise<SendOutcomeListener | undefined> {
     if (send.via === 'send_msg_on_event') return undefined;
     const reservation = await this.windows.reserve(send.conversationId, this.clock.now(), send.msgid, forTurn);
     if (!reservation.granted) {
       const { lockedReason = 'reply-limit', lockedAt } = reservation.window;
+      // The slots left are the newest message's, or the customer opened the chat again without a
+      // welcome code and never wrote: hold the reply back and let the turn finish (its state saved).
+      if (lockedReason === 'kept-for-newest' || (lockedReason === 'never-initiated' && forTurn.chatOpened)) {
+        throw new ReplyHeldBackError(send.conversationId, lockedReason);
+      }
       this.logger.info({ conversationId: send.conversationId, msgid: send.msgid, reason: lockedReason }, 'send refused: conversation locked until the customer writes');
       throw new ConversationLockedError(send.conversationId, lockedReason, lockedAt);
     }

@@ -99,6 +99,16 @@ describe('LicensingScheduler', () => {
     expect(scheduler.nextRun()).toBeNull();
   });
 
+  it('stopped while its start-up run is still going, it never starts the schedule (nothing outlives the adapter)', async () => {
+    let finishRun: (r: DueRunResult) => void = () => undefined;
+    const scheduler = new LicensingScheduler({ runDueJobs: () => new Promise<DueRunResult>((resolve) => (finishRun = resolve)) }, { schedule: '* * * * * *' });
+    const started = scheduler.start();
+    await scheduler.stop();
+    finishRun(result);
+    await started;
+    expect(scheduler.nextRun()).toBeNull();
+  });
+
   it('survives a failing run', async () => {
     const scheduler = new LicensingScheduler({ runDueJobs: () => Promise.reject(new Error('store down')) }, { schedule: '0 0 * * *' });
     await expect(scheduler.start()).resolves.toBeUndefined();

@@ -469,6 +469,45 @@ describe('BotBuilder samples 02, 05 and 43, unchanged, over WeChat', () => {
     expectCleanRun();
   });
 
+  it('05 multi-turn-prompt: three answers typed before the bot replies; the replies that do not fit are held back and the dialog still ends right', async () => {
+    const memoryStorage = new MemoryStorage();
+    const conversationState = new ConversationState(memoryStorage);
+    const userState = new UserState(memoryStorage);
+    await start(new DialogBot(conversationState, userState, new UserProfileDialog(userState)), conversationState);
+
+    await say('hi');
+    await say('car');
+    await say('Ada');
+    expect(await say('yes')).toEqual(['Please enter your age.']);
+    const before = customer.received().length;
+    // One backlog: the turns of "36" and "no" share the newest message's 5 replies and leave 2 to it.
+    await settle(rig, customer.sendText('36'), customer.sendText('no'), customer.sendText('yes'));
+    // "36" takes 2 replies, "no" 1 more (its summary and question are held back: 2 are kept for "yes").
+    expect(seenSince(before)).toEqual([
+      'I have your age as 36.',
+      'Please attach a profile picture (or type any message to skip).',
+      'No attachments received. Proceeding without a profile picture...',
+      'Thanks. Your profile saved successfully.',
+    ]);
+    expect(await say('hello again')).toEqual(['Please enter your mode of transport. (1) Car, (2) Bus, or (3) Bicycle']);
+    expectCleanRun();
+  });
+
+  it('43 complex-dialog: opening the chat again before ever writing (no welcome code) holds the welcome back quietly', async () => {
+    const memoryStorage = new MemoryStorage();
+    const conversationState = new ConversationState(memoryStorage);
+    const userState = new UserState(memoryStorage);
+    await start(new DialogAndWelcomeBot(conversationState, userState, new MainDialog43(userState)), conversationState);
+
+    await settle(rig, customer.enterSession());
+    expect(customer.received()).toHaveLength(1); // the welcome, with the code
+    rig.clock.advance(60_000);
+    await settle(rig, customer.enterSession()); // no code within 48 h of a welcome, and the customer never wrote
+    expect(customer.received()).toHaveLength(1);
+    expect(await say('hi')).toEqual(['Please enter your name.']);
+    expectCleanRun();
+  });
+
   it('43 complex-dialog: the welcome names the customer; name, age, two companies, and the sign-up', async () => {
     const memoryStorage = new MemoryStorage();
     const conversationState = new ConversationState(memoryStorage);
