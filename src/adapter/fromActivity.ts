@@ -249,7 +249,7 @@ function cardToParts(kind: string, content: unknown, maxTextBytes: number): Outb
   const card: CardLike = isRecord(content) ? content : {};
   const title = str(card.title);
   // Receipt lines are data (prices, codes), not Markdown: they are not run through the converter.
-  const body = [markdownToPlainText([str(card.subtitle), str(card.text)].filter((s) => s !== '').join('\n')), ...receiptLines(card)].filter((s) => s !== '').join('\n');
+  const body = cardBody(card);
   const buttons = asArray(card.buttons).filter(isRecord) as ActionLike[];
   const image = firstImageUrl(card);
   const tap: ActionLike | undefined = isRecord(card.tap) ? card.tap : undefined;
@@ -303,6 +303,11 @@ function cardMedia(kind: string, card: CardLike, optional: boolean): OutboundPar
  * Every field of a receipt card as lines: facts, then each item as `title × quantity  price` with its
  * subtitle and text indented below, then tax, VAT and total. Item images cannot go inline and are left out.
  */
+/** Subtitle and text (Markdown the bot means), then a receipt's lines (data: never read as Markdown). */
+function cardBody(card: CardLike): string {
+  return [markdownToPlainText([str(card.subtitle), str(card.text)].filter((s) => s !== '').join('\n')), ...receiptLines(card)].filter((s) => s !== '').join('\n');
+}
+
 function receiptLines(card: CardLike): string[] {
   const facts = asArray(card.facts).filter(isRecord).map((f) => line(`${str(f.key)}:`, str(f.value)));
   const items = asArray(card.items).filter(isRecord).flatMap((i) => {
@@ -485,7 +490,7 @@ function compactParts(activity: Partial<Activity>, maxTextBytes: number): Outbou
 /** A card as text lines (title, text, facts, media and link URLs) and the buttons that answer the bot. */
 function compactCard(kind: string, content: unknown): { lines: string[]; items: KfMenuItem[] } {
   const card: CardLike = isRecord(content) ? content : {};
-  const body = markdownToPlainText([str(card.subtitle), str(card.text), ...receiptLines(card)].filter((s) => s !== '').join('\n'));
+  const body = cardBody(card);
   const media = asArray(card.media).filter(isRecord).map((m) => str(m.url)).filter((u) => /^https?:\/\//i.test(u));
   const buttons = (asArray(card.buttons).filter(isRecord) as ActionLike[]).flatMap(menuItemOf);
   const tap: ActionLike | undefined = isRecord(card.tap) ? card.tap : undefined;

@@ -148,7 +148,9 @@ export class InboundPipeline {
   async resumePulls(corpIds: readonly string[]): Promise<void> {
     for (const a of await this.o.cursors.unanswered()) {
       // One waiting out its back-off is left to its timer.
-      if (corpIds.includes(a.corpId) && !this.pullRetryTimers.has(`${a.corpId}:${a.openKfId}`)) void this.pullAccount(a.corpId, a.openKfId);
+      if (corpIds.includes(a.corpId) && !this.pullRetryTimers.has(`${a.corpId}:${a.openKfId}`)) {
+        this.pullAccount(a.corpId, a.openKfId).catch(this.logPullFailure(a.corpId, a.openKfId));
+      }
     }
   }
 
@@ -212,8 +214,10 @@ export class InboundPipeline {
       return;
     }
     if (!lease) {
-      // Another instance pulls this account; the wake-up we stored tells it to go round again.
+      // Another instance pulls this account; the wake-up we stored tells it to go round again. Should
+      // that instance be dead (a crash leaves its lease until it expires), look again then.
       this.o.logger.debug({ corpId, openKfId }, 'another instance holds the sync lease');
+      await this.lookAgainWhenLeaseExpires(corpId, openKfId, leaseName).catch(this.logPullFailure(corpId, openKfId));
       return;
     }
     let wakeupsSeen = 0;
@@ -235,6 +239,8 @@ export class InboundPipeline {
       await this.o.leases.release(leaseName, this.o.instanceId).catch(() => undefined);
     }
     if (failure) {
+      // Pages saved before the failure are in the inbox: their turns need not wait for the retry.
+      await this.dispatchPending(corpId, openKfId).catch(this.logPullFailure(corpId, openKfId));
       await this.retryPullLater(corpId, openKfId, failure.error);
       return;
     }
@@ -273,10 +279,35 @@ export class InboundPipeline {
     clearTimeout(this.pullRetryTimers.get(key));
     const timer = setTimeout(() => {
       this.pullRetryTimers.delete(key);
-      void this.pullAccount(corpId, openKfId);
+      this.pullAccount(corpId, openKfId).catch(this.logPullFailure(corpId, openKfId));
     }, delay);
     timer.unref();
     this.pullRetryTimers.set(key, timer);
+  }
+
+  /** After the holder's lease expires, pulls the account if a wake-up is still unanswered (its holder died). */
+  private async lookAgainWhenLeaseExpires(corpId: string, openKfId: string, leaseName: string): Promise<void> {
+    const key = `${corpId}:${openKfId}`;
+    const held = await this.o.leases.current(leaseName);
+    if (this.closed || this.pullRetryTimers.has(key)) return;
+    const delay = Math.max(100, (held?.expiresAt ?? 0) - this.o.store.clock.now() + 100);
+    const timer = setTimeout(() => {
+      this.pullRetryTimers.delete(key);
+      void (async () => {
+        const unanswered = await this.o.cursors.unanswered();
+        if (unanswered.some((a) => a.corpId === corpId && a.openKfId === openKfId)) await this.pullAccount(corpId, openKfId);
+      })().catch(this.logPullFailure(corpId, openKfId));
+    }, delay);
+    timer.unref();
+    this.pullRetryTimers.set(key, timer);
+  }
+
+  private async dispatchPending(corpId: string, openKfId: string): Promise<void> {
+    for (const conversationId of await this.o.inbox.conversationsWith('pending', corpId, openKfId)) this.dispatch(conversationId);
+  }
+
+  private logPullFailure(corpId: string, openKfId: string): (e: unknown) => void {
+    return (e) => this.o.logger.error({ err: e, corpId, openKfId }, 'pulling kf messages failed; the sweep tries again');
   }
 
   private cancelPullRetry(corpId: string, openKfId: string): void {

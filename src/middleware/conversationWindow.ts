@@ -14,7 +14,6 @@ export const REPLY_WINDOW_MS = 48 * 3600_000;
 /** How many replies one customer message allows. */
 export const REPLIES_PER_CUSTOMER_MESSAGE = 5;
 
-/** Why a conversation refuses replies now. */
 /**
  * Why a conversation refuses replies now. `kept-for-newest`: the turn answers an older message of
  * a backlog, and the slots left are kept for the reply to the customer's newest message.

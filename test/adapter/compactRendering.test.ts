@@ -88,3 +88,17 @@ describe('fitToReplies: the rendering an activity gets for the replies left', ()
     expect({ parts: fitted.parts.length, isCompact: fitted.compact, fits: fitted.fits }).toEqual({ parts: row.parts, isCompact: row.isCompact, fits: row.fits });
   });
 });
+
+describe('fromActivity compact mode: receipts', () => {
+  it('keeps a receipt\'s lines as data, never as Markdown (a "+ Milk" item stays, "*2*" keeps its stars)', () => {
+    const receipt = CardFactory.receiptCard({
+      title: 'Order', facts: [{ key: 'Ref', value: '*2*' }],
+      items: [{ title: '+ Milk', quantity: '2', price: '$ 3.00' }], tax: '$ 0.30', total: '$ 6.30',
+    } as Parameters<typeof CardFactory.receiptCard>[0]);
+    const [part] = compact({ attachments: [receipt, receipt] });
+    const content = part?.kind === 'send' && part.message.msgtype === 'text' ? part.message.text.content : '';
+    expect(content).toContain('+ Milk × 2');
+    expect(content).toContain('*2*');
+    expect(content).not.toContain('•');
+  });
+});

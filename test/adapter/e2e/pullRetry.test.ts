@@ -2,6 +2,7 @@
  * A pull that fails (WeCom's sync_msg answering 500s or errcode -1) is tried again by itself: no
  * message waits for the next callback or the 5-minute sweep. Real outages, real time.
  */
+import { LeaseRepository } from '../../../src/store';
 import { WeComAdapter } from '../../../src/wecomAdapter';
 import type { WeComEmulator } from '../../../src/sandbox/emulator';
 import { adapterRig, type AdapterRig, receivedTexts } from '../../support/adapterRig';
@@ -101,5 +102,23 @@ describe('a failed pull is pulled again by itself', () => {
 
     await restarted.start(async (context) => void (await context.sendActivity(`You said: ${context.activity.text}`)));
     await eventually(() => expect(receivedTexts(rig, customer.externalUserId)).toEqual(['You said: anyone?']), 5000);
+  }, 30_000);
+
+  it('a wake-up left while a dead process still holds the sync lease is pulled once that lease expires', async () => {
+    rig = await adapterRig({ adapterClass: WeComAdapter });
+    const outage = syncOutage(rig.emu);
+    const customer = rig.emu.customer(rig.corp.corpId, rig.kf);
+    await (await customer.sendText('is anyone there?')).delivery;
+    await rig.adapter.close();
+    outage.end();
+    // The dead process's lease (SIGKILL: never released) outlives it for a while.
+    await new LeaseRepository(rig.store).acquire(`sync:${rig.corp.corpId}:${rig.kf}`, 'dead-instance', 1500);
+
+    const restarted = rig.newAdapter();
+    await restarted.start(async (context) => void (await context.sendActivity(`You said: ${context.activity.text}`)));
+    await sleep(300);
+    expect(receivedTexts(rig, customer.externalUserId)).toEqual([]); // the lease still stands
+    rig.clock.advance(2000);
+    await eventually(() => expect(receivedTexts(rig, customer.externalUserId)).toEqual(['You said: is anyone there?']), 5000);
   }, 30_000);
 });
