@@ -66,18 +66,25 @@ export class CursorRepository {
    */
   async wake(corpId: string, openKfId: string, syncToken?: string, signedAt?: number): Promise<number> {
     const _id = CursorRepository.idOf(corpId, openKfId);
+    const now = this.store.clock.now();
+    const stamp = signedAt ?? now;
+    const token = { syncToken, syncTokenAt: now, syncTokenSignedAt: stamp };
+    if (syncToken) {
+      // The usual case, one write: this callback is the newest seen, so its token replaces the stored one.
+      const newest = await this.cursors.findOneAndUpdate(
+        { _id, $or: [{ syncTokenSignedAt: { $exists: false } }, { syncTokenSignedAt: { $lte: stamp } }] },
+        { $set: token, $inc: { wakeups: 1 } },
+        { returnDocument: 'after' },
+      );
+      if (newest) return newest.wakeups;
+    }
+    // A first callback for the account, one without a token, or an older one replayed: count the
+    // wake-up; the token goes in only with a new document.
     const doc = await this.cursors.findOneAndUpdate(
       { _id },
-      { $inc: { wakeups: 1 }, $setOnInsert: { corpId, openKfId } },
+      { $inc: { wakeups: 1 }, $setOnInsert: { corpId, openKfId, ...(syncToken ? token : {}) } },
       { upsert: true, returnDocument: 'after' },
     );
-    if (syncToken) {
-      const stamp = signedAt ?? this.store.clock.now();
-      await this.cursors.findOneAndUpdate(
-        { _id, $or: [{ syncTokenSignedAt: { $exists: false } }, { syncTokenSignedAt: { $lte: stamp } }] },
-        { $set: { syncToken, syncTokenAt: this.store.clock.now(), syncTokenSignedAt: stamp } },
-      );
-    }
     return doc?.wakeups ?? 0;
   }
 
