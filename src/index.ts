@@ -12,7 +12,7 @@ export {
   WECOM_CHANNEL_ID, WeComEventNames, WeComContentTypes, type WeComChannelData,
   conversationIdOf, parseConversationId, type ConversationParties,
   addSendHook, setMediaHook, type SendHook, type MediaHook, type OutboundSend, type SendOutcome,
-  type InboundGate, UnsupportedActivityError, ReplyTooLargeError, ReplyHeldBackError, WELCOME_OVERFLOW_EVENT,
+  type InboundGate, type InboundObserver, type PulledCustomerMessage, UnsupportedActivityError, ReplyTooLargeError, ReplyHeldBackError, WELCOME_OVERFLOW_EVENT,
 } from './adapter';
 export { AttachmentLoadError, type AttachmentLoadReason } from './adapter';
 export {

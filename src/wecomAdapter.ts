@@ -1,6 +1,6 @@
 import type { Middleware, TurnContext } from 'botbuilder';
 import { isChannelError } from './common/errors';
-import { type InboundObserver, type PulledCustomerMessage, WeComAdapterBase, type WeComAdapterOptions as BaseOptions } from './adapter';
+import { type InboundObserver, WeComAdapterBase, type WeComAdapterOptions as BaseOptions } from './adapter';
 import { type LicenceStatusName, LicensingScheduler, LicensingService, type LicensingPolicy } from './licensing';
 import { LicenceGate, MediaMiddleware, WindowMiddleware, WindowRepository } from './middleware';
 
@@ -16,6 +16,11 @@ export interface WeComAdapterOptions extends BaseOptions {
    * (every minute). `false` turns licensing off — for a bot whose licence is managed elsewhere.
    */
   readonly licensing?: false | { readonly cron?: string; readonly policy?: Partial<LicensingPolicy> };
+  /**
+   * Replies that turns answering older messages of a backlog leave to the customer's newest message
+   * (the default WindowMiddleware's `keepForNewest`). Default 2.
+   */
+  readonly keepForNewest?: number;
 }
 
 /** Event raised to the bot when a corp's licence status changes (value: `{ corpId, from, to, valid }`). */
@@ -52,17 +57,17 @@ export class WeComAdapter extends WeComAdapterBase {
     const withWindow = options.defaultMiddleware !== false;
     // The window learns of customer messages at pull time, so all turns of a backlog share the
     // newest message's 5 slots (WeCom counts them that way), not at each turn.
-    const observer: InboundObserver | undefined = withWindow
-      ? { customerMessagesPulled: async (messages) => self.adapter!.recordCustomerMessages(messages) }
+    const windowObserver: InboundObserver | undefined = withWindow
+      ? { customerMessagesPulled: async (messages) => (await self.adapter!.windows()).customerMessagesPulled(messages) }
       : undefined;
-    super({ ...options, gate: options.gate ?? gate, observer: options.observer ?? observer });
+    super({ ...options, gate: options.gate ?? gate, observer: bothObservers(windowObserver, options.observer) });
     self.adapter = this;
     this.licensingOptions = options.licensing ?? {};
     this.licenceGate = gate;
     if (withWindow) {
       if (gate) this.use(gate);
       this.use(new MediaMiddleware({ logger: this.logger }));
-      this.use(new DeferredMiddleware(async () => new WindowMiddleware(await this.windows(), { clock: this.clock, logger: this.logger })));
+      this.use(new DeferredMiddleware(async () => new WindowMiddleware(await this.windows(), { clock: this.clock, logger: this.logger, keepForNewest: options.keepForNewest })));
     }
   }
 
@@ -78,10 +83,6 @@ export class WeComAdapter extends WeComAdapterBase {
     return this.windowRepository;
   }
 
-  private async recordCustomerMessages(messages: readonly PulledCustomerMessage[]): Promise<void> {
-    const windows = await this.windows();
-    await Promise.all(messages.map((m) => windows.recordCustomerMessage(m.conversationId, m.sentAt, m.msgid, m.sameSecondMsgids)));
-  }
 
   /** The licensing service of this adapter's store (trial, credits, licence years). */
   licensing(): Promise<LicensingService> {
@@ -140,6 +141,12 @@ export class WeComAdapter extends WeComAdapterBase {
  */
 export function isFinalRefusal(error: unknown): boolean {
   return isChannelError(error) && error.final;
+}
+
+/** Both observers, when there are two (the window's and the caller's). */
+function bothObservers(a: InboundObserver | undefined, b: InboundObserver | undefined): InboundObserver | undefined {
+  if (!a || !b) return a ?? b;
+  return { customerMessagesPulled: async (messages) => void (await Promise.all([a.customerMessagesPulled(messages), b.customerMessagesPulled(messages)])) };
 }
 
 /** A middleware built on first use, for parts that need the store the adapter opens lazily. */

@@ -1,4 +1,5 @@
-import { WeComAdapter } from '../src/wecomAdapter';
+import { WindowMiddleware, WindowRepository } from '../src/middleware';
+import { WeComAdapter, type WeComAdapterOptions } from '../src/wecomAdapter';
 import { adapterRig, type AdapterRig, receivedTexts } from './support/adapterRig';
 
 /**
@@ -83,4 +84,18 @@ describe('a backlog of customer messages shares one reply quota', () => {
     expect(sentAfterEighth.length).toBeLessThanOrEqual(5);
     expect(refusals(rig)).toEqual([]);
   }, 30_000);
+
+  it('with the middleware installed by hand, the repository passed as observer shares the quota the same way', async () => {
+    rig = await adapterRig({ adapterClass: WeComAdapter, adapter: { licensing: false } as Partial<WeComAdapterOptions> });
+    const windows = new WindowRepository(rig.store);
+    const adapter = rig.newAdapter({ defaultMiddleware: false, licensing: false, observer: windows } as Partial<WeComAdapterOptions>);
+    adapter.use(new WindowMiddleware(windows, { keepForNewest: 1 }));
+    rig.adapter = adapter;
+    const customer = await eightDuringOutage(rig);
+    await adapter.sweep();
+    await adapter.idle();
+    // keepForNewest 1: four older messages answered, then the newest.
+    expect(receivedTexts(rig, customer)).toEqual(['You said: m1', 'You said: m2', 'You said: m3', 'You said: m4', 'You said: m8']);
+    expect(refusals(rig)).toEqual([]);
+  });
 });

@@ -124,6 +124,15 @@ export class WindowRepository {
   }
 
   /**
+   * Records what a pull brought (the adapter's inbound observer): with this, the window follows the
+   * newest pulled customer message, and all turns of a backlog share its 5 slots. Pass the repository
+   * as `observer` when you install {@link WindowMiddleware} yourself (`defaultMiddleware: false`).
+   */
+  async customerMessagesPulled(messages: readonly { conversationId: string; msgid: string; sentAt: number; sameSecondMsgids: readonly string[] }[]): Promise<void> {
+    await Promise.all(messages.map((m) => this.recordCustomerMessage(m.conversationId, m.sentAt, m.msgid, m.sameSecondMsgids)));
+  }
+
+  /**
    * Spends one reply slot if the window is open, atomically. When it is not, says why.
    * Two instances calling this at once for the 5th and 6th reply: exactly one is granted.
    *
