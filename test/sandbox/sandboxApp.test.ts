@@ -79,6 +79,9 @@ describe('the sandbox app', () => {
     it('lists the human agent\'s messages with the bot\'s, in order, marked as from the agent', async () => {
       await post('/sandbox/customers/hana/messages', { text: 'human' });
       await untilCount('hana', 1);
+      // "Connecting you…" goes out before the session is moved to the agent: wait for that move, as a
+      // person would wait for the agent to appear, or the agent ends a session the bot still holds.
+      await waitFor(async () => (world.emulator.calls.some((c) => c.path === 'kf/service_state/trans' && c.errcode === 0) ? true : undefined), 'the handoff');
       expect((await post('/sandbox/customers/hana/agent', { text: 'Hi, Mei from support here' })).status).toBe(202);
       await post('/sandbox/customers/hana/agent/end', {});
       await post('/sandbox/customers/hana/messages', { text: 'and the bot?' });
