@@ -19,7 +19,7 @@ export {
   defaultMiddleware, LicenceGate, MediaMiddleware, WindowMiddleware, WindowRepository, getConversationWindow,
   ConversationLockedError, MediaRejectedError, MEDIA_RULES,
 } from './middleware';
-export { LicensingService, LicensingScheduler, LicenceInactiveError, InvalidPurchaseError, UnknownCorpError, type LicenceStatusView } from './licensing';
+export { LicensingService, LicensingScheduler, LicenceInactiveError, InvalidPurchaseError, IdempotencyKeyReusedError, UnknownCorpError, type LicenceStatusView } from './licensing';
 export { openStore, StoreStorage, type Store, DuplicateKeyError, StoreLockedError, ETagConflictError } from './store';
 export { WeComClient, WeComApiError, WeComHttpError, WeComCrypto, type KfMessage, type KfOutboundMessage, KfServiceState } from './wecom';
 export { loadConfig, settings, type ChannelConfig } from './config';

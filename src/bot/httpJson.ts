@@ -32,7 +32,7 @@ export function sendJson(res: Response, status: number, body: unknown): void {
 }
 
 const statusByCode: Readonly<Record<string, number>> = {
-  invalid_purchase: 400, invalid_agent_count: 400, unknown_corp: 404, conversation_id_invalid: 400, config_invalid: 400,
+  invalid_purchase: 400, idempotency_key_reused: 409, invalid_agent_count: 400, unknown_corp: 404, conversation_id_invalid: 400, config_invalid: 400,
 };
 
 /** Answers an error: ours by its code, anything else as a 500 without internals. */

@@ -37,8 +37,23 @@ export class InvalidPurchaseError extends WeComChannelError {
   constructor(
     readonly credits: unknown,
     readonly minimum: number,
+    readonly maximum: number = Number.MAX_SAFE_INTEGER,
   ) {
-    super(`Cannot buy ${String(credits)} IM credits: purchases are whole credits, at least ${minimum}.`);
+    super(`Cannot buy ${String(credits)} IM credits: purchases are whole credits, at least ${minimum}${maximum < Number.MAX_SAFE_INTEGER ? ` and at most ${maximum}` : ''}.`);
+  }
+}
+
+/** An idempotency key (an order id) was used before for a different purchase: nothing was recorded. */
+export class IdempotencyKeyReusedError extends WeComChannelError {
+  override readonly name = 'IdempotencyKeyReusedError' as const;
+  readonly code = 'idempotency_key_reused' as const;
+
+  constructor(
+    readonly corpId: string,
+    readonly credits: number,
+    readonly recordedCredits: number,
+  ) {
+    super(`This Idempotency-Key was already used for a purchase of ${recordedCredits} credits for ${corpId}, not ${credits}: use a new key for a new purchase.`);
   }
 }
 

@@ -11,4 +11,4 @@ export type { LicenceStatusName, LicenceWarning } from './corpLicence';
 export type { LicenceStatusView, ScheduleEntryView, WarningView, ReasonView } from './statusView';
 export type { LedgerEntry } from './ledger';
 export { defaultPolicy, DAY_MS, type LicensingPolicy } from './policy';
-export { LicenceInactiveError, InvalidPurchaseError, UnknownCorpError, InvalidAgentCountError } from './errors';
+export { LicenceInactiveError, InvalidPurchaseError, IdempotencyKeyReusedError, UnknownCorpError, InvalidAgentCountError } from './errors';

@@ -5,7 +5,7 @@ import { LeaseRepository, type Store } from '../store';
 import { nextEventAt } from './advance';
 import { newCorpLicence, type CorpLicence, type LicenceYear } from './corpLicence';
 import { DueJobRunner, type DueRunResult } from './dueJobRunner';
-import { InvalidAgentCountError, LicenceInactiveError, UnknownCorpError } from './errors';
+import { IdempotencyKeyReusedError, InvalidAgentCountError, LicenceInactiveError, UnknownCorpError } from './errors';
 import { balanceOf, ledgerKeys, type LedgerEntry } from './ledger';
 import { LedgerRepository } from './ledgerRepository';
 import { LicenceRepository, toLicence, type LicenceDoc } from './licenceRepository';
@@ -56,6 +56,8 @@ const maxWriteAttempts = 10;
  */
 export class LicensingService {
   readonly policy: LicensingPolicy;
+  /** Purchases in flight per corp, chained (see purchase). */
+  private readonly purchasing = new Map<string, Promise<unknown>>();
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly licences: LicenceRepository;
@@ -124,17 +126,35 @@ export class LicensingService {
    * A year that starts at once (after expiry) is activated before this returns, unless a job run
    * elsewhere holds the lease; then that run or the next one activates it.
    *
-   * @throws InvalidPurchaseError fewer than 4 credits, a fraction, not a number
+   * @throws InvalidPurchaseError fewer than 4 or more than 100 000 credits, a fraction, not a number
+   * @throws IdempotencyKeyReusedError the key was used before for another number of credits
    * @throws UnknownCorpError
    * @example
    * await licensing.purchase('ww123', 4, 'order-42');
    */
   async purchase(corpId: string, credits: number, idempotencyKey: string = randomUUID()): Promise<PurchaseResult> {
     assertValidPurchase(credits, this.policy);
+    // One purchase of a corp at a time in this process: concurrent ones (a client retrying at once)
+    // would otherwise race on the licence's compare-and-set until some gave up.
+    const previous = this.purchasing.get(corpId) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(() => this.purchaseNow(corpId, credits, idempotencyKey));
+    const tail = run.catch(() => undefined);
+    this.purchasing.set(corpId, tail);
+    void tail.then(() => {
+      if (this.purchasing.get(corpId) === tail) this.purchasing.delete(corpId);
+    });
+    return run;
+  }
+
+  private async purchaseNow(corpId: string, credits: number, idempotencyKey: string): Promise<PurchaseResult> {
     await this.load(corpId);
     const key = ledgerKeys.purchase(corpId, idempotencyKey);
     const now = this.clock.now();
     const duplicate = !(await this.ledger.append({ key, corpId, kind: 'purchase', credits, at: now }));
+    if (duplicate) {
+      const recorded = await this.ledger.get(key);
+      if (recorded && recorded.credits !== credits) throw new IdempotencyKeyReusedError(corpId, credits, recorded.credits);
+    }
     // The year's id is the purchase's key: a retry after a crash between these two writes adds it once.
     let year: LicenceYear | undefined;
     await this.mutate(corpId, (l) => {

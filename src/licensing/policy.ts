@@ -12,6 +12,8 @@ export interface LicensingPolicy {
   creditsPerAgentYear: number;
   /** Smallest purchase, in whole credits. Default 4. */
   minPurchaseCredits: number;
+  /** Largest purchase, in whole credits: a typo of a few digits is refused, not billed. Default 100 000 (25 000 agent-years). */
+  maxPurchaseCredits: number;
   /** Days ahead of an expiry at which a warning is sent, each once. Default `[30, 7, 1]`. */
   warningDays: readonly number[];
 }
@@ -20,6 +22,7 @@ export const defaultPolicy: Readonly<LicensingPolicy> = Object.freeze({
   trialDays: 90,
   creditsPerAgentYear: 4,
   minPurchaseCredits: 4,
+  maxPurchaseCredits: 100_000,
   warningDays: Object.freeze([30, 7, 1]),
 });
 

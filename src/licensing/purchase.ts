@@ -10,8 +10,8 @@ import type { LicensingPolicy } from './policy';
  * assertValidPurchase(4.5, policy); // throws: whole credits only
  */
 export function assertValidPurchase(credits: unknown, policy: LicensingPolicy): asserts credits is number {
-  if (typeof credits !== 'number' || !Number.isSafeInteger(credits) || credits < policy.minPurchaseCredits) {
-    throw new InvalidPurchaseError(credits, policy.minPurchaseCredits);
+  if (typeof credits !== 'number' || !Number.isSafeInteger(credits) || credits < policy.minPurchaseCredits || credits > policy.maxPurchaseCredits) {
+    throw new InvalidPurchaseError(credits, policy.minPurchaseCredits, policy.maxPurchaseCredits);
   }
 }
 

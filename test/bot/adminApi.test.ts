@@ -27,6 +27,8 @@ describe('admin API and licence gate, through the app server', () => {
     [{ credits: 3 }, 400, 'invalid_purchase'],
     [{ credits: 4.5 }, 400, 'invalid_purchase'],
     [{ credits: -8 }, 400, 'invalid_purchase'],
+    [{ credits: 2 ** 53 - 1 }, 400, 'invalid_purchase'],
+    [{ credits: 100_001 }, 400, 'invalid_purchase'],
     [{ credits: '8' }, 400, 'invalid_body'],
     [{}, 400, 'invalid_body'],
     ['not json', 400, 'invalid_json'],
@@ -35,6 +37,25 @@ describe('admin API and licence gate, through the app server', () => {
     const res = await rig.call('POST', `/admin/v1/corps/${rig.corp.corpId}/credits`, body);
     expect(res).toMatchObject({ status, json: { error: { code } } });
     expect((await rig.call('GET', `/admin/v1/corps/${rig.corp.corpId}/licence`)).json).toMatchObject({ creditBalance: 0, schedule: [] });
+  });
+
+  it('20 purchases at once with one Idempotency-Key: one is recorded, every caller gets its result', async () => {
+    rig = await appRig();
+    const path = `/admin/v1/corps/${rig.corp.corpId}/credits`;
+    const answers = await Promise.all(Array.from({ length: 20 }, () => rig.call('POST', path, { credits: 8 }, { 'idempotency-key': 'order-7' })));
+    expect(answers.map((a) => a.status).sort()).toEqual([...Array(19).fill(200), 201]);
+    const years = new Set(answers.map((a) => (a.json as { year: { id: string } }).year.id));
+    expect(years.size).toBe(1);
+    const licence = await rig.call('GET', `/admin/v1/corps/${rig.corp.corpId}/licence`);
+    expect((licence.json as { schedule: unknown[] }).schedule).toHaveLength(1);
+  });
+
+  it('refuses an Idempotency-Key reused for another purchase with 409, and records nothing new', async () => {
+    rig = await appRig();
+    const path = `/admin/v1/corps/${rig.corp.corpId}/credits`;
+    expect((await rig.call('POST', path, { credits: 8 }, { 'idempotency-key': 'order-9' })).status).toBe(201);
+    expect(await rig.call('POST', path, { credits: 12 }, { 'idempotency-key': 'order-9' })).toMatchObject({ status: 409, json: { error: { code: 'idempotency_key_reused' } } });
+    expect((await rig.call('GET', `/admin/v1/corps/${rig.corp.corpId}/licence`)).json).toMatchObject({ creditBalance: 8 });
   });
 
   it('answers 404 for an unknown corp', async () => {
