@@ -156,6 +156,21 @@ export class InboundPipeline {
     }
   }
 
+  /**
+   * At start-up: pulls every known account of these corps, woken or not. Callbacks that came while no
+   * process was up failed, and WeCom does not deliver them again; without this pull their messages
+   * would wait for the customer's next message or the sweep. It stores a wake-up first, so a failed
+   * pull is retried by itself (and by the next process, should this one die too).
+   */
+  async catchUp(corpIds: readonly string[]): Promise<void> {
+    for (const a of await this.o.cursors.accounts()) {
+      // One waiting out its back-off is left to its timer.
+      if (!corpIds.includes(a.corpId) || this.pullRetryTimers.has(`${a.corpId}:${a.openKfId}`)) continue;
+      await this.wake(a.corpId, a.openKfId);
+      this.pullAccount(a.corpId, a.openKfId).catch(this.logPullFailure(a.corpId, a.openKfId));
+    }
+  }
+
   /** From now on pulled messages run as turns (the bot's logic is known); until then they wait in the inbox. */
   startTurns(): void {
     this.turnsStarted = true;
