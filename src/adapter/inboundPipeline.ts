@@ -82,6 +82,8 @@ export class InboundPipeline {
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
   /** Accounts whose pull failed, waiting for their next try; and failures in a row (should the store be down too). */
   private readonly pullRetryTimers = new Map<string, NodeJS.Timeout>();
+  /** Conversations whose turns lease another instance holds: looked at again when it expires. */
+  private readonly turnsLeaseTimers = new Map<string, NodeJS.Timeout>();
   private readonly pullFailures = new Map<string, number>();
   private closed = false;
   private turnsStarted = false;
@@ -154,6 +156,21 @@ export class InboundPipeline {
     }
   }
 
+  /**
+   * At start-up: pulls every known account of these corps, woken or not. Callbacks that came while no
+   * process was up failed, and WeCom does not deliver them again; without this pull their messages
+   * would wait for the customer's next message or the sweep. It stores a wake-up first, so a failed
+   * pull is retried by itself (and by the next process, should this one die too).
+   */
+  async catchUp(corpIds: readonly string[]): Promise<void> {
+    for (const a of await this.o.cursors.accounts()) {
+      // One waiting out its back-off is left to its timer.
+      if (!corpIds.includes(a.corpId) || this.pullRetryTimers.has(`${a.corpId}:${a.openKfId}`)) continue;
+      await this.wake(a.corpId, a.openKfId);
+      this.pullAccount(a.corpId, a.openKfId).catch(this.logPullFailure(a.corpId, a.openKfId));
+    }
+  }
+
   /** From now on pulled messages run as turns (the bot's logic is known); until then they wait in the inbox. */
   startTurns(): void {
     this.turnsStarted = true;
@@ -187,9 +204,10 @@ export class InboundPipeline {
   /** Waits for queued turns and pulls; then nothing new starts. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const t of [...this.retryTimers.values(), ...this.pullRetryTimers.values()]) clearTimeout(t);
+    for (const t of [...this.retryTimers.values(), ...this.pullRetryTimers.values(), ...this.turnsLeaseTimers.values()]) clearTimeout(t);
     this.retryTimers.clear();
     this.pullRetryTimers.clear();
+    this.turnsLeaseTimers.clear();
     await Promise.all([...this.pulling.values()].map((p) => p.done.catch(() => undefined)));
     await this.scheduler.idle();
   }
@@ -383,7 +401,13 @@ export class InboundPipeline {
     if (this.retryTimers.has(conversationId)) return; // queued before a failure put it in back-off
     const leaseName = `turns:${conversationId}`;
     const lease = await this.o.leases.acquire(leaseName, this.o.instanceId, this.o.leaseTtlMs);
-    if (!lease) return; // another instance is running this conversation's turns
+    if (!lease) {
+      // Another instance runs this conversation's turns and dispatches what is pending when it lets
+      // go. A dead one (SIGKILL, a crash) never lets go: without a second look its customer would
+      // wait for the sweep, minutes after a restart.
+      await this.lookAgainWhenTurnsLeaseExpires(conversationId, leaseName);
+      return;
+    }
     let lost = false;
     const renew = setInterval(() => {
       this.o.leases.renew(leaseName, this.o.instanceId, this.o.leaseTtlMs).then(
@@ -401,6 +425,25 @@ export class InboundPipeline {
     }
     // An entry added by another instance while we held the lease found it taken and relied on us.
     if (!backingOff && !lost && !this.closed && (await this.o.inbox.hasPending(conversationId))) this.dispatch(conversationId);
+  }
+
+  /** Once the holder's turns lease has expired, dispatches the conversation if entries are still pending. */
+  private async lookAgainWhenTurnsLeaseExpires(conversationId: string, leaseName: string): Promise<void> {
+    if (this.closed || this.turnsLeaseTimers.has(conversationId)) return;
+    const held = await this.o.leases.current(leaseName);
+    if (this.closed || this.turnsLeaseTimers.has(conversationId)) return;
+    const delay = Math.max(100, (held?.expiresAt ?? 0) - this.o.store.clock.now() + 100);
+    const timer = setTimeout(() => {
+      this.turnsLeaseTimers.delete(conversationId);
+      // A live holder renews and drains by itself; then nothing is pending here, or the lease is
+      // still taken and this looks again at its next expiry.
+      this.o.inbox.hasPending(conversationId).then(
+        (pending) => (pending ? this.dispatch(conversationId) : undefined),
+        this.logFailure(conversationId),
+      );
+    }, delay);
+    timer.unref();
+    this.turnsLeaseTimers.set(conversationId, timer);
   }
 
   /** The turn loop of one conversation. True when it stopped to retry later. */

@@ -150,8 +150,9 @@ export class WeComAdapterBase extends BotAdapter {
 
   /**
    * What needs no bot logic, started when the adapter is made (unless `autoStart: false`): the
-   * store, the periodic sweep, and pulls of wake-ups no pull answered (a crash, an outage), whose
-   * messages wait in the inbox for the bot.
+   * store, the periodic sweep, and one pull of every known account (wake-ups no pull answered after a
+   * crash or an outage, and callbacks that failed while no process was up), whose messages wait in
+   * the inbox for the bot.
    */
   protected startBackground(): Promise<void> {
     this.background ??= (async () => {
@@ -162,7 +163,7 @@ export class WeComAdapterBase extends BotAdapter {
         this.sweepTimer = setInterval(() => void this.sweep(this.options.sweepStaleMs), this.options.sweepIntervalMs);
         this.sweepTimer.unref();
       }
-      await services.pipeline.resumePulls([this.corpId]);
+      await services.pipeline.catchUp([this.corpId]);
     })().catch((e: unknown) => {
       this.background = undefined; // the store may be back next time
       throw e;

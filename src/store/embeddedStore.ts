@@ -4,6 +4,7 @@ import { silentLogger, systemClock, type Clock, type Logger } from '../common';
 import type { BaseDocument, Collection } from './collection';
 import { DataDirLock } from './dataDirLock';
 import { EmbeddedCollection } from './embeddedCollection';
+import { LEASE_COLLECTION } from './leaseRepository';
 import type { Store } from './store';
 import { validateCollectionName } from './validation';
 
@@ -26,7 +27,8 @@ export interface EmbeddedStoreOptions {
 /**
  * The default store when `MONGODB_URI` is not set: one nedb datafile per collection in `DATA_DIR`.
  * For one process only: opening a `DATA_DIR` that a live process holds throws
- * {@link StoreLockedError}; a lock left by a killed process is taken over.
+ * {@link StoreLockedError}; a lock left by a killed process is taken over, and the leases it held
+ * are dropped at open (no other process can be using them).
  *
  * Durability: every write is appended to its datafile before the call resolves, so it survives the
  * process being killed (it is in the OS page cache; a power cut may lose the last writes, as there is
@@ -54,6 +56,10 @@ export class EmbeddedStore implements Store {
     await fs.promises.mkdir(dataDir, { recursive: true });
     const lock = DataDirLock.acquire(dataDir, logger);
     if (options.fresh) await emptyExceptLock(dataDir, lock.file);
+    // Leases share work between processes on one store, and the lock makes this the only one: a
+    // lease still on disk is a dead process's (SIGKILL never released it). Without dropping them the
+    // restarted process would wait each one out (30 s) before pulling or answering those customers.
+    await fs.promises.rm(path.join(dataDir, `${LEASE_COLLECTION}.db`), { force: true });
     logger.info({ dataDir }, 'embedded store open (one process only; set MONGODB_URI for several instances)');
     return new EmbeddedStore(dataDir, lock, {
       clock: options.clock ?? systemClock,

@@ -18,6 +18,9 @@ export interface Lease {
   term: number;
 }
 
+/** The collection of {@link LeaseRepository} unless given another. */
+export const LEASE_COLLECTION = 'leases';
+
 /**
  * Named leases with an owner and an expiry, so that with several instances one sync worker per
  * kf account and one run of each cron job happen at a time. Expiry follows the store's clock.
@@ -39,7 +42,7 @@ export class LeaseRepository {
   /** @param collection Default `leases`. */
   constructor(
     private readonly store: Store,
-    collection = 'leases',
+    collection = LEASE_COLLECTION,
   ) {
     this.leases = store.collection<LeaseDoc>(collection);
   }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ManualClock } from '../../src/common';
-import { EmbeddedStore, openStore, type Store } from '../../src/store';
+import { EmbeddedStore, LeaseRepository, openStore, type Store } from '../../src/store';
 import { storeContract } from './contract';
 
 const dirs = new Map<Store, string>();
@@ -61,6 +61,21 @@ describe('embedded store: files, restarts and the one-process rule', () => {
     await inbox.createIndex({ keys: { at: 1 }, expireAfterSeconds: 60 }); // as repositories do at start
     clock.advance(61_000);
     expect((await inbox.find({})).map((d) => d.msgid)).toEqual(['m2']);
+    await store.close();
+  });
+
+  it('leases left by the previous process are gone at the next open: a restart need not wait them out', async () => {
+    const clock = new ManualClock(Date.now());
+    let store = await EmbeddedStore.open({ dataDir, clock });
+    await new LeaseRepository(store).acquire('sync:ww1:wk1', 'killed-instance', 30_000); // never released
+    await store.collection('inbox').insertOne({ _id: 'm1' });
+    await store.close();
+
+    store = await EmbeddedStore.open({ dataDir, clock });
+    const leases = new LeaseRepository(store);
+    expect(await leases.current('sync:ww1:wk1')).toBeNull();
+    expect(await leases.acquire('sync:ww1:wk1', 'restarted-instance', 30_000)).toMatchObject({ owner: 'restarted-instance' });
+    expect(await store.collection('inbox').countDocuments({})).toBe(1); // the rest of the data stays
     await store.close();
   });
 

@@ -121,4 +121,23 @@ describe('a failed pull is pulled again by itself', () => {
     rig.clock.advance(2000);
     await eventually(() => expect(receivedTexts(rig, customer.externalUserId)).toEqual(['You said: is anyone there?']), 5000);
   }, 30_000);
+
+  it('a conversation whose turns a dead process was running is answered once that process\'s lease expires', async () => {
+    rig = await adapterRig({ adapterClass: WeComAdapter });
+    const outage = syncOutage(rig.emu);
+    const customer = rig.emu.customer(rig.corp.corpId, rig.kf);
+    await (await customer.sendText('still waiting')).delivery;
+    await rig.adapter.close();
+    outage.end();
+    // The dead process was running this customer's turns (SIGKILL: the lease was never released).
+    await new LeaseRepository(rig.store).acquire(`turns:${rig.corp.corpId}:${rig.kf}:${customer.externalUserId}`, 'dead-instance', 1500);
+
+    const restarted = rig.newAdapter();
+    await restarted.start(async (context) => void (await context.sendActivity(`You said: ${context.activity.text}`)));
+    await sleep(300);
+    expect(receivedTexts(rig, customer.externalUserId)).toEqual([]); // the lease still stands
+    rig.clock.advance(2000);
+    // Without a second look once it expires, the message would wait for the sweep, minutes later.
+    await eventually(() => expect(receivedTexts(rig, customer.externalUserId)).toEqual(['You said: still waiting']), 5000);
+  }, 30_000);
 });
