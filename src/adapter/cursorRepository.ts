@@ -24,6 +24,19 @@ export interface CursorDoc {
   retryAt?: number;
 }
 
+/** WeCom's sync token lives 10 minutes; stop using it a little before. */
+const SYNC_TOKEN_TTL_MS = 9 * 60_000;
+
+/** The stored sync token while WeCom still takes it, else undefined (pulls then go without one). */
+export function usableSyncToken(doc: CursorDoc | null, now: number): string | undefined {
+  return doc?.syncToken && doc.syncTokenAt !== undefined && now - doc.syncTokenAt < SYNC_TOKEN_TTL_MS ? doc.syncToken : undefined;
+}
+
+/** Whether the account has a wake-up no pull answered (its pull failed, or the process died first). */
+export function hasUnansweredWakeup(doc: CursorDoc): boolean {
+  return doc.wakeups > (doc.answeredWakeups ?? 0) || (doc.pullFailures ?? 0) > 0;
+}
+
 /** An account whose stored wake-up no pull has answered yet (a failed pull, or a crash before one). */
 export interface UnansweredAccount {
   readonly corpId: string;
@@ -109,7 +122,7 @@ export class CursorRepository {
   /** Accounts with a wake-up no pull has answered (their pull failed, or the process died first). */
   async unanswered(): Promise<UnansweredAccount[]> {
     return (await this.cursors.find({}))
-      .filter((d) => d.wakeups > (d.answeredWakeups ?? 0) || (d.pullFailures ?? 0) > 0)
+      .filter(hasUnansweredWakeup)
       .map((d) => ({ corpId: d.corpId, openKfId: d.openKfId, pullFailures: d.pullFailures ?? 0 }));
   }
 

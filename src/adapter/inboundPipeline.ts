@@ -6,7 +6,7 @@ import { WeComApiError } from '../wecom/errors';
 import type { WeComClient } from '../wecom/client';
 import { kfMessageParties } from '../wecom/kfMessages';
 import { accountConversationIdOf, conversationIdOf } from './conversationId';
-import type { CursorRepository } from './cursorRepository';
+import { type CursorRepository, hasUnansweredWakeup, usableSyncToken } from './cursorRepository';
 import type { InboxEntry, InboxRepository } from './inboxRepository';
 import { isTransient, LeaseLostError, PipelineClosedError } from './pipelineErrors';
 import { TurnScheduler } from './turnScheduler';
@@ -59,8 +59,6 @@ export interface InboundPipelineOptions {
   readonly observer?: InboundObserver;
 }
 
-/** WeCom's sync token lives 10 minutes; stop using it a little before. */
-const SYNC_TOKEN_TTL_MS = 9 * 60_000;
 /**
  * Waits before the tries of a failed pull (for a 1 s base): quick at first, so a short outage costs
  * the customer seconds, then slower up to 30 s, so a long one costs fewer than 10 pulls a minute.
@@ -128,6 +126,7 @@ export class InboundPipeline {
     const now = this.o.store.clock.now();
     const accounts = (await this.o.cursors.accounts()).filter((a) => corpIds.includes(a.corpId) && (a.pulledAt ?? 0) <= now - staleMs);
     await Promise.all(accounts.map((a) => this.notify(a.corpId, a.openKfId)));
+    await this.resumePulls(corpIds);
     await this.recover(corpIds);
   }
 
@@ -137,7 +136,6 @@ export class InboundPipeline {
    * change, so held messages can never stay held for good.
    */
   async recover(corpIds: readonly string[]): Promise<void> {
-    await this.resumePulls(corpIds);
     for (const corpId of corpIds) {
       const admitted = !this.o.gate || (await this.o.gate.admits(corpId));
       const held = admitted ? await this.o.inbox.conversationsWith('held', corpId) : [];
@@ -286,7 +284,7 @@ export class InboundPipeline {
     } catch {
       // The store is down too: retry on what this process remembers.
     }
-    const withToken = doc?.syncToken !== undefined && doc.syncTokenAt !== undefined && now - doc.syncTokenAt < SYNC_TOKEN_TTL_MS;
+    const withToken = usableSyncToken(doc, now) !== undefined;
     const step = PULL_RETRY_STEPS[Math.min(failures, PULL_RETRY_STEPS.length) - 1]! * (this.o.pullRetryBaseMs / 1000);
     const jittered = step * (0.8 + 0.4 * Math.random()); // ±20 %: instances and accounts don't retry in step
     const delay = Math.round(withToken ? jittered : Math.max(jittered, TOKENLESS_PULL_SPACING_MS));
@@ -303,21 +301,31 @@ export class InboundPipeline {
     this.pullRetryTimers.set(key, timer);
   }
 
-  /** After the holder's lease expires, pulls the account if a wake-up is still unanswered (its holder died). */
+  /** After the holder's sync lease expires, pulls the account if a wake-up is still unanswered (its holder died). */
   private async lookAgainWhenLeaseExpires(corpId: string, openKfId: string, leaseName: string): Promise<void> {
-    const key = `${corpId}:${openKfId}`;
+    await this.whenLeaseExpires(this.pullRetryTimers, `${corpId}:${openKfId}`, leaseName, this.logPullFailure(corpId, openKfId), async () => {
+      const doc = await this.o.cursors.get(corpId, openKfId);
+      if (doc && hasUnansweredWakeup(doc)) await this.pullAccount(corpId, openKfId);
+    });
+  }
+
+  /**
+   * Runs `check` once another instance's lease `leaseName` has expired (one timer per `key` in
+   * `timers`): a live holder renews it and does the work itself, a dead one never lets go.
+   */
+  private async whenLeaseExpires(
+    timers: Map<string, NodeJS.Timeout>, key: string, leaseName: string, onError: (e: unknown) => void, check: () => Promise<void>,
+  ): Promise<void> {
+    if (this.closed || timers.has(key)) return;
     const held = await this.o.leases.current(leaseName);
-    if (this.closed || this.pullRetryTimers.has(key)) return;
+    if (this.closed || timers.has(key)) return;
     const delay = Math.max(100, (held?.expiresAt ?? 0) - this.o.store.clock.now() + 100);
     const timer = setTimeout(() => {
-      this.pullRetryTimers.delete(key);
-      void (async () => {
-        const unanswered = await this.o.cursors.unanswered();
-        if (unanswered.some((a) => a.corpId === corpId && a.openKfId === openKfId)) await this.pullAccount(corpId, openKfId);
-      })().catch(this.logPullFailure(corpId, openKfId));
+      timers.delete(key);
+      check().catch(onError);
     }, delay);
     timer.unref();
-    this.pullRetryTimers.set(key, timer);
+    timers.set(key, timer);
   }
 
   private async dispatchPending(corpId: string, openKfId: string): Promise<void> {
@@ -341,7 +349,7 @@ export class InboundPipeline {
     const doc = await this.o.cursors.get(corpId, openKfId);
     const now = this.o.store.clock.now();
     const firstPull = !doc?.cursor;
-    let token = doc?.syncToken && doc.syncTokenAt !== undefined && now - doc.syncTokenAt < SYNC_TOKEN_TTL_MS ? doc.syncToken : undefined;
+    let token = usableSyncToken(doc, now);
     let cursor = doc?.cursor || undefined;
     let seq = doc?.seq ?? 0;
     const touched = new Set<string>();
@@ -429,21 +437,11 @@ export class InboundPipeline {
 
   /** Once the holder's turns lease has expired, dispatches the conversation if entries are still pending. */
   private async lookAgainWhenTurnsLeaseExpires(conversationId: string, leaseName: string): Promise<void> {
-    if (this.closed || this.turnsLeaseTimers.has(conversationId)) return;
-    const held = await this.o.leases.current(leaseName);
-    if (this.closed || this.turnsLeaseTimers.has(conversationId)) return;
-    const delay = Math.max(100, (held?.expiresAt ?? 0) - this.o.store.clock.now() + 100);
-    const timer = setTimeout(() => {
-      this.turnsLeaseTimers.delete(conversationId);
-      // A live holder renews and drains by itself; then nothing is pending here, or the lease is
-      // still taken and this looks again at its next expiry.
-      this.o.inbox.hasPending(conversationId).then(
-        (pending) => (pending ? this.dispatch(conversationId) : undefined),
-        this.logFailure(conversationId),
-      );
-    }, delay);
-    timer.unref();
-    this.turnsLeaseTimers.set(conversationId, timer);
+    // A live holder drains by itself; then nothing is pending here, or the lease is still taken and
+    // this looks again at its next expiry.
+    await this.whenLeaseExpires(this.turnsLeaseTimers, conversationId, leaseName, this.logFailure(conversationId), async () => {
+      if (await this.o.inbox.hasPending(conversationId)) this.dispatch(conversationId);
+    });
   }
 
   /** The turn loop of one conversation. True when it stopped to retry later. */
