@@ -57,6 +57,11 @@ export type OutboundPart =
   /** The adapter uploads the thumbnail and sends msgtype `link`; without a usable thumbnail it sends title, desc and url as text. */
   | { readonly kind: 'link'; readonly title: string; readonly desc?: string; readonly url: string; readonly thumbnailUrl?: string };
 
+/** A link part as plain text (title, description, URL): what goes when a link message cannot. */
+export function linkAsText(part: Extract<OutboundPart, { kind: 'link' }>): string {
+  return [part.title, part.desc, part.url].filter(Boolean).join('\n');
+}
+
 export interface FromActivityOptions {
   /** Largest text message in UTF-8 bytes (at least 4); longer text is split. Default 2048 (WeCom's limit). */
   readonly maxTextBytes?: number;

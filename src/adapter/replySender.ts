@@ -9,7 +9,7 @@ import type { KfOutboundMessage, KfServiceState } from '../wecom/kfMessages';
 import { HandoffActiveError, ReplyTooLargeError } from './adapterErrors';
 import { isTransient } from './pipelineErrors';
 import { type ConversationParties, conversationIdOf, parseConversationId } from './conversationId';
-import { compactContent, type FittedReply, fitToReplies, fromActivity, type OutboundPart } from './fromActivity';
+import { compactContent, type FittedReply, fitToReplies, fromActivity, linkAsText, type OutboundPart } from './fromActivity';
 import { AttachmentLoadError, loadAttachmentBytes } from './mediaSource';
 import { OutboxRepository } from './outboxRepository';
 import { replyMsgid } from './replyMsgid';
@@ -240,7 +240,7 @@ export class ReplySender {
         return { msgtype: decision.mediaType, [decision.mediaType]: { media_id: uploaded.media_id } } as KfOutboundMessage;
       }
       case 'link': {
-        const asText: KfOutboundMessage = { msgtype: 'text', text: { content: [part.title, part.desc, part.url].filter(Boolean).join('\n') } };
+        const asText: KfOutboundMessage = { msgtype: 'text', text: { content: linkAsText(part) } };
         if (!part.thumbnailUrl) return asText;
         let bytes: Buffer;
         try {

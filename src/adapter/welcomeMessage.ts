@@ -1,6 +1,6 @@
 import type { Activity } from 'botbuilder';
 import type { KfMenuItem, KfOutboundMessage } from '../wecom/kfMessages';
-import type { CompactContent, OutboundPart } from './fromActivity';
+import { type CompactContent, linkAsText, type OutboundPart } from './fromActivity';
 import { splitUtf8 } from './textSplit';
 
 /**
@@ -133,7 +133,7 @@ function piecesOf(content: CompactContent, from: number): Piece[] {
 }
 
 function piecesOfPart(part: OutboundPart, from: number): Piece[] {
-  if (part.kind === 'link') return [{ kind: 'text', text: [part.title, part.desc, part.url].filter(Boolean).join('\n'), from }];
+  if (part.kind === 'link') return [{ kind: 'text', text: linkAsText(part), from }];
   if (part.kind === 'send' && part.message.msgtype === 'text') return [{ kind: 'text', text: part.message.text.content, from }];
   if (part.kind === 'send' && part.message.msgtype === 'msgmenu') {
     const { head_content: head, list, tail_content: tail } = part.message.msgmenu;
