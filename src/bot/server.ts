@@ -4,6 +4,8 @@ import type { Logger } from '../common/logger';
 import type { WeComAdapter } from '../wecomAdapter';
 import { type AdminRoutesOptions, registerAdminRoutes } from './adminRoutes';
 import { sendJson } from './httpJson';
+import { type AppMetrics, createAppMetrics } from './metrics';
+import { registerMetricsRoute } from './metricsRoute';
 
 /** What runs a turn: an `ActivityHandler` or anything with `run(context)`. */
 export interface Bot {
@@ -20,6 +22,10 @@ export interface AppServerOptions {
   readonly extraRoutes?: (server: Server) => void;
   /** Whether the app finished starting (`/healthz` answers 503 until then). Default: once the adapter's store is open. */
   readonly isReady?: () => boolean;
+  /** What `GET /metrics` serves. Default: metrics of `adapter` on a registry of this server's own. */
+  readonly metrics?: AppMetrics;
+  /** `METRICS_TOKEN`: a bearer token `/metrics` asks for. Default none: open, like `/healthz`. */
+  readonly metricsToken?: string;
 }
 
 /**
@@ -52,6 +58,7 @@ export function createAppServer(o: AppServerOptions): Server {
   });
 
   registerAdminRoutes(server, { ...o.admin, logger: o.logger, licensing: () => o.adapter.licensing(), store: () => o.adapter.store() });
+  registerMetricsRoute(server, { metrics: o.metrics ?? createAppMetrics(o.adapter, o.logger), logger: o.logger, token: o.metricsToken });
   o.extraRoutes?.(server);
 
   server.on('restifyError', (req: Request, _res: Response, err: Error & { statusCode?: number }, next: (e?: unknown) => void) => {
