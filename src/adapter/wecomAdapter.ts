@@ -246,6 +246,9 @@ export class WeComAdapterBase extends BotAdapter {
    * How many inbox messages of this adapter's corp are in each status now: `pending` waiting for
    * their turn, `held` kept while the licence is not valid, `failed` parked after every attempt,
    * `refused` refused for good (finished messages are not counted).
+   *
+   * @example
+   * const { pending, held } = await adapter.inboxCounts(); // { pending: 0, held: 2, failed: 0, refused: 0 }
    */
   async inboxCounts(): Promise<Record<Exclude<InboxStatus, 'done'>, number>> {
     const { inbox } = await this.ready();

@@ -7,7 +7,7 @@ import type { WeComAdapter } from '../wecomAdapter';
 const LICENCE_STATUSES = ['trial', 'trial_expired', 'active', 'expired'] as const satisfies readonly LicenceStatusName[];
 const INBOX_STATUSES = ['pending', 'held', 'failed', 'refused'] as const;
 
-/** What `GET /metrics` serves: the adapter's counters and gauges, and Node's process metrics. */
+/** What `GET /metrics` serves: the adapter's counters and gauges, and Node's process metrics (from the first scrape on). */
 export interface AppMetrics {
   /** The registry behind `/metrics` (one per app, so several apps in one process keep apart). */
   readonly registry: Registry;
@@ -29,7 +29,9 @@ export interface AppMetrics {
  */
 export function createAppMetrics(adapter: WeComAdapter, logger: Logger): AppMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  // Node's process metrics start at the first scrape: each set runs an event-loop monitor and a GC
+  // observer for good, which an app that is never scraped (tests, benchmarks) need not pay for.
+  let processMetrics = false;
 
   const callbacks = new Counter({ name: 'wecom_kf_callbacks_total', help: 'WeCom callback requests by result (ok, verified, rejected, error)', labelNames: ['result'], registers: [registry] });
   const pulls = new Counter({ name: 'wecom_kf_pulls_total', help: 'kf/sync_msg pull rounds of an account by result (ok, error, busy: another instance pulls it)', labelNames: ['result'], registers: [registry] });
@@ -105,7 +107,11 @@ export function createAppMetrics(adapter: WeComAdapter, logger: Logger): AppMetr
   return {
     registry,
     contentType: registry.contentType,
-    render: () => registry.metrics(),
+    render: () => {
+      if (!processMetrics) collectDefaultMetrics({ register: registry });
+      processMetrics = true;
+      return registry.metrics();
+    },
     close: stop,
   };
 }

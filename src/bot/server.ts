@@ -58,7 +58,9 @@ export function createAppServer(o: AppServerOptions): Server {
   });
 
   registerAdminRoutes(server, { ...o.admin, logger: o.logger, licensing: () => o.adapter.licensing(), store: () => o.adapter.store() });
-  registerMetricsRoute(server, { metrics: o.metrics ?? createAppMetrics(o.adapter, o.logger), logger: o.logger, token: o.metricsToken });
+  const metrics = o.metrics ?? createAppMetrics(o.adapter, o.logger);
+  if (!o.metrics) server.on('close', () => metrics.close());
+  registerMetricsRoute(server, { metrics, logger: o.logger, token: o.metricsToken });
   o.extraRoutes?.(server);
 
   server.on('restifyError', (req: Request, _res: Response, err: Error & { statusCode?: number }, next: (e?: unknown) => void) => {
