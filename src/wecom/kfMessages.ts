@@ -134,15 +134,14 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 const eventNumberFields = ['change_type', 'fail_type', 'status', 'stop_type', 'reject_switch'] as const;
 
 /** Ids the pipeline keys conversations on: a number becomes its string, any other non-string is dropped. */
-const idFields = ['open_kfid', 'external_userid', 'servicer_userid'] as const;
+const idFields: ReadonlySet<string> = new Set(['open_kfid', 'external_userid', 'servicer_userid']);
 
 function withIds(record: Record<string, unknown>): Record<string, unknown> {
-  const out = { ...record };
-  for (const f of idFields) {
-    if (typeof out[f] === 'number') out[f] = String(out[f]);
-    else if (f in out && typeof out[f] !== 'string') delete out[f];
-  }
-  return out;
+  const kept = Object.entries(record).flatMap(([k, v]): [string, unknown][] => {
+    if (!idFields.has(k) || typeof v === 'string') return [[k, v]];
+    return typeof v === 'number' ? [[k, String(v)]] : [];
+  });
+  return Object.fromEntries(kept);
 }
 
 function withNumbers(record: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
