@@ -53,6 +53,8 @@ export class ProductProcess {
     readonly port: number,
     readonly dataDir: string,
     private readonly env: Record<string, string> = {},
+    /** Run as this user (a test run by root plays an unprivileged one). */
+    private readonly identity?: { uid: number; gid: number },
   ) {}
 
   start(): ChildProcess {
@@ -65,11 +67,28 @@ export class ProductProcess {
         ...this.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...this.identity,
     });
     proc.stdout!.on('data', (d: Buffer) => (this.output += d.toString()));
     proc.stderr!.on('data', (d: Buffer) => (this.output += d.toString()));
     this.child = proc;
     return proc;
+  }
+
+  /** True while the last process started has not exited. */
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** `running` once /healthz answers 200, `exited` if the process ends first. */
+  async ready(timeoutMs: number): Promise<'running' | 'exited'> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      if (!this.running) return 'exited';
+      if ((await healthStatus(this.port)) === 200) return 'running';
+      if (Date.now() > until) throw new Error(`/healthz did not answer 200 within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   /** Resolves with the exit code (null when killed by a signal). */
