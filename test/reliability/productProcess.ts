@@ -80,13 +80,13 @@ export class ProductProcess {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** `running` once /healthz answers 200, `exited` if the process ends first. */
-  async ready(timeoutMs: number): Promise<'running' | 'exited'> {
+  /** `running` once /healthz answers 200, `exited` if the process ends first, `unready` if neither within `timeoutMs`. */
+  async ready(timeoutMs: number): Promise<'running' | 'exited' | 'unready'> {
     const until = Date.now() + timeoutMs;
     for (;;) {
       if (!this.running) return 'exited';
       if ((await healthStatus(this.port)) === 200) return 'running';
-      if (Date.now() > until) throw new Error(`/healthz did not answer 200 within ${timeoutMs} ms`);
+      if (Date.now() > until) return 'unready';
       await new Promise((r) => setTimeout(r, 100));
     }
   }

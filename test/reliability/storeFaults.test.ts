@@ -86,40 +86,64 @@ describe.skip('store faults are loud, and nothing is lost once they are fixed', 
     report(ledger.settle(deliveredBy(emu, corp.corpId)));
   });
 
-  it('a corrupt inbox file at a restart: an error names the file, its bad lines are kept aside, and nothing is lost', async () => {
+  /**
+   * Kills the product with every customer's message stored and unanswered (sends hang), lets
+   * `corrupt` damage the inbox file, restarts, and returns how the restart went.
+   */
+  async function restartWithCorruptInbox(
+    name: string, readyWithinMs: number, corrupt: (file: string, lines: number) => void,
+  ): Promise<{ ledger: Ledger; outcome: 'running' | 'exited' | 'unready'; inboxFile: string; intact: string }> {
     const p = product!;
     p.start();
     await healthy(p.port, 90_000);
-    const { ledger, write } = customersWithLedger('store fault, corrupt inbox file');
-    // Pulled and stored, not answered: every send hangs until the kill.
+    const { ledger, write } = customersWithLedger(name);
     emu.faults.inject({ path: 'kf/send_msg', times: Infinity, fault: { kind: 'timeout' } });
     for (let i = 0; i < CUSTOMERS; i++) await write(i, `c${i} before the kill`);
     await eventually(() => expect(emu.calls.filter((c) => c.path === 'kf/send_msg').length).toBeGreaterThanOrEqual(3), 30_000);
     await p.kill();
     emu.faults.clear();
 
-    // What a crash mid-append, or a bad disk block, leaves in the file.
     const inboxFile = join(dataDir, 'kf_inbox.db');
-    const intact = join(tmpdir(), `kf_inbox.${process.pid}.intact`);
+    const intact = join(dataDir, '..', `${dataDir.split('/').pop()!}.kf_inbox.intact`);
     copyFileSync(inboxFile, intact);
-    const garbage = ['{"_id":"half-written","status":"pend', '\u0000\u0000\u0000 not json at all'];
-    appendFileSync(inboxFile, `${garbage.join('\n')}\n`);
-
+    corrupt(inboxFile, readFileSync(inboxFile, 'utf8').split('\n').filter(Boolean).length);
     p.start();
-    const outcome = await p.ready(90_000);
-    expect(p.output).toMatch(/kf_inbox\.db/); // the error names the file
-    if (outcome === 'running') {
-      // Kept running on the good lines: the bad ones are kept aside, not silently dropped.
-      const bad = readdirSync(dataDir).filter((n) => n.startsWith('kf_inbox.db') && n.endsWith('.bad'));
-      expect(bad).not.toEqual([]);
-      expect(bad.map((n) => readFileSync(join(dataDir, n), 'utf8')).join('')).toContain('half-written');
-    } else {
-      // Refused to start on a corrupt file: fixed (the intact copy back), it starts and answers.
-      copyFileSync(intact, inboxFile);
-      p.start();
-      await healthy(p.port, 90_000);
-    }
+    return { ledger, outcome: await p.ready(readyWithinMs), inboxFile, intact };
+  }
+
+  /** What a crash mid-append, or a bad disk block, leaves in a file: a cut line, and bytes that are no JSON. */
+  const badLine = (i: number): string => (i % 2 === 0 ? `{"_id":"half-written-${i}","status":"pend` : `\u0000\u0000 not json at all ${i}`);
+
+  it('a few bad lines in the inbox file at a restart: logged naming the file, kept aside, and nothing is lost', async () => {
+    const { ledger, outcome, intact } = await restartWithCorruptInbox('store fault, a few bad lines in the inbox file', 90_000, (file, lines) => {
+      // Under one line in twenty: a damaged tail, not a damaged file.
+      appendFileSync(file, `${Array.from({ length: Math.max(1, Math.floor(lines / 20)) }, (_, i) => badLine(i)).join('\n')}\n`);
+    });
     rmSync(intact, { force: true });
+    expect(outcome).toBe('running');
+    expect(product!.output).toMatch(/kf_inbox\.db/); // the error names the file
+    // The bad lines are kept aside, not silently dropped.
+    const bad = readdirSync(dataDir).filter((n) => n.startsWith('kf_inbox.db') && n.includes('.bad'));
+    expect(bad).not.toEqual([]);
+    expect(bad.map((n) => readFileSync(join(dataDir, n), 'utf8')).join('')).toContain('half-written-0');
+    await eventually(() => void ledger.settle(deliveredBy(emu, corp.corpId)), 60_000);
+    report(ledger.settle(deliveredBy(emu, corp.corpId)));
+  });
+
+  it('a mostly corrupt inbox file at a restart: refused with an error naming the file; restored, nothing is lost', async () => {
+    const { ledger, outcome, inboxFile, intact } = await restartWithCorruptInbox('store fault, a mostly corrupt inbox file', 20_000, (file, lines) => {
+      appendFileSync(file, `${Array.from({ length: lines }, (_, i) => badLine(i)).join('\n')}\n`);
+    });
+    const p = product!;
+    // Not served as if the file were fine: the process stops, or stays unready.
+    if (outcome === 'running') throw new Error('a half-corrupt inbox file was opened as if it were fine');
+    expect(p.output).toMatch(/kf_inbox\.db/);
+    // Fixed: stopped, the file restored from a backup (the intact copy), started: everything is answered.
+    await p.kill();
+    copyFileSync(intact, inboxFile);
+    rmSync(intact, { force: true });
+    p.start();
+    await healthy(p.port, 90_000);
     await eventually(() => void ledger.settle(deliveredBy(emu, corp.corpId)), 60_000);
     report(ledger.settle(deliveredBy(emu, corp.corpId)));
   });
