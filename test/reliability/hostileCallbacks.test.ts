@@ -4,10 +4,11 @@
  * is a typed result or one of our typed errors (never a TypeError, RangeError or stack overflow,
  * and never a hang: a run that hung would fail on jest's timeout), and a valid round trip holds.
  */
+import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import {
   buildEncryptedCallback, CallbackPayloadError, CallbackVerificationError, computeSignature, openCallback,
-  parseCallbackEvent, parseCallbackXml, parseEnvelope, WeComCrypto,
+  parseCallbackEvent, parseCallbackXml, parseEnvelope, readRawBody, type RawBodyRequest, WeComCrypto,
 } from '../../src/wecom';
 
 const RUNS = { numRuns: 150 };
@@ -114,6 +115,43 @@ describe('callback XML under hostile input', () => {
       if (ev.ok) expect(typeof ev.value.kind).toBe('string');
       else expect(ev.error).toBeInstanceOf(CallbackPayloadError);
     }), RUNS);
+  });
+});
+
+// ---- Raw body ----------------------------------------------------------------------------------
+
+describe('reading a callback body under hostile input', () => {
+  it('the exact bytes when within the limit, else payload_too_large or body_read_failed, whatever the stream, headers and parsers did', async () => {
+    const chunk = fc.oneof(fc.uint8Array({ maxLength: 3000 }).map((b) => Buffer.from(b)), fc.string({ maxLength: 500 }));
+    const headerLength = fc.option(fc.oneof(fc.nat({ max: 20_000 }).map(String), fc.string({ maxLength: 12 })), { nil: undefined });
+    const parsedBody = fc.option(fc.oneof(fc.uint8Array({ maxLength: 3000 }).map((b) => Buffer.from(b)), fc.string({ maxLength: 300 }), fc.jsonValue({ maxDepth: 1 })), { nil: undefined });
+    await fc.assert(fc.asyncProperty(
+      fc.array(chunk, { maxLength: 12 }), fc.boolean(), headerLength, parsedBody, parsedBody, fc.integer({ min: 0, max: 10_000 }),
+      async (chunks, abort, contentLength, body, rawBody, limit) => {
+        const stream = Readable.from((function* () {
+          yield* chunks;
+          if (abort) throw new Error('client aborted');
+        })(), { objectMode: false }) as RawBodyRequest;
+        Object.assign(stream, { headers: contentLength === undefined ? {} : { 'content-length': contentLength }, body, rawBody });
+        const asBytes = (v: unknown): Buffer | undefined => (Buffer.isBuffer(v) ? v : typeof v === 'string' ? Buffer.from(v, 'utf8') : undefined);
+        const parsed = asBytes(rawBody) ?? asBytes(body);
+        const expected = parsed ?? Buffer.concat(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c, 'utf8') : c)));
+        // A whole, honest body within the limit must be read.
+        const declaredTooLarge = !parsed && contentLength !== undefined && /^\d+$/.test(contentLength) && Number(contentLength) > limit;
+        const mustRead = expected.length <= limit && !declaredTooLarge && (parsed !== undefined || !abort);
+        let got: Buffer;
+        try {
+          got = await readRawBody(stream, { limit });
+        } catch (e) {
+          if (!(e instanceof CallbackPayloadError)) throw new Error(`untyped failure: ${String(e)}`, { cause: e });
+          expect(['payload_too_large', 'body_read_failed']).toContain(e.code);
+          expect({ mustRead, code: e.code }).toEqual({ mustRead: false, code: e.code });
+          return;
+        }
+        expect(got.length).toBeLessThanOrEqual(limit);
+        expect(got.equals(expected)).toBe(true);
+      },
+    ), RUNS);
   });
 });
 
