@@ -169,10 +169,11 @@ export class WeComClient {
    * pull with its own back-off, which must not multiply with the transport's (WeCom rate-limits pulls).
    */
   async syncMsg(req: SyncMsgRequest): Promise<SyncMsgResponse> {
-    const body = await this.call<{ next_cursor?: string; has_more?: number; msg_list?: unknown[] }>({ method: 'kf/sync_msg', verb: 'POST', json: req, idempotent: true, retries: 0 });
+    const body = await this.call<{ next_cursor?: unknown; has_more?: unknown; msg_list?: unknown }>({ method: 'kf/sync_msg', verb: 'POST', json: req, idempotent: true, retries: 0 });
     const list = Array.isArray(body.msg_list) ? body.msg_list : [];
     return {
-      next_cursor: body.next_cursor ?? '',
+      // A cursor that is not a string would be stored and sent back, failing every later pull.
+      next_cursor: typeof body.next_cursor === 'string' ? body.next_cursor : typeof body.next_cursor === 'number' ? String(body.next_cursor) : '',
       has_more: Number(body.has_more) === 1,
       msg_list: list.map(toKfMessage).filter((m): m is KfMessage => m !== undefined),
     };

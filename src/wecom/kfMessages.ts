@@ -115,9 +115,9 @@ export function toKfMessage(raw: unknown): KfMessage | undefined {
   const msgid = typeof raw.msgid === 'number' ? String(raw.msgid) : raw.msgid;
   if (typeof msgid !== 'string' || msgid === '') return undefined;
   const msgtype = typeof raw.msgtype === 'string' ? raw.msgtype : '';
-  const base = { ...raw, msgid, send_time: Number(raw.send_time) || 0, origin: Number(raw.origin) as KfOrigin };
+  const base = { ...withIds(raw), msgid, send_time: Number(raw.send_time) || 0, origin: Number(raw.origin) as KfOrigin };
   if (msgtype === 'event' && isRecord(raw.event)) {
-    const ev = withNumbers(raw.event, eventNumberFields);
+    const ev = withIds(withNumbers(raw.event, eventNumberFields));
     const eventType = typeof ev.event_type === 'string' ? ev.event_type : '';
     const event = eventTypes.has(eventType)
       ? (ev as unknown as KfEvent)
@@ -132,6 +132,17 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 
 /** Event fields that rules compare as numbers (change_type 3 ends a session, ...). */
 const eventNumberFields = ['change_type', 'fail_type', 'status', 'stop_type', 'reject_switch'] as const;
+
+/** Ids the pipeline keys conversations on: a number becomes its string, any other non-string is dropped. */
+const idFields: ReadonlySet<string> = new Set(['open_kfid', 'external_userid', 'servicer_userid']);
+
+function withIds(record: Record<string, unknown>): Record<string, unknown> {
+  const kept = Object.entries(record).flatMap(([k, v]): [string, unknown][] => {
+    if (!idFields.has(k) || typeof v === 'string') return [[k, v]];
+    return typeof v === 'number' ? [[k, String(v)]] : [];
+  });
+  return Object.fromEntries(kept);
+}
 
 function withNumbers(record: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
   const out = { ...record };

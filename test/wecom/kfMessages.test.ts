@@ -13,4 +13,14 @@ describe('toKfMessage', () => {
     expect(toKfMessage({ msgid: 'n1', send_time: 1, origin: 3, msgtype: 'note', note: { x: 1 } })).toMatchObject({ msgtype: 'unknown', original_msgtype: 'note' });
     expect(toKfMessage({ send_time: 1, origin: 3, msgtype: 'text', text: { content: 'x' } })).toBeUndefined();
   });
+
+  it('ids the pipeline keys conversations on are strings: a number becomes its string, anything else is dropped', () => {
+    const msg = toKfMessage({ msgid: 'i1', send_time: 1, origin: 3, msgtype: 'text', text: { content: 'x' }, open_kfid: { a: 1 }, external_userid: 12345, servicer_userid: null });
+    expect(msg).toMatchObject({ external_userid: '12345' });
+    expect(msg && 'open_kfid' in msg).toBe(false);
+    expect(msg && 'servicer_userid' in msg).toBe(false);
+    const ev = toKfMessage({ msgid: 'e1', send_time: 1, origin: 4, msgtype: 'event', event: { event_type: 'enter_session', open_kfid: [], external_userid: 7 } });
+    expect(ev).toMatchObject({ event: { external_userid: '7' } });
+    expect(ev?.msgtype === 'event' && 'open_kfid' in ev.event).toBe(false);
+  });
 });
