@@ -54,7 +54,12 @@ export class DataDirLock {
     const ownerFile = path.join(dataDir, OWNER_FILE);
     const db = lockOrRefuse(file, dataDir, ownerFile, logger);
     const owner: OwnerInfo = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString() };
-    fs.writeFileSync(ownerFile, JSON.stringify(owner) + '\n');
+    try {
+      fs.writeFileSync(ownerFile, JSON.stringify(owner) + '\n');
+    } catch (e) {
+      db.close(); // a DATA_DIR we cannot write to: do not keep it locked for nothing
+      throw e;
+    }
     return new DataDirLock(db, ownerFile);
   }
 

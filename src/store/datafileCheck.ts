@@ -15,28 +15,19 @@ export interface SetAside {
 }
 
 /**
- * Readies a datafile for nedb, which would otherwise drop unreadable lines silently at its
- * compaction (or refuse the file with a message that does not name it):
+ * Sets aside the lines of a datafile nedb cannot read, which it would otherwise drop silently at its
+ * compaction (or refuse the file with a message that does not name it). Runs only after nedb
+ * reported such lines, so a healthy file is read once, by nedb.
  *
- * - a torn last line (no newline: the process died while appending it) was never acknowledged and
- *   is dropped with a warning;
- * - other unreadable lines, up to {@link MAX_BAD_LINE_RATE} of the file, are appended to
- *   `<file>.bad-<time>` and removed from the datafile, and logged at error level with their count;
- * - more than that throws {@link StoreCorruptError} and changes nothing.
+ * - Up to {@link MAX_BAD_LINE_RATE} of the lines: appended to `<file>.bad-<time>`, then removed from
+ *   the datafile, and logged at error level with their count and where they went.
+ * - More: throws {@link StoreCorruptError} naming the file and what to do, and changes nothing.
  *
  * @example
- * const { badLines } = checkDatafile('/data/inbox.db', clock, logger);
+ * const { badLines, badFile } = setAsideBadLines('/data/inbox.db', clock, logger);
  */
-export function checkDatafile(file: string, clock: Clock, logger: Logger): SetAside {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { badLines: 0 };
-    throw e;
-  }
-  text = dropTornTail(file, text, logger);
-  const lines = text.split('\n').filter((l) => l !== '');
+export function setAsideBadLines(file: string, clock: Clock, logger: Logger): SetAside {
+  const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
   const good: string[] = [];
   const bad: string[] = [];
   for (const line of lines) (isReadable(line) ? good : bad).push(line);
@@ -73,12 +64,19 @@ function isReadable(line: string): boolean {
 
 /**
  * nedb appends one line per write. A process killed in the middle of an append can leave half a line
- * at the end. A line without its newline was never acknowledged, so dropping it loses nothing.
+ * at the end, which nedb counts as corruption. A line without its newline was never acknowledged, so
+ * dropping it (with a warning) loses nothing.
  */
-function dropTornTail(file: string, text: string, logger: Logger): string {
-  if (text.length === 0 || text.endsWith('\n')) return text;
+export function dropTornTail(file: string, logger: Logger): void {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  if (text.length === 0 || text.endsWith('\n')) return;
   const keep = text.slice(0, text.lastIndexOf('\n') + 1);
   logger.warn({ filename: file, droppedBytes: Buffer.byteLength(text) - Buffer.byteLength(keep) }, 'embedded store: dropping an incomplete last line (the process stopped while writing it)');
   fs.truncateSync(file, Buffer.byteLength(keep));
-  return keep;
 }

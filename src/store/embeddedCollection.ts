@@ -12,7 +12,7 @@ import type {
   Sort,
   Update,
 } from './collection';
-import { checkDatafile, type SetAside } from './datafileCheck';
+import { dropTornTail, setAsideBadLines, type SetAside } from './datafileCheck';
 import { DuplicateKeyError, StoreClosedError, StoreCorruptError, StoreFileError } from './errors';
 import { newId } from './newId';
 import { toNedbQuery } from './nedbQuery';
@@ -38,7 +38,7 @@ export interface EmbeddedCollectionContext {
   /** 0 turns periodic compaction off (it still happens at every load). */
   compactionIntervalMs: number;
   isClosed(): boolean;
-  /** Told after each load, with the unreadable lines it set aside. */
+  /** Told when a load set unreadable lines aside. */
   onLoaded(name: string, setAside: SetAside): void;
   /** Told when the datafile cannot be loaded or the disk refuses it (`fault`), and when an operation works again (undefined). */
   onFault(name: string, fault: StoreCorruptError | StoreFileError | undefined): void;
@@ -184,14 +184,15 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
 
   private async loadDatafile(): Promise<Datastore> {
     const file = this.ctx.filename;
-    this.ctx.onLoaded(this.name, checkDatafile(file, this.ctx.clock, this.ctx.logger));
-    const db: Datastore = new Nedb<Doc>({ filename: file });
+    dropTornTail(file, this.ctx.logger);
+    let db: Datastore;
     try {
-      await db.loadDatabaseAsync(); // also compacts the datafile
+      db = await loadNedb(file);
     } catch (e) {
-      if (errnoOf(e) !== undefined) throw e;
-      // What checkDatafile lets through and nedb still refuses, e.g. two documents with one unique key.
-      throw new StoreCorruptError(file, (e as Error).message, { cause: e });
+      if ((e as { corruptItems?: unknown }).corruptItems === undefined) throw asLoadError(file, e);
+      // nedb met unreadable lines (our threshold for it is 0: under its own it drops them silently).
+      this.ctx.onLoaded(this.name, setAsideBadLines(file, this.ctx.clock, this.ctx.logger));
+      db = await loadNedb(file).catch((again: unknown) => Promise.reject(asLoadError(file, again)));
     }
     clearInterval(this.compaction);
     if (this.ctx.compactionIntervalMs > 0) {
@@ -236,6 +237,18 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
     this.setFault(fault);
     return fault;
   }
+}
+
+/** Loads a datafile; any unreadable line fails the load (our code then sets them aside, see datafileCheck). */
+async function loadNedb(file: string): Promise<Datastore> {
+  const db: Datastore = new Nedb<Doc>({ filename: file, corruptAlertThreshold: 0 });
+  await db.loadDatabaseAsync(); // also compacts the datafile
+  return db;
+}
+
+/** A disk error as it is (mapError names the file); anything else nedb refused (e.g. one unique key twice) as corruption. */
+function asLoadError(file: string, e: unknown): unknown {
+  return errnoOf(e) !== undefined ? e : new StoreCorruptError(file, (e as Error).message, { cause: e });
 }
 
 /** The system error code (`ENOSPC`, `EACCES` ...) of a failed file operation, if it was one. */
