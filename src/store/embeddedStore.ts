@@ -113,16 +113,25 @@ export class EmbeddedStore implements Store {
    * const { ok, reason } = await store.check(); // reason names the file and what to do
    */
   async check(): Promise<StoreHealth> {
-    const badLines = this.setAsideLines;
-    if (this.closed) return { ok: false, reason: 'the store is closed', badLines };
+    if (this.closed) return { ok: false, reason: 'the store is closed', badLines: this.setAsideLines };
+    // retryFaulty never rejects; the timeout only bounds a hung disk (the fault then stays as it was).
+    await withTimeout(this.retryFaulty(), PROBE_TIMEOUT_MS, 'a faulty collection').catch(() => undefined);
     const [fault] = this.faults.values();
-    if (fault) return { ok: false, reason: fault.message, badLines };
+    if (fault) return { ok: false, reason: fault.message, badLines: this.setAsideLines };
     try {
       await withTimeout(probeDataDir(this.dataDir), PROBE_TIMEOUT_MS, `DATA_DIR ${this.dataDir}`);
     } catch (e) {
-      return { ok: false, reason: `cannot write to DATA_DIR ${this.dataDir} (${describeFailure(e)}): check that it is writable and the disk has free space`, badLines };
+      return { ok: false, reason: `cannot write to DATA_DIR ${this.dataDir} (${describeFailure(e)}): check that it is writable and the disk has free space`, badLines: this.setAsideLines };
     }
-    return { ok: true, badLines };
+    return { ok: true, badLines: this.setAsideLines };
+  }
+
+  /**
+   * One cheap indexed read on each faulty collection: it reloads the datafile, so a fault that was
+   * fixed (file restored, disk freed) clears without waiting for the app to use that collection.
+   */
+  private async retryFaulty(): Promise<void> {
+    for (const name of [...this.faults.keys()]) await this.collections.get(name)?.findOne({ _id: '' }).catch(() => undefined);
   }
 
   async close(): Promise<void> {
