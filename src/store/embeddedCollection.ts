@@ -198,7 +198,8 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
     if (this.ctx.compactionIntervalMs > 0) {
       // Our own timer, not nedb's: its compaction failure (read-only or full disk) would be an unhandled rejection.
       this.compaction = setInterval(() => {
-        db.compactDatafileAsync().catch((e: unknown) => this.mapError(e));
+        // A failed rewrite leaves memory as it was: report it, but no reload.
+        db.compactDatafileAsync().catch((e: unknown) => this.mapError(e, false));
       }, Math.max(this.ctx.compactionIntervalMs, 5000));
       this.compaction.unref();
     }
@@ -219,14 +220,15 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
     }
   }
 
-  private mapError(e: unknown): unknown {
+  /** Our error for `e`; a disk or datafile fault is also logged (once) and reported to the store. */
+  private mapError(e: unknown, reloadOnDiskError = true): unknown {
     if (e instanceof Error && (e as { errorType?: unknown }).errorType === 'uniqueViolated') {
       return new DuplicateKeyError(this.name, (e as { key?: unknown }).key, { cause: e });
     }
     const errno = errnoOf(e);
     const fault = e instanceof StoreCorruptError ? e : errno !== undefined ? new StoreFileError(this.ctx.filename, errno, { cause: e }) : undefined;
     if (!fault) return e;
-    if (errno !== undefined) {
+    if (errno !== undefined && reloadOnDiskError) {
       // nedb changes its memory before it appends: after a refused write, memory holds what the
       // disk does not. Reload from disk at the next operation so both agree again.
       clearInterval(this.compaction);
