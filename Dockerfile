@@ -22,10 +22,12 @@ COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` would rebuild dist/ with TypeScript, which is a dev dependency; dist/
 # comes from the build stage. The app's server and bot need botbuilder and restify, the package's
 # peer dependencies (dev dependencies here): added at the versions package.json pins, the rest of
-# the tree from package-lock.json, nothing written back.
+# the tree from package-lock.json, nothing written back. better-sqlite3 (the embedded store's OS lock)
+# is the one native addon the app needs: rebuilt alone, which fetches its published prebuilt binary.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
  && npm install --no-save --save-prod --omit=dev --ignore-scripts --no-audit --no-fund \
       $(node -p "['botbuilder', 'restify'].map((n) => n + '@' + require('./package.json').devDependencies[n]).join(' ')") \
+ && npm rebuild better-sqlite3 \
  && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY manifest.json ./
@@ -34,7 +36,7 @@ RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]
 USER node
 EXPOSE 3978
-# No curl in slim images: node asks /healthz itself (200 once ready, 503 while starting).
+# No curl in slim images: node asks /healthz itself (200 once ready and the store reads and writes, else 503).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3978) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # What `npm start` runs once dist/ is built (scripts/start.js), without its build check: the image

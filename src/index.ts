@@ -21,7 +21,7 @@ export {
   ConversationLockedError, MediaRejectedError, MEDIA_RULES,
 } from './middleware';
 export { LicensingService, LicensingScheduler, LicenceInactiveError, InvalidPurchaseError, IdempotencyKeyReusedError, UnknownCorpError, type LicenceStatusView } from './licensing';
-export { openStore, StoreStorage, type Store, DuplicateKeyError, StoreLockedError, ETagConflictError } from './store';
+export { openStore, StoreStorage, type Store, type StoreHealth, DuplicateKeyError, StoreLockedError, StoreCorruptError, StoreFileError, ETagConflictError } from './store';
 export { WeComClient, WeComApiError, WeComHttpError, WeComCrypto, type KfMessage, type KfOutboundMessage, KfServiceState } from './wecom';
 export { loadConfig, settings, type ChannelConfig } from './config';
 export { WeComChannelError, ConfigError, isChannelError, ManualClock, OffsetClock, systemClock, type Clock } from './common';

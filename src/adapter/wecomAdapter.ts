@@ -226,7 +226,8 @@ export class WeComAdapterBase extends BotAdapter {
     } catch (e) {
       const status = callbackErrorStatus(e);
       this.operations.report({ kind: 'callback', result: status >= 500 ? 'error' : 'rejected' });
-      this.logger.warn({ err: e, status, method: req.method }, 'callback refused');
+      // A 5xx is our fault (the store, most often): WeCom retries it, but someone has to look.
+      this.logger[status >= 500 ? 'error' : 'warn']({ err: e, status, method: req.method }, 'callback refused');
       if (!res.headersSent) respond(res, status, status >= 500 ? 'internal error' : (e as Error).message);
     }
   }

@@ -6,6 +6,7 @@ import { type AdminRoutesOptions, registerAdminRoutes } from './adminRoutes';
 import { sendJson } from './httpJson';
 import { type AppMetrics, createAppMetrics } from './metrics';
 import { registerMetricsRoute } from './metricsRoute';
+import { StoreHealthCache } from './storeHealth';
 
 /** What runs a turn: an `ActivityHandler` or anything with `run(context)`. */
 export interface Bot {
@@ -51,10 +52,13 @@ export function createAppServer(o: AppServerOptions): Server {
   server.get('/api/wecom/suite', suite);
   server.post('/api/wecom/suite', suite);
 
+  // Ready means started and the store can read and write now (503 `unhealthy` with the reason if not).
+  const storeHealth = new StoreHealthCache(() => o.adapter.store(), o.logger);
   server.get('/healthz', async (_req: Request, res: Response) => {
-    const ready = isReady();
-    const store = ready ? (await o.adapter.store()).kind : undefined;
-    sendJson(res, ready ? 200 : 503, { status: ready ? 'ok' : 'starting', mode: o.mode, store });
+    if (!isReady()) return sendJson(res, 503, { status: 'starting', mode: o.mode });
+    const store = (await o.adapter.store()).kind;
+    const { ok, reason, badLines } = await storeHealth.get();
+    sendJson(res, ok ? 200 : 503, { status: ok ? 'ok' : 'unhealthy', mode: o.mode, store, ...(reason ? { reason } : {}), ...(badLines ? { badLines } : {}) });
   });
 
   registerAdminRoutes(server, { ...o.admin, logger: o.logger, licensing: () => o.adapter.licensing(), store: () => o.adapter.store() });

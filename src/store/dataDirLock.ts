@@ -1,28 +1,36 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import type { Logger } from '../common';
 import { StoreLockedError } from './errors';
 
-interface LockContent {
+/** What `store.owner` says about the holder: for the refusal's message only, never a reason to refuse. */
+interface OwnerInfo {
   pid: number;
   host: string;
   startedAt: string;
 }
 
+/** The file the OS lock is held on. It stays empty and is never deleted (see below). */
+export const LOCK_FILE = 'store.lock';
+/** Who holds the lock, for the message a refused process prints. Removed at close. */
+export const OWNER_FILE = 'store.owner';
+
 /**
- * Makes the embedded store single-process: a lock file `DATA_DIR/store.lock` holding the owner's pid,
- * created with `O_EXCL` so that two processes cannot both create it.
+ * Makes the embedded store single-process with an OS lock that dies with its process: SQLite
+ * (better-sqlite3) opens `DATA_DIR/store.lock` in exclusive locking mode and keeps a write
+ * transaction open, so the kernel holds an `fcntl` lock on the file until `release()` or the
+ * process's death, SIGKILL included. Nothing is ever written to the file.
  *
- * - A lock whose pid is alive refuses with {@link StoreLockedError} (the same pid too: one process
- *   must open a `DATA_DIR` once and share the store).
- * - A lock whose pid is dead (the process was SIGKILLed or crashed) is taken over, with a warning.
- * - A lock from another host (a `DATA_DIR` on a shared disk) cannot be checked and refuses.
+ * - A lock held by a live process (this one included: SQLite tracks its own connections) refuses
+ *   with {@link StoreLockedError} at once.
+ * - After a crash or SIGKILL the kernel has already released it: a restart takes it at once, with
+ *   the same pid (PID 1 in a container) or on another host sharing the volume.
  *
- * Known limits: if the dead owner's pid has been reused by an unrelated process, the lock looks
- * alive (delete the file by hand); two processes taking over the same stale lock in the same
- * millisecond could both succeed. Both need a misconfiguration first (two instances on one
- * `DATA_DIR`), which is what the lock reports.
+ * Rules that keep the lock sound: the file is never deleted (a process waiting on the old inode and
+ * one creating a new file would both "hold" it), and this process never opens it other than through
+ * SQLite (POSIX drops a process's `fcntl` locks when it closes any descriptor of the file).
  *
  * @example
  * const lock = DataDirLock.acquire('./data', logger); // throws StoreLockedError when in use
@@ -33,86 +41,81 @@ export class DataDirLock {
   private released = false;
   private readonly onExit = (): void => this.release();
 
-  private constructor(readonly file: string) {
-    // A normal exit without close() removes the lock too; SIGKILL cannot, hence the pid check.
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly ownerFile: string,
+  ) {
+    // A normal exit without close() removes the owner note; the kernel drops the lock itself.
     process.once('exit', this.onExit);
   }
 
   static acquire(dataDir: string, logger: Logger): DataDirLock {
-    const file = path.join(dataDir, 'store.lock');
-    // Two rounds: the second runs after removing a stale lock, and fails like any other if a
-    // third process got in first.
-    for (let round = 0; round < 2; round += 1) {
-      if (tryCreate(file)) return new DataDirLock(file);
-      const holder = readLock(file);
-      if (holder === 'missing') continue;
-      if (holder !== 'unreadable') {
-        if (holder.host !== os.hostname()) throw new StoreLockedError(dataDir, holder.pid, holder.host);
-        if (holder.pid === process.pid || isAlive(holder.pid)) throw new StoreLockedError(dataDir, holder.pid, undefined);
-      }
-      logger.warn(
-        { lockFile: file, stalePid: holder === 'unreadable' ? undefined : holder.pid },
-        'embedded store: taking over a lock left by a process that is no longer running',
-      );
-      fs.rmSync(file, { force: true });
+    const file = path.join(dataDir, LOCK_FILE);
+    const ownerFile = path.join(dataDir, OWNER_FILE);
+    const db = lockOrRefuse(file, dataDir, ownerFile, logger);
+    const owner: OwnerInfo = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString() };
+    try {
+      fs.writeFileSync(ownerFile, JSON.stringify(owner) + '\n');
+    } catch (e) {
+      db.close(); // a DATA_DIR we cannot write to: do not keep it locked for nothing
+      throw e;
     }
-    throw new StoreLockedError(dataDir, undefined, undefined);
+    return new DataDirLock(db, ownerFile);
   }
 
-  /** Removes the lock file if it is still ours. Idempotent. */
+  /** The files a `fresh` wipe must leave alone. */
+  static files(dataDir: string): string[] {
+    return [path.join(dataDir, LOCK_FILE), path.join(dataDir, OWNER_FILE)];
+  }
+
+  /** Drops the OS lock and the owner note. Idempotent. */
   release(): void {
     if (this.released) return;
     this.released = true;
     process.removeListener('exit', this.onExit);
-    const holder = readLock(this.file);
-    if (holder !== 'missing' && holder !== 'unreadable' && holder.pid === process.pid) fs.rmSync(this.file, { force: true });
+    fs.rmSync(this.ownerFile, { force: true });
+    this.db.close();
   }
 }
 
-function tryCreate(file: string): boolean {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY, 0o644);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw e;
+function lockOrRefuse(file: string, dataDir: string, ownerFile: string, logger: Logger): Database.Database {
+  // Two rounds: the second runs after clearing an older version's lock file (JSON, not a database).
+  for (let round = 0; ; round += 1) {
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(file, { timeout: 0 }); // never wait: a held lock is an answer
+      db.pragma('journal_mode = MEMORY'); // no -journal file next to it
+      db.pragma('locking_mode = EXCLUSIVE');
+      db.exec('BEGIN EXCLUSIVE'); // takes the lock now; never committed, so kept until close
+      return db;
+    } catch (e) {
+      db?.close();
+      const code = (e as { code?: unknown }).code;
+      if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+        const holder = readOwner(ownerFile);
+        throw new StoreLockedError(dataDir, holder?.pid, holder && holder.host !== os.hostname() ? holder.host : undefined);
+      }
+      if (code === 'SQLITE_NOTADB' && round === 0) {
+        // Versions before the OS lock wrote `{pid, host}` into store.lock: a leftover from one of
+        // them is not a lock any more. This version keeps the file empty.
+        logger.warn({ lockFile: file }, 'embedded store: emptying a lock file left by an older version');
+        fs.truncateSync(file, 0);
+        continue;
+      }
+      throw e;
+    }
   }
-  try {
-    const content: LockContent = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString() };
-    fs.writeSync(fd, JSON.stringify(content) + '\n');
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  return true;
 }
 
-function readLock(file: string): LockContent | 'missing' | 'unreadable' {
-  let text: string;
+function readOwner(file: string): OwnerInfo | undefined {
   try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
-    throw e;
-  }
-  try {
-    const parsed: unknown = JSON.parse(text);
+    const parsed: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
     if (parsed !== null && typeof parsed === 'object') {
       const { pid, host, startedAt } = parsed as Record<string, unknown>;
       if (Number.isInteger(pid) && typeof host === 'string') return { pid: pid as number, host, startedAt: String(startedAt) };
     }
   } catch {
-    // fall through: a lock we cannot read was left half-written by a process killed while creating it
+    // missing (the holder is starting or stopping) or half-written: the message just says "another process"
   }
-  return 'unreadable';
-}
-
-/** `kill(pid, 0)` delivers nothing; it only says whether the process exists (EPERM: it does, as another user). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return undefined;
 }

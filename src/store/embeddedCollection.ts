@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import Nedb from '@seald-io/nedb';
 import { modify } from '@seald-io/nedb/lib/model.js';
 import type { Clock, Logger } from '../common';
@@ -13,7 +12,8 @@ import type {
   Sort,
   Update,
 } from './collection';
-import { DuplicateKeyError, StoreClosedError } from './errors';
+import { dropTornTail, setAsideBadLines, type SetAside } from './datafileCheck';
+import { DuplicateKeyError, StoreClosedError, StoreCorruptError, StoreFileError } from './errors';
 import { newId } from './newId';
 import { toNedbQuery } from './nedbQuery';
 import { SerialQueue } from './serialQueue';
@@ -38,6 +38,10 @@ export interface EmbeddedCollectionContext {
   /** 0 turns periodic compaction off (it still happens at every load). */
   compactionIntervalMs: number;
   isClosed(): boolean;
+  /** Told when a load set unreadable lines aside. */
+  onLoaded(name: string, setAside: SetAside): void;
+  /** Told when the datafile cannot be loaded or the disk refuses it (`fault`), and when an operation works again (undefined). */
+  onFault(name: string, fault: StoreCorruptError | StoreFileError | undefined): void;
 }
 
 /**
@@ -53,6 +57,9 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
   /** TTL field → seconds, declared by `createIndex` in this process. */
   private readonly ttl = new Map<string, number>();
   private loading: Promise<Datastore> | undefined;
+  private compaction: NodeJS.Timeout | undefined;
+  /** The message of the fault the collection is in, if any. */
+  private faultMessage: string | undefined;
 
   constructor(
     readonly name: string,
@@ -145,8 +152,7 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
   /** Waits for queued operations and stops periodic compaction. */
   async close(): Promise<void> {
     await this.queue.drain();
-    const db = await this.loading?.catch(() => undefined);
-    db?.stopAutocompaction();
+    clearInterval(this.compaction);
   }
 
   private run<R>(op: (db: Datastore) => Promise<R>): Promise<R> {
@@ -155,7 +161,12 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
       try {
         const db = await this.load();
         await this.sweepExpired(db);
-        return await op(db);
+        const result = await op(db);
+        if (this.faultMessage !== undefined) {
+          this.ctx.logger.info({ collection: this.name }, 'embedded store: the collection works again');
+          this.setFault(undefined);
+        }
+        return result;
       } catch (e) {
         throw this.mapError(e);
       }
@@ -163,14 +174,41 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
   }
 
   private load(): Promise<Datastore> {
-    this.loading ??= (async () => {
-      dropTornTail(this.ctx.filename, this.ctx.logger);
-      const db: Datastore = new Nedb<Doc>({ filename: this.ctx.filename });
-      await db.loadDatabaseAsync(); // also compacts the datafile
-      if (this.ctx.compactionIntervalMs > 0) db.setAutocompactionInterval(this.ctx.compactionIntervalMs);
-      return db;
-    })();
+    // A failed load is not kept: the next operation reads the file again (it may have been restored).
+    this.loading ??= this.loadDatafile().catch((e: unknown) => {
+      this.loading = undefined;
+      throw e;
+    });
     return this.loading;
+  }
+
+  private async loadDatafile(): Promise<Datastore> {
+    const file = this.ctx.filename;
+    dropTornTail(file, this.ctx.logger);
+    let db: Datastore;
+    try {
+      db = await loadNedb(file);
+    } catch (e) {
+      if ((e as { corruptItems?: unknown }).corruptItems === undefined) throw asLoadError(file, e);
+      // nedb met unreadable lines (our threshold for it is 0: under its own it drops them silently).
+      this.ctx.onLoaded(this.name, setAsideBadLines(file, this.ctx.clock, this.ctx.logger));
+      db = await loadNedb(file).catch((again: unknown) => Promise.reject(asLoadError(file, again)));
+    }
+    clearInterval(this.compaction);
+    if (this.ctx.compactionIntervalMs > 0) {
+      // Our own timer, not nedb's: its compaction failure (read-only or full disk) would be an unhandled rejection.
+      this.compaction = setInterval(() => {
+        // A failed rewrite leaves memory as it was: report it, but no reload.
+        db.compactDatafileAsync().catch((e: unknown) => this.mapError(e, false));
+      }, Math.max(this.ctx.compactionIntervalMs, 5000));
+      this.compaction.unref();
+    }
+    return db;
+  }
+
+  private setFault(fault: StoreCorruptError | StoreFileError | undefined): void {
+    this.faultMessage = fault?.message;
+    this.ctx.onFault(this.name, fault);
   }
 
   private async sweepExpired(db: Datastore): Promise<void> {
@@ -182,12 +220,43 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
     }
   }
 
-  private mapError(e: unknown): unknown {
+  /** Our error for `e`; a disk or datafile fault is also logged (once) and reported to the store. */
+  private mapError(e: unknown, reloadOnDiskError = true): unknown {
     if (e instanceof Error && (e as { errorType?: unknown }).errorType === 'uniqueViolated') {
       return new DuplicateKeyError(this.name, (e as { key?: unknown }).key, { cause: e });
     }
-    return e;
+    const errno = errnoOf(e);
+    const fault = e instanceof StoreCorruptError ? e : errno !== undefined ? new StoreFileError(this.ctx.filename, errno, { cause: e }) : undefined;
+    if (!fault) return e;
+    if (errno !== undefined && reloadOnDiskError) {
+      // nedb changes its memory before it appends: after a refused write, memory holds what the
+      // disk does not. Reload from disk at the next operation so both agree again.
+      clearInterval(this.compaction);
+      this.loading = undefined;
+    }
+    // Once per fault, not once per refused operation (a callback flood would repeat it thousands of times).
+    if (fault.message !== this.faultMessage) this.ctx.logger.error({ err: fault, collection: this.name, file: this.ctx.filename }, fault.message);
+    this.setFault(fault);
+    return fault;
   }
+}
+
+/** Loads a datafile; any unreadable line fails the load (our code then sets them aside, see datafileCheck). */
+async function loadNedb(file: string): Promise<Datastore> {
+  const db: Datastore = new Nedb<Doc>({ filename: file, corruptAlertThreshold: 0 });
+  await db.loadDatabaseAsync(); // also compacts the datafile
+  return db;
+}
+
+/** A disk error as it is (mapError names the file); anything else nedb refused (e.g. one unique key twice) as corruption. */
+function asLoadError(file: string, e: unknown): unknown {
+  return errnoOf(e) !== undefined ? e : new StoreCorruptError(file, (e as Error).message, { cause: e });
+}
+
+/** The system error code (`ENOSPC`, `EACCES` ...) of a failed file operation, if it was one. */
+function errnoOf(e: unknown): string | undefined {
+  const code = (e as { code?: unknown; syscall?: unknown } | null)?.code;
+  return typeof code === 'string' && typeof (e as { syscall?: unknown }).syscall === 'string' ? code : undefined;
 }
 
 async function findDocs(db: Datastore, filter: Doc, options: FindOptions): Promise<Doc[]> {
@@ -216,23 +285,4 @@ function newDocument(filter: Doc, update: Doc): Doc {
   const { _id: _taken, ...onInsert } = $setOnInsert ?? {};
   const set = { ...(ops.$set as Doc | undefined), ...onInsert };
   return modify(seed, { ...ops, ...(Object.keys(set).length > 0 ? { $set: set } : {}) });
-}
-
-/**
- * nedb appends one line per write. A process killed in the middle of an append can leave half a line
- * at the end, which nedb counts as corruption (and refuses to start above 10% of lines, easily reached
- * in a small collection). A line without its newline was never acknowledged, so dropping it loses nothing.
- */
-function dropTornTail(filename: string, logger: Logger): void {
-  let text: string;
-  try {
-    text = fs.readFileSync(filename, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw e;
-  }
-  if (text.length === 0 || text.endsWith('\n')) return;
-  const keep = text.lastIndexOf('\n') + 1;
-  logger.warn({ filename, droppedBytes: Buffer.byteLength(text.slice(keep)) }, 'embedded store: dropping an incomplete last line (the process stopped while writing it)');
-  fs.truncateSync(filename, Buffer.byteLength(text.slice(0, keep)));
 }

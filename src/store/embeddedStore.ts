@@ -4,12 +4,14 @@ import { silentLogger, systemClock, type Clock, type Logger } from '../common';
 import type { BaseDocument, Collection } from './collection';
 import { DataDirLock } from './dataDirLock';
 import { EmbeddedCollection } from './embeddedCollection';
+import type { StoreCorruptError, StoreFileError } from './errors';
 import { LEASE_COLLECTION } from './leaseRepository';
-import type { Store } from './store';
+import { describeFailure, PROBE_TIMEOUT_MS, probeDataDir, withTimeout } from './probe';
+import type { Store, StoreHealth } from './store';
 import { validateCollectionName } from './validation';
 
 export interface EmbeddedStoreOptions {
-  /** Where the datafiles live (one `<collection>.db` per collection, plus `store.lock`). Created if missing. */
+  /** Where the datafiles live (one `<collection>.db` per collection, plus `store.lock`, `store.owner`, `store.probe`). Created if missing. */
   dataDir: string;
   /** Decides TTL expiry. Default {@link systemClock}. */
   clock?: Clock;
@@ -27,8 +29,13 @@ export interface EmbeddedStoreOptions {
 /**
  * The default store when `MONGODB_URI` is not set: one nedb datafile per collection in `DATA_DIR`.
  * For one process only: opening a `DATA_DIR` that a live process holds throws
- * {@link StoreLockedError}; a lock left by a killed process is taken over, and the leases it held
- * are dropped at open (no other process can be using them).
+ * {@link StoreLockedError}; the lock is an OS lock that dies with its process, so a restart after a
+ * kill takes it at once, and the leases the killed process held are dropped at open (no other
+ * process can be using them).
+ *
+ * Faults are loud: a datafile that cannot be loaded throws {@link StoreCorruptError} naming it, a
+ * refused write {@link StoreFileError}; both make {@link EmbeddedStore.check} fail until the
+ * collection works again. Unreadable lines (up to 10 %) are moved to `<file>.bad-<time>` and counted.
  *
  * Durability: every write is appended to its datafile before the call resolves, so it survives the
  * process being killed (it is in the OS page cache; a power cut may lose the last writes, as there is
@@ -42,6 +49,8 @@ export interface EmbeddedStoreOptions {
 export class EmbeddedStore implements Store {
   readonly kind = 'embedded' as const;
   private readonly collections = new Map<string, EmbeddedCollection<BaseDocument>>();
+  private readonly faults = new Map<string, StoreCorruptError | StoreFileError>();
+  private setAsideLines = 0;
   private closed = false;
 
   private constructor(
@@ -55,7 +64,7 @@ export class EmbeddedStore implements Store {
     const logger = options.logger ?? silentLogger;
     await fs.promises.mkdir(dataDir, { recursive: true });
     const lock = DataDirLock.acquire(dataDir, logger);
-    if (options.fresh) await emptyExceptLock(dataDir, lock.file);
+    if (options.fresh) await emptyExceptLock(dataDir, DataDirLock.files(dataDir));
     // Leases share work between processes on one store, and the lock makes this the only one: a
     // lease still on disk is a dead process's (SIGKILL never released it). Without dropping them the
     // restarted process would wait each one out (30 s) before pulling or answering those customers.
@@ -82,11 +91,47 @@ export class EmbeddedStore implements Store {
         logger: this.options.logger,
         compactionIntervalMs: this.options.compactionIntervalMs,
         isClosed: () => this.closed,
+        onLoaded: (_name, setAside) => (this.setAsideLines += setAside.badLines),
+        onFault: (collection, fault) => (fault ? this.faults.set(collection, fault) : this.faults.delete(collection)),
       });
       this.collections.set(name, c);
     }
     // Documents are stored as they are given; T only describes them to the caller.
     return c as unknown as Collection<T>;
+  }
+
+  /** Unreadable datafile lines set aside (in `<file>.bad-*`) since open. */
+  get badLines(): number {
+    return this.setAsideLines;
+  }
+
+  /**
+   * Not ok while a collection's datafile failed to load or to write (until an operation on it works
+   * again), or when `DATA_DIR` refuses a small write and rename (read-only or full disk).
+   *
+   * @example
+   * const { ok, reason } = await store.check(); // reason names the file and what to do
+   */
+  async check(): Promise<StoreHealth> {
+    if (this.closed) return { ok: false, reason: 'the store is closed', badLines: this.setAsideLines };
+    // retryFaulty never rejects; the timeout only bounds a hung disk (the fault then stays as it was).
+    await withTimeout(this.retryFaulty(), PROBE_TIMEOUT_MS, 'a faulty collection').catch(() => undefined);
+    const [fault] = this.faults.values();
+    if (fault) return { ok: false, reason: fault.message, badLines: this.setAsideLines };
+    try {
+      await withTimeout(probeDataDir(this.dataDir), PROBE_TIMEOUT_MS, `DATA_DIR ${this.dataDir}`);
+    } catch (e) {
+      return { ok: false, reason: `cannot write to DATA_DIR ${this.dataDir} (${describeFailure(e)}): check that it is writable and the disk has free space`, badLines: this.setAsideLines };
+    }
+    return { ok: true, badLines: this.setAsideLines };
+  }
+
+  /**
+   * One cheap indexed read on each faulty collection: it reloads the datafile, so a fault that was
+   * fixed (file restored, disk freed) clears without waiting for the app to use that collection.
+   */
+  private async retryFaulty(): Promise<void> {
+    for (const name of [...this.faults.keys()]) await this.collections.get(name)?.findOne({ _id: '' }).catch(() => undefined);
   }
 
   async close(): Promise<void> {
@@ -97,10 +142,10 @@ export class EmbeddedStore implements Store {
   }
 }
 
-async function emptyExceptLock(dataDir: string, lockFile: string): Promise<void> {
+async function emptyExceptLock(dataDir: string, lockFiles: string[]): Promise<void> {
   const entries = await fs.promises.readdir(dataDir);
   await Promise.all(entries
     .map((name) => path.join(dataDir, name))
-    .filter((file) => file !== lockFile)
+    .filter((file) => !lockFiles.includes(file))
     .map((file) => fs.promises.rm(file, { recursive: true, force: true })));
 }

@@ -79,6 +79,51 @@ export class StoreLockedError extends WeComChannelError {
   }
 }
 
+/**
+ * An embedded datafile cannot be loaded: too many of its lines are unreadable (more than 10 %), or
+ * nedb refused it. The message names the file and what to do; the file is left as it was.
+ *
+ * @example
+ * try { await store.collection('inbox').find({}); }
+ * catch (e) { if (e instanceof StoreCorruptError) logger.error({ file: e.file }, e.message); }
+ */
+export class StoreCorruptError extends WeComChannelError {
+  override readonly name = 'StoreCorruptError' as const;
+  readonly code = 'store_corrupt' as const;
+
+  constructor(
+    /** The datafile's full path. */
+    readonly file: string,
+    problem: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `The embedded store cannot load ${file}: ${problem}. It was left as it is. Restore it from a backup, ` +
+        'or stop the app and move it aside (that collection then starts empty); lines set aside earlier are in ' +
+        `${file}.bad-* files.`,
+      options,
+    );
+  }
+}
+
+/**
+ * The disk refused an embedded datafile read or write (read-only or full disk, permissions). The
+ * message names the file and the system error; the collection reloads from disk on its next use.
+ */
+export class StoreFileError extends WeComChannelError {
+  override readonly name = 'StoreFileError' as const;
+  readonly code = 'store_file_error' as const;
+
+  constructor(
+    readonly file: string,
+    /** The system error code, e.g. `ENOSPC`, `EROFS`, `EACCES`. */
+    readonly errno: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`The embedded store cannot write or read ${file} (${errno}). Check that DATA_DIR is writable and the disk has free space.`, options);
+  }
+}
+
 /** An operation ran after `store.close()`. */
 export class StoreClosedError extends WeComChannelError {
   override readonly name = 'StoreClosedError' as const;

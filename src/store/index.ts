@@ -14,7 +14,7 @@ export type {
   Sort,
   Update,
 } from './collection';
-export type { Store } from './store';
+export type { Store, StoreHealth } from './store';
 export { openStore, type OpenStoreOptions } from './openStore';
 export { EmbeddedStore, type EmbeddedStoreOptions } from './embeddedStore';
 export { MongoStore, dbNameFromUri, type MongoStoreOptions } from './mongoStore';
@@ -27,6 +27,8 @@ export {
   ETagConflictError,
   InvalidQueryError,
   StoreClosedError,
+  StoreCorruptError,
+  StoreFileError,
   StoreLockedError,
   StoreUnavailableError,
   UnsupportedOperatorError,

@@ -1,9 +1,11 @@
+import os from 'node:os';
 import { MongoClient, type Db } from 'mongodb';
 import { silentLogger, systemClock, type Clock, type Logger } from '../common';
 import type { BaseDocument, Collection } from './collection';
 import { StoreUnavailableError } from './errors';
 import { MongoCollection } from './mongoCollection';
-import type { Store } from './store';
+import { describeFailure, PROBE_TIMEOUT_MS, withTimeout } from './probe';
+import type { Store, StoreHealth } from './store';
 import { validateCollectionName } from './validation';
 
 export interface MongoStoreOptions {
@@ -103,6 +105,27 @@ export class MongoStore implements Store {
       this.collections.set(name, c);
     }
     return c as unknown as Collection<T>;
+  }
+
+  /**
+   * A ping and a small write (one document per host in the `health` collection), within a short
+   * timeout. Not ok when the server is unreachable, refuses writes (no primary, disk full) or is slow.
+   *
+   * @example
+   * const { ok, reason } = await store.check();
+   */
+  async check(): Promise<StoreHealth> {
+    if (this.closed) return { ok: false, reason: 'the store is closed' };
+    try {
+      await withTimeout((async () => {
+        await this.db.command({ ping: 1 });
+        await this.db.collection<{ _id: string }>('health').updateOne({ _id: `probe:${os.hostname()}` }, { $set: { at: new Date(this.clock.now()) } }, { upsert: true });
+      })(), PROBE_TIMEOUT_MS, 'MongoDB');
+      return { ok: true };
+    } catch (e) {
+      // The driver's messages name hosts, never the URI's credentials.
+      return { ok: false, reason: `MongoDB cannot be read or written (${describeFailure(e)})` };
+    }
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'restify';
 import { request } from 'undici';
-import { ManualClock, OffsetClock, silentLogger } from '../../src/common';
+import { ManualClock, OffsetClock, silentLogger, type Logger } from '../../src/common';
 import { ReferenceBot } from '../../src/bot/referenceBot';
 import { createAppServer } from '../../src/bot/server';
 import { type CorpCredentials, WeComEmulator } from '../../src/sandbox/emulator';
@@ -19,6 +19,7 @@ export interface AppRig {
   emu: WeComEmulator;
   corp: CorpCredentials;
   kf: string;
+  dataDir: string;
   store: Store;
   adapter: WeComAdapter;
   server: Server;
@@ -31,7 +32,15 @@ export interface AppRig {
  * `emulatorClock: 'own'` plays an independent WeCom: it keeps real time (the base clock) while the
  * app's test clock moves ahead, as a staging WeCom would while an admin rehearses an expiry.
  */
-export async function appRig(options: { testClock?: boolean; adminToken?: string; emulatorClock?: 'shared' | 'own' } = {}): Promise<AppRig> {
+export async function appRig(options: {
+  testClock?: boolean;
+  adminToken?: string;
+  emulatorClock?: 'shared' | 'own';
+  logger?: Logger;
+  /** Runs on the empty DATA_DIR before the store opens (to leave files an earlier run would have). */
+  seedDataDir?: (dataDir: string) => void;
+} = {}): Promise<AppRig> {
+  const logger = options.logger ?? silentLogger;
   const base = new ManualClock(Date.UTC(2026, 5, 1, 8));
   const clock = new OffsetClock(base);
   const emu = new WeComEmulator({ clock: options.emulatorClock === 'own' ? base : clock, switches: { callbackTimeoutMs: 2000, callbackRetryDelayMs: 10 } });
@@ -39,14 +48,15 @@ export async function appRig(options: { testClock?: boolean; adminToken?: string
   const corp = emu.addCorp();
   const kf = emu.addKfAccount(corp.corpId, { name: 'Support' });
   const dataDir = mkdtempSync(join(tmpdir(), 'wecom-app-'));
-  const store = await openStore({ dataDir, clock });
+  options.seedDataDir?.(dataDir);
+  const store = await openStore({ dataDir, clock, logger });
   const adapter = new WeComAdapter({
     corpId: corp.corpId, secret: corp.secret, token: corp.token, encodingAesKey: corp.encodingAesKey, apiBaseUrl: emu.baseUrl,
-    store, logger: silentLogger, sweepIntervalMs: 0, retryDelayMs: 5, licensing: { cron: '0 0 1 1 *' },
+    store, logger, sweepIntervalMs: 0, retryDelayMs: 5, licensing: { cron: '0 0 1 1 *' },
   });
   const bot = new ReferenceBot();
   const server = createAppServer({
-    adapter, bot, logger: silentLogger, mode: 'self-built',
+    adapter, bot, logger, mode: 'self-built',
     admin: {
       adminToken: 'adminToken' in options ? options.adminToken : ADMIN_TOKEN,
       testClock: options.testClock === false ? undefined : clock,
@@ -58,7 +68,7 @@ export async function appRig(options: { testClock?: boolean; adminToken?: string
   emu.setCallbackUrl(corp.corpId, `${url}/api/wecom/callback`);
   await adapter.start((context) => bot.run(context));
   return {
-    base, clock, emu, corp, kf, store, adapter, server, url,
+    base, clock, emu, corp, kf, dataDir, store, adapter, server, url,
     async call(method, path, body, headers = {}) {
       const res = await request(`${url}${path}`, {
         method: method as 'GET',

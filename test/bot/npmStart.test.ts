@@ -119,9 +119,9 @@ describe('npm start (sandbox)', () => {
     expect(String(second.stderr)).toMatch(/Failed to start: The embedded store in .* is already in use by process \d+/);
     expect(String(second.stderr)).not.toMatch(/\n\s+at /); // a message, not a stack trace
 
-    // Every datafile is still there, whole, and the lock is still the first process's.
+    // Every datafile is still there, whole, and the lock is still the first process's (its owner note says so).
     for (const [file, size] of before) expect({ file, size: statSync(join(storeDir, file)).size >= size }).toEqual({ file, size: true });
-    expect((JSON.parse(readFileSync(join(storeDir, 'store.lock'), 'utf8')) as { pid: number }).pid).toBe(child.pid);
+    expect((JSON.parse(readFileSync(join(storeDir, 'store.owner'), 'utf8')) as { pid: number }).pid).toBe(child.pid);
     await say('after the second start');
     expect(await answered(2)).toEqual(['You said: before the second start', 'You said: after the second start']);
   });

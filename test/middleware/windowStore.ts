@@ -12,6 +12,7 @@ export async function openTestStore(clock: Clock): Promise<Store> {
     kind: store.kind,
     clock: store.clock,
     collection: (name) => store.collection(name),
+    check: () => store.check(),
     close: async () => {
       await store.close();
       await fs.promises.rm(dataDir, { recursive: true, force: true });

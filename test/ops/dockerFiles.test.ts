@@ -88,6 +88,12 @@ describe('Dockerfile', () => {
     expect(Object.keys(pkg.dependencies)).not.toContain('typescript');
   });
 
+  it('builds the native addons --ignore-scripts skipped that the app needs (better-sqlite3, the store lock)', () => {
+    const native = Object.entries((pkg as { allowScripts?: Record<string, boolean> }).allowScripts ?? {}).filter(([name, allowed]) => allowed && name in pkg.dependencies).map(([name]) => name);
+    expect(native).toEqual(['better-sqlite3']);
+    for (const name of native) expect(runs).toContain(`npm rebuild ${name}`);
+  });
+
   it('installs every package the app imports that npm ci --omit=dev leaves out (the peer dependencies)', () => {
     const leftOut = [...importedPackages()].filter((p) => !(p in pkg.dependencies));
     expect(leftOut.sort()).toEqual(['botbuilder', 'restify']);

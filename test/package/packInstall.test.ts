@@ -2,7 +2,8 @@
  * The package as a user installs it: `npm pack`, then the tarball installed into an empty folder
  * together with botbuilder and restify (the peers a user brings), and the README's program run there
  * unchanged against the emulator. Uses the registry through npm's cache (--prefer-offline): after
- * `npm ci` most tarballs are cached, so this takes some 20–60 s.
+ * `npm ci` most tarballs are cached, so this takes some 20–60 s, plus about a minute to build
+ * better-sqlite3's native addon.
  *
  * PACK_TEST_BOTBUILDER / PACK_TEST_RESTIFY pick the peer versions (default: the repo's own), e.g.
  * the lowest of the declared ranges: PACK_TEST_BOTBUILDER=4.14.0 PACK_TEST_RESTIFY=10.0.0.
@@ -38,9 +39,11 @@ describe('the packed package, installed into an empty folder', () => {
     app = join(dir, 'app');
     mkdirSync(app);
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'readme-app', private: true }));
-    // --ignore-scripts: the package has no install scripts; it skips restify's optional native dtrace build.
+    // --ignore-scripts skips restify's optional native dtrace build; better-sqlite3 (the embedded
+    // store's OS lock) is then built as a user's plain `npm install` builds it.
     npm(['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts',
       join(dir, packed.filename), `botbuilder@${botbuilder}`, `restify@${restify}`], app);
+    npm(['rebuild', 'better-sqlite3'], app);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

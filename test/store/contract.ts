@@ -38,6 +38,16 @@ export function storeContract(harness: StoreHarness): void {
     await harness.dispose(store);
   });
 
+  describe('health', () => {
+    it('check() reports a working store as ok, and a closed one as not', async () => {
+      await items.insertOne({ _id: 'a', n: 1 });
+      expect(await store.check()).toMatchObject({ ok: true });
+      expect(await items.findOne({ _id: 'a' })).toMatchObject({ n: 1 }); // the probe touches no collection of ours
+      await store.close();
+      expect(await store.check()).toMatchObject({ ok: false, reason: expect.stringContaining('closed') });
+    });
+  });
+
   describe('filters', () => {
     beforeEach(async () => {
       await items.insertOne({ _id: 'a', n: 1, s: 'x', tags: ['red', 'blue'], nested: { k: 1 }, maybe: null, when: new Date(1000) });

@@ -1,0 +1,47 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { newId } from './newId';
+
+/** How long a health probe may take before the store counts as not answering. */
+export const PROBE_TIMEOUT_MS = 2000;
+
+/** The probe file in `DATA_DIR`; written through a temporary file and a rename, as nedb compacts. */
+export const PROBE_FILE = 'store.probe';
+
+/**
+ * Writes a fresh token to `DATA_DIR/store.probe` (temporary file, then rename) and reads it back.
+ * Fails as a read-only, full or vanished disk fails nedb: the rename needs a writable folder,
+ * which an append to an existing datafile does not, but compaction does.
+ *
+ * @example
+ * await probeDataDir('/data'); // throws the system error (EROFS, ENOSPC, EACCES ...)
+ */
+export async function probeDataDir(dataDir: string): Promise<void> {
+  const file = path.join(dataDir, PROBE_FILE);
+  const tmp = `${file}~`;
+  const token = newId();
+  await fs.promises.writeFile(tmp, token);
+  await fs.promises.rename(tmp, file);
+  const back = await fs.promises.readFile(file, 'utf8');
+  if (back !== token) throw new Error(`${file} read back something else than was written`);
+}
+
+/** `work`, or a rejection once `ms` have passed (a hung disk or server must not hang `/healthz`). */
+export async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A short description of a failed probe, with the system error code when there is one. */
+export function describeFailure(e: unknown): string {
+  const err = e as { code?: unknown; message?: unknown };
+  const message = typeof err?.message === 'string' ? err.message : String(e);
+  return typeof err?.code === 'string' && !message.includes(err.code) ? `${err.code}: ${message}` : message;
+}
