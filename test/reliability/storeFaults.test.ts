@@ -41,8 +41,7 @@ function chmodDataDir(dir: string, dirMode: number, fileMode: number): void {
 
 // On main before branch lock: /healthz stays 200 with a read-only data dir (the recovery half passes),
 // and nedb's corruption error does not name the file.
-// enable after merging branch lock
-describe.skip('store faults are loud, and nothing is lost once they are fixed', () => {
+describe('store faults are loud, and nothing is lost once they are fixed', () => {
   let emu: WeComEmulator;
   let corp: CorpCredentials;
   let kf: string;
