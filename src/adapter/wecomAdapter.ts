@@ -21,7 +21,8 @@ import { CursorRepository } from './cursorRepository';
 import { type CachedCustomerName, CustomerNames } from './customerNames';
 import { InboundPipeline } from './inboundPipeline';
 import { type InboxEntry, InboxRepository } from './inboxRepository';
-import { mediaOf, resolveInboundMedia } from './inboundMedia';
+import { type InboundMediaLimits, mediaOf, resolveInboundMedia } from './inboundMedia';
+import { Semaphore } from './semaphore';
 import { OutboxRepository } from './outboxRepository';
 import { Handoff } from './handoff';
 import { ReplySender } from './replySender';
@@ -44,6 +45,9 @@ export interface CallbackHttpResponse {
   readonly headersSent?: boolean;
 }
 
+/** Inbound files of any kind above this are never downloaded, unless `maxInboundMediaBytes` says otherwise (WeCom's largest, the file limit). */
+const DEFAULT_MAX_INBOUND_MEDIA_BYTES = 20 * 1024 * 1024;
+
 /**
  * A Bot Framework adapter for WeCom's WeChat Customer Service (kf) API: swap it in for
  * `CloudAdapter` and an existing bot serves WeChat customers.
@@ -61,6 +65,7 @@ export class WeComAdapterBase extends BotAdapter {
   readonly logger: Logger;
   protected readonly options: ResolvedAdapterOptions;
   private readonly crypto: WeComCrypto;
+  private readonly mediaLimits: InboundMediaLimits;
   private initialising?: Promise<AdapterServices>;
   private services?: AdapterServices;
   private logic?: BotLogic;
@@ -82,7 +87,9 @@ export class WeComAdapterBase extends BotAdapter {
       maxTimestampSkewSeconds: this.options.maxCallbackAgeSeconds > 0 ? this.options.maxCallbackAgeSeconds : undefined,
       clock: { now: () => this.clock.now(), aheadMs: () => this.clock.aheadMs?.() ?? 0 },
     });
-    const transport = new WeComTransport({ baseUrl: this.options.apiBaseUrl, timeoutMs: this.options.requestTimeoutMs, logger: this.logger });
+    const transport = new WeComTransport({ baseUrl: this.options.apiBaseUrl, timeoutMs: this.options.requestTimeoutMs, proxyUrl: this.options.httpProxy, logger: this.logger });
+    const cap = (kind: keyof InboundMediaLimits['maxBytes']): number => this.options.maxInboundMediaBytes?.[kind] ?? DEFAULT_MAX_INBOUND_MEDIA_BYTES;
+    this.mediaLimits = { maxBytes: { image: cap('image'), voice: cap('voice'), video: cap('video'), file: cap('file') }, slots: new Semaphore(this.options.mediaDownloadConcurrency) };
     const sharedTokens: SharedTokenStore = this.options.sharedTokens ?? {
       get: async (key) => (await this.ready()).tokens.get(key),
       set: async (key, token) => (await this.ready()).tokens.set(key, token, { ttlMs: Math.max(1, token.expiresAt - this.clock.now()) }),
@@ -304,7 +311,10 @@ export class WeComAdapterBase extends BotAdapter {
     const { handoff, names } = await this.ready();
     const customerName = names.nameFor(entry.message); // never rejects; looked up while the media downloads
     const media = mediaOf(entry.message);
-    const resolved = media ? await resolveInboundMedia(this.client, media) : undefined;
+    const resolved = media ? await resolveInboundMedia(this.client, media, this.mediaLimits) : undefined;
+    if (resolved?.status === 'rejected' && resolved.reason === 'too-large') {
+      this.logger.info({ conversationId: entry.conversationId, kind: media?.kind, size: resolved.size, limit: resolved.limit }, 'incoming media refused before download: over the size limit');
+    }
     const mapped = toActivity(entry.message, { corpId: entry.corpId, media: resolved, locale: this.options.locale, customerName: await customerName });
     // When the customer wrote, on our clock (see localTimeOf): what the conversation window counts from.
     const sentAt = localTimeOf(entry.sendTime * 1000, entry.receivedAt.getTime(), this.clock.aheadMs?.() ?? 0);
