@@ -7,6 +7,7 @@ import { request } from 'undici';
 import { ManualClock, OffsetClock, silentLogger } from '../../src/common';
 import { ReferenceBot } from '../../src/bot/referenceBot';
 import { createAppServer } from '../../src/bot/server';
+import type { HttpServerLimits } from '../../src/config';
 import { type CorpCredentials, WeComEmulator } from '../../src/sandbox/emulator';
 import { openStore, type Store } from '../../src/store';
 import { WeComAdapter } from '../../src/wecomAdapter';
@@ -31,7 +32,7 @@ export interface AppRig {
  * `emulatorClock: 'own'` plays an independent WeCom: it keeps real time (the base clock) while the
  * app's test clock moves ahead, as a staging WeCom would while an admin rehearses an expiry.
  */
-export async function appRig(options: { testClock?: boolean; adminToken?: string; emulatorClock?: 'shared' | 'own' } = {}): Promise<AppRig> {
+export async function appRig(options: { testClock?: boolean; adminToken?: string; emulatorClock?: 'shared' | 'own'; http?: HttpServerLimits } = {}): Promise<AppRig> {
   const base = new ManualClock(Date.UTC(2026, 5, 1, 8));
   const clock = new OffsetClock(base);
   const emu = new WeComEmulator({ clock: options.emulatorClock === 'own' ? base : clock, switches: { callbackTimeoutMs: 2000, callbackRetryDelayMs: 10 } });
@@ -46,7 +47,7 @@ export async function appRig(options: { testClock?: boolean; adminToken?: string
   });
   const bot = new ReferenceBot();
   const server = createAppServer({
-    adapter, bot, logger: silentLogger, mode: 'self-built',
+    adapter, bot, logger: silentLogger, mode: 'self-built', http: options.http,
     admin: {
       adminToken: 'adminToken' in options ? options.adminToken : ADMIN_TOKEN,
       testClock: options.testClock === false ? undefined : clock,

@@ -29,8 +29,6 @@ export interface MediaItem {
   padTo?: number;
   /** Send without `Content-Length` (chunked), as a server that does not say the size would. */
   chunked?: boolean;
-  /** A `Content-Length` to claim instead of the real size (a lying server); the real bytes follow. */
-  declaredLength?: number;
   /** Bytes of this item media/get has handed to sockets so far (tests check a client stopped early). */
   servedBytes: number;
 }

@@ -62,8 +62,8 @@ export const mediaGet: Route = {
       'Accept-Ranges': 'bytes',
       'Cache-Control': 'no-cache, must-revalidate',
     };
-    if (item.padTo !== undefined || item.chunked || item.declaredLength !== undefined) {
-      if (!item.chunked) headers['Content-Length'] = item.declaredLength ?? size;
+    if (item.padTo !== undefined || item.chunked) {
+      if (!item.chunked) headers['Content-Length'] = size;
       return { stream: { status: 200, headers, body: mediaStream(item) } };
     }
     const range = parseRange(typeof req.headers.range === 'string' ? req.headers.range : undefined, size);
