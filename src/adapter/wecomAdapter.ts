@@ -66,6 +66,7 @@ export class WeComAdapterBase extends BotAdapter {
   protected readonly options: ResolvedAdapterOptions;
   private readonly crypto: WeComCrypto;
   private readonly mediaLimits: InboundMediaLimits;
+  private readonly mediaSlots: Semaphore;
   private initialising?: Promise<AdapterServices>;
   private services?: AdapterServices;
   private logic?: BotLogic;
@@ -89,7 +90,8 @@ export class WeComAdapterBase extends BotAdapter {
     });
     const transport = new WeComTransport({ baseUrl: this.options.apiBaseUrl, timeoutMs: this.options.requestTimeoutMs, proxyUrl: this.options.httpProxy, logger: this.logger });
     const cap = (kind: keyof InboundMediaLimits['maxBytes']): number => this.options.maxInboundMediaBytes?.[kind] ?? DEFAULT_MAX_INBOUND_MEDIA_BYTES;
-    this.mediaLimits = { maxBytes: { image: cap('image'), voice: cap('voice'), video: cap('video'), file: cap('file') }, slots: new Semaphore(this.options.mediaDownloadConcurrency) };
+    this.mediaLimits = { maxBytes: { image: cap('image'), voice: cap('voice'), video: cap('video'), file: cap('file') } };
+    this.mediaSlots = new Semaphore(this.options.mediaDownloadConcurrency);
     const sharedTokens: SharedTokenStore = this.options.sharedTokens ?? {
       get: async (key) => (await this.ready()).tokens.get(key),
       set: async (key, token) => (await this.ready()).tokens.set(key, token, { ttlMs: Math.max(1, token.expiresAt - this.clock.now()) }),
@@ -306,11 +308,18 @@ export class WeComAdapterBase extends BotAdapter {
 
   /** Runs one inbox entry as a turn. Throws when the bot's turn throws (the pipeline retries). */
   protected async runInboxTurn(entry: InboxEntry): Promise<void> {
+    const media = mediaOf(entry.message);
+    // A media turn holds its file (downloaded, then as a data: URL) until it ends: at most
+    // mediaDownloadConcurrency of them run at once, so memory follows that, not the files sent.
+    // Other turns never wait for these slots.
+    return media ? this.mediaSlots.run(() => this.runTurn(entry, media)) : this.runTurn(entry, undefined);
+  }
+
+  private async runTurn(entry: InboxEntry, media: ReturnType<typeof mediaOf>): Promise<void> {
     const logic = this.logic;
     if (!logic) throw new AdapterStateError('no bot logic yet: call process() or start() first');
     const { handoff, names } = await this.ready();
     const customerName = names.nameFor(entry.message); // never rejects; looked up while the media downloads
-    const media = mediaOf(entry.message);
     const resolved = media ? await resolveInboundMedia(this.client, media, this.mediaLimits) : undefined;
     if (resolved?.status === 'rejected' && resolved.reason === 'too-large') {
       this.logger.info({ conversationId: entry.conversationId, kind: media?.kind, size: resolved.size, limit: resolved.limit }, 'incoming media refused before download: over the size limit');

@@ -41,7 +41,7 @@ describe('trusted IPs (60020) and the egress proxy', () => {
     const refusal = client().listAccounts();
     await expect(refusal).rejects.toBeInstanceOf(WeComApiError);
     await expect(refusal).rejects.toMatchObject({ errcode: 60020, action: 'fix', final: false });
-    const message = (await refusal.catch((e: Error) => e)).message;
+    const message = ((await refusal.catch((e: unknown) => e)) as Error).message;
     expect(message).toContain('from IP 127.0.0.1');
     expect(message).toContain('add 127.0.0.1');
     expect(message).toContain('Trusted IP (企业可信IP)');
