@@ -40,6 +40,7 @@ export const settings: readonly SettingSpec[] = [
   { name: 'MONGODB_URI', type: 'url', secret: true, description: 'MongoDB connection string; needed to run several instances', fix: 'set a mongodb:// or mongodb+srv:// URI, e.g. mongodb://127.0.0.1:27017/wecom?replicaSet=rs0' },
   { name: 'MONGODB_DB', type: 'string', secret: false, description: 'Database name when the URI names none (default `wecom_kf`)', fix: 'set a MongoDB database name' },
   { name: 'ADMIN_TOKEN', type: 'string', secret: true, description: 'Bearer token of the /admin/v1 API (use at least 16 random characters); unset → admin API refuses every call (the sandbox makes one up)', fix: 'set a random string of at least 16 characters' },
+  { name: 'METRICS_TOKEN', type: 'string', secret: true, description: 'Bearer token GET /metrics asks for; unset → /metrics is open, like /healthz', fix: 'set a random string, and the same as the bearer token of your Prometheus scrape job' },
   { name: 'TEST_CLOCK', type: 'boolean', default: 'false', secret: false, description: 'Enables POST /admin/v1/test-clock/advance (never in production; the sandbox turns it on)', fix: 'set true or false' },
   { name: 'LICENSING_CRON', type: 'string', default: '* * * * *', secret: false, description: 'When the licensing jobs run (node-cron syntax, UTC); they also run once at start-up', fix: 'use 5 or 6 cron fields, e.g. "*/5 * * * *"' },
   { name: 'HTTP_HEADERS_TIMEOUT_MS', type: 'integer', default: '10000', secret: false, description: 'A client that has not sent its request headers within this many ms is answered 408 and disconnected (slow-header connections)', fix: 'set a whole number of milliseconds, at least 1000' },
@@ -59,6 +60,8 @@ export interface ChannelConfig {
   readonly mongodbUri?: string;
   readonly mongodbDb?: string;
   readonly adminToken?: string;
+  /** `METRICS_TOKEN`: unset → `/metrics` is open. */
+  readonly metricsToken?: string;
   readonly testClock: boolean;
   readonly logLevel: string;
   readonly licensingCron: string;
@@ -148,6 +151,7 @@ export function loadConfig(env: Env = process.env): ChannelConfig {
     mongodbUri: read(env, 'MONGODB_URI', mongoUrl.optional()),
     mongodbDb: read(env, 'MONGODB_DB', optionalString),
     adminToken,
+    metricsToken: read(env, 'METRICS_TOKEN', optionalString),
     testClock: read(env, 'TEST_CLOCK', bool),
     logLevel: read(env, 'LOG_LEVEL', logLevel),
     licensingCron: read(env, 'LICENSING_CRON', z.string().regex(/^\S+(\s+\S+){4,5}$/, 'must have 5 or 6 cron fields')),
@@ -212,6 +216,7 @@ export function describeConfig(config: ChannelConfig): Record<string, unknown> {
     httpProxy: config.httpProxy ? new URL(config.httpProxy).host : 'none',
     store: config.mongodbUri ? 'mongodb' : `embedded (${config.dataDir})`,
     adminApi: config.adminToken ? 'enabled' : 'disabled (ADMIN_TOKEN unset)',
+    metrics: config.metricsToken ? 'bearer METRICS_TOKEN' : 'open',
     testClock: config.testClock,
     locale: config.locale ?? 'none',
     corpId: config.corp?.corpId,

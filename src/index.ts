@@ -15,6 +15,7 @@ export {
   type InboundGate, type InboundObserver, type PulledCustomerMessage, UnsupportedActivityError, ReplyTooLargeError, ReplyHeldBackError, WELCOME_OVERFLOW_EVENT,
 } from './adapter';
 export { AttachmentLoadError, type AttachmentLoadReason } from './adapter';
+export type { OperationEvent, OperationListener, CallbackResult, PullResult, SendResult, TurnResult } from './adapter';
 export {
   defaultMiddleware, LicenceGate, MediaMiddleware, WindowMiddleware, WindowRepository, getConversationWindow,
   ConversationLockedError, MediaRejectedError, MEDIA_RULES,

@@ -15,7 +15,7 @@ describe('manifest.json', () => {
   it('carries the package version and the routes of architecture.md', () => {
     expect(manifest.version).toBe(pkg.version);
     const routes = manifest.routes.map((r: { method: string; path: string }) => `${r.method} ${r.path}`);
-    expect(routes).toEqual(expect.arrayContaining(['GET /api/wecom/callback', 'POST /api/wecom/callback', 'GET /api/wecom/suite', 'POST /api/wecom/suite', 'GET /healthz']));
+    expect(routes).toEqual(expect.arrayContaining(['GET /api/wecom/callback', 'POST /api/wecom/callback', 'GET /api/wecom/suite', 'POST /api/wecom/suite', 'GET /healthz', 'GET /metrics']));
   });
 });
 

@@ -8,6 +8,7 @@ import { kfMessageParties } from '../wecom/kfMessages';
 import { accountConversationIdOf, conversationIdOf } from './conversationId';
 import { type CursorRepository, hasUnansweredWakeup, usableSyncToken } from './cursorRepository';
 import type { InboxEntry, InboxRepository } from './inboxRepository';
+import { type ReportOperation, secondsSince } from './operationEvents';
 import { isTransient, LeaseLostError, PipelineClosedError } from './pipelineErrors';
 import { TurnScheduler } from './turnScheduler';
 
@@ -57,6 +58,8 @@ export interface InboundPipelineOptions {
   readonly leaseTtlMs: number;
   readonly gate?: InboundGate;
   readonly observer?: InboundObserver;
+  /** Learns how pulls and turns end (metrics). */
+  readonly report?: ReportOperation;
 }
 
 /**
@@ -226,6 +229,7 @@ export class InboundPipeline {
     try {
       lease = await this.o.leases.acquire(leaseName, this.o.instanceId, this.o.leaseTtlMs);
     } catch (e) {
+      this.o.report?.({ kind: 'pull', result: 'error' });
       await this.retryPullLater(corpId, openKfId, e); // the store is down: the wake-up is not answered yet
       return;
     }
@@ -233,6 +237,7 @@ export class InboundPipeline {
       // Another instance pulls this account; the wake-up we stored tells it to go round again. Should
       // that instance be dead (a crash leaves its lease until it expires), look again then.
       this.o.logger.debug({ corpId, openKfId }, 'another instance holds the sync lease');
+      this.o.report?.({ kind: 'pull', result: 'busy' });
       await this.lookAgainWhenLeaseExpires(corpId, openKfId, leaseName).catch(this.logPullFailure(corpId, openKfId));
       return;
     }
@@ -243,6 +248,7 @@ export class InboundPipeline {
         state.again = false;
         const wakeupsBefore = (await this.o.cursors.get(corpId, openKfId))?.wakeups ?? 0;
         const touched = await this.pull(corpId, openKfId, leaseName);
+        this.o.report?.({ kind: 'pull', result: 'ok' });
         for (const conversationId of touched) this.dispatch(conversationId);
         await this.o.cursors.pullSucceeded(corpId, openKfId, wakeupsBefore);
         this.cancelPullRetry(corpId, openKfId);
@@ -255,6 +261,7 @@ export class InboundPipeline {
       await this.o.leases.release(leaseName, this.o.instanceId).catch(() => undefined);
     }
     if (failure) {
+      this.o.report?.({ kind: 'pull', result: 'error' });
       // Pages saved before the failure are in the inbox: their turns need not wait for the retry.
       await this.dispatchPending(corpId, openKfId).catch(this.logPullFailure(corpId, openKfId));
       await this.retryPullLater(corpId, openKfId, failure.error);
@@ -459,12 +466,16 @@ export class InboundPipeline {
         if (await this.o.gate.admits(entry.corpId)) continue;
         return false;
       }
+      const startedAt = performance.now();
       try {
         await this.o.runTurn(entry);
         await this.o.inbox.markDone(entry._id);
+        this.o.report?.({ kind: 'turn', result: 'ok', seconds: secondsSince(startedAt) });
       } catch (e) {
+        const seconds = secondsSince(startedAt);
         if (isChannelError(e, 'licence_inactive')) {
           // The licence lapsed during the turn: hold the message like the gate would, to answer later.
+          this.o.report?.({ kind: 'turn', result: 'held', seconds });
           await this.o.inbox.holdConversation(conversationId);
           return false;
         }
@@ -472,11 +483,13 @@ export class InboundPipeline {
           // Refused for good (a messaging rule, a media rule, WeCom's final answer): running the
           // turn again would be refused again, and would hold up the customer's next messages.
           this.o.logger.warn({ err: e, conversationId, msgid: entry.msgid }, 'turn ended with a final refusal; kept as refused, not retried');
+          this.o.report?.({ kind: 'turn', result: 'refused', seconds });
           await this.o.inbox.markRefused(entry._id, describe(e));
           continue;
         }
         const transient = isTransient(e);
         const { status, failures } = await this.o.inbox.recordFailure(entry._id, describe(e), { transient, maxAttempts: this.o.maxTurnAttempts });
+        this.o.report?.({ kind: 'turn', result: status === 'failed' ? 'failed' : 'retry', seconds });
         if (status === 'failed') {
           this.o.logger.error({ err: e, conversationId, msgid: entry.msgid }, 'turn failed on every attempt; the message is parked as failed in the inbox');
           continue;

@@ -13,3 +13,4 @@ export { splitUtf8, truncateUtf8 } from './textSplit';
 export type { InboundGate, InboundObserver, PulledCustomerMessage } from './inboundPipeline';
 export type { InboxEntry, InboxStatus } from './inboxRepository';
 export { WELCOME_OVERFLOW_EVENT, mergeWelcome, type WelcomeMessage, type WelcomeKfMessage } from './welcomeMessage';
+export type { OperationEvent, OperationListener, CallbackResult, PullResult, SendResult, TurnResult } from './operationEvents';

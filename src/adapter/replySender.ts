@@ -11,6 +11,7 @@ import { isTransient } from './pipelineErrors';
 import { type ConversationParties, conversationIdOf, parseConversationId } from './conversationId';
 import { compactContent, type FittedReply, fitToReplies, fromActivity, linkAsText, type OutboundPart } from './fromActivity';
 import { AttachmentLoadError, loadAttachmentBytes } from './mediaSource';
+import type { ReportOperation } from './operationEvents';
 import { OutboxRepository } from './outboxRepository';
 import { replyMsgid } from './replyMsgid';
 import { type MediaDecision, mediaHookOf, type OutboundSend, ReplyHeldBackError, repliesLeftOf, type SendOutcome, type SendOutcomeListener, sendHooksOf } from './sendHooks';
@@ -30,6 +31,8 @@ export interface ReplySenderOptions {
   readonly attachmentTimeoutMs: number;
   /** Tries of one send whose outcome stays unknown (timeouts, resets). Default 3. */
   readonly sendAttempts: number;
+  /** Learns how each kf message send ended (metrics). */
+  readonly report?: ReportOperation;
 }
 
 /**
@@ -152,6 +155,7 @@ export class ReplySender {
         if (listener) listeners.push(listener);
       }
     } catch (refusal) {
+      this.options.report?.({ kind: 'send', result: 'refused' });
       await notify(listeners, { status: 'not_sent', error: refusal });
       throw refusal;
     }
@@ -192,6 +196,7 @@ export class ReplySender {
     e: unknown,
     at: { outboxId: string; listeners: SendOutcomeListener[]; client: WeComClient; parties: ConversationParties; conversationId: string },
   ): Promise<void> {
+    this.options.report?.(e instanceof WeComApiError ? { kind: 'send', result: 'error', errcode: e.errcode } : { kind: 'send', result: 'unknown' });
     if (!(e instanceof WeComApiError)) {
       await notify(at.listeners, { status: 'unknown', error: e });
       return;
@@ -202,6 +207,7 @@ export class ReplySender {
   }
 
   private async succeeded(outboxId: string, wecomMsgid: string, listeners: SendOutcomeListener[]): Promise<string> {
+    this.options.report?.({ kind: 'send', result: 'ok', errcode: 0 });
     await this.options.outbox.markSent(outboxId, wecomMsgid);
     await notify(listeners, { status: 'sent', wecomMsgid });
     return wecomMsgid;

@@ -20,8 +20,9 @@ import { parseConversationId } from './conversationId';
 import { CursorRepository } from './cursorRepository';
 import { type CachedCustomerName, CustomerNames } from './customerNames';
 import { InboundPipeline } from './inboundPipeline';
-import { type InboxEntry, InboxRepository } from './inboxRepository';
+import { type InboxEntry, InboxRepository, type InboxStatus } from './inboxRepository';
 import { type InboundMediaLimits, mediaOf, resolveInboundMedia } from './inboundMedia';
+import { type OperationListener, OperationEvents } from './operationEvents';
 import { Semaphore } from './semaphore';
 import { OutboxRepository } from './outboxRepository';
 import { Handoff } from './handoff';
@@ -76,12 +77,14 @@ export class WeComAdapterBase extends BotAdapter {
   private closing = false;
   /** Pulls started by callbacks, so `idle()` and `close()` can wait for them. */
   private readonly callbackPulls = new Set<Promise<void>>();
+  private readonly operations: OperationEvents;
 
   constructor(options: WeComAdapterOptions = {}) {
     super();
     this.options = resolveAdapterOptions(options);
     this.corpId = this.options.corpId;
     this.logger = this.options.logger;
+    this.operations = new OperationEvents(this.logger);
     this.crypto = new WeComCrypto({
       token: this.options.token, encodingAesKey: this.options.encodingAesKey, receiveIds: [this.corpId], settingName: 'WECOM_ENCODING_AES_KEY',
       // A replayed callback (signed long ago) is refused; the clock is read late, once the store's is known.
@@ -203,29 +206,65 @@ export class WeComAdapterBase extends BotAdapter {
       const body = req.method === 'POST' ? await readRawBody(req, { limit: this.options.maxCallbackBytes }) : undefined;
       const query = new URL(req.url ?? '/', 'http://callback.invalid').searchParams;
       const result = openCallback({ method: req.method, query, body, crypto: this.crypto, maxBodyBytes: this.options.maxCallbackBytes });
-      if (result.kind === 'url_verification') return respond(res, 200, result.echo);
+      if (result.kind === 'url_verification') {
+        this.operations.report({ kind: 'callback', result: 'verified' });
+        return respond(res, 200, result.echo);
+      }
       const event = result.event;
       if (event.kind === 'kf_msg_or_event') {
         // Shutting down: nothing would store the wake-up, so let WeCom deliver it again later.
-        if (this.closing) return respond(res, 503, 'shutting down');
+        if (this.closing) {
+          this.operations.report({ kind: 'callback', result: 'error' });
+          return respond(res, 503, 'shutting down');
+        }
         // The wake-up (and its sync token) is stored before WeCom hears 200: should we crash right
         // after, the sweep still knows the account. A store that is down answers 500, and WeCom retries.
         const { pipeline } = await this.ready();
         await pipeline.wake(this.corpId, event.openKfId, event.token, signedAtOf(query));
+        this.operations.report({ kind: 'callback', result: 'ok' });
         respond(res, 200, 'success');
         const pull = pipeline.pullAccount(this.corpId, event.openKfId)
           .catch((e: unknown) => this.logger.error({ err: e }, 'pull after callback failed'))
           .finally(() => this.callbackPulls.delete(pull));
         this.callbackPulls.add(pull);
       } else {
+        this.operations.report({ kind: 'callback', result: 'ok' });
         respond(res, 200, 'success');
         this.logger.info({ kind: event.kind }, 'callback event acknowledged');
       }
     } catch (e) {
       const status = callbackErrorStatus(e);
+      this.operations.report({ kind: 'callback', result: status >= 500 ? 'error' : 'rejected' });
       this.logger.warn({ err: e, status, method: req.method }, 'callback refused');
       if (!res.headersSent) respond(res, status, status >= 500 ? 'internal error' : (e as Error).message);
     }
+  }
+
+  /**
+   * Listens to what the adapter does (callbacks, pulls, sends, turns), e.g. to count it for metrics.
+   * Returns a function that stops listening. A listener must be quick: it runs inline.
+   *
+   * @example
+   * adapter.onOperation((event) => { if (event.kind === 'send' && event.result === 'error') alert(event.errcode); });
+   */
+  onOperation(listener: OperationListener): () => void {
+    return this.operations.on(listener);
+  }
+
+  /**
+   * How many inbox messages of this adapter's corp are in each status now: `pending` waiting for
+   * their turn, `held` kept while the licence is not valid, `failed` parked after every attempt,
+   * `refused` refused for good (finished messages are not counted).
+   *
+   * @example
+   * const { pending, held } = await adapter.inboxCounts(); // { pending: 0, held: 2, failed: 0, refused: 0 }
+   */
+  async inboxCounts(): Promise<Record<Exclude<InboxStatus, 'done'>, number>> {
+    const { inbox } = await this.ready();
+    const [pending, held, failed, refused] = await Promise.all(
+      (['pending', 'held', 'failed', 'refused'] as const).map((status) => inbox.count({ corpId: this.corpId, status })),
+    );
+    return { pending: pending!, held: held!, failed: failed!, refused: refused! };
   }
 
   /** Held messages of a corp reach the bot, in order (its licence became valid). */
@@ -395,10 +434,12 @@ export class WeComAdapterBase extends BotAdapter {
       runTurn: (entry) => this.runInboxTurn(entry),
       backfillMs: o.backfillMs, turnConcurrency: o.turnConcurrency, maxTurnAttempts: o.maxTurnAttempts,
       retryDelayMs: o.retryDelayMs, pullRetryBaseMs: o.pullRetryBaseMs, leaseTtlMs: 30_000, gate: o.gate, observer: o.observer,
+      report: this.operations.report,
     });
     const sender = new ReplySender({
       clientFor: () => this.client, outbox, sessions, logger: this.logger, clock: store.clock,
       duplicateMsgidErrcodes: new Set(o.duplicateMsgidErrcodes), maxAttachmentBytes: 20 * 1024 * 1024 + 1, attachmentTimeoutMs: 15_000, sendAttempts: 3,
+      report: this.operations.report,
     });
     const handoff = new Handoff({ client: this.client, sessions, logger: this.logger, runLater: (id, activity) => this.runLater(id, activity) });
     const names = new CustomerNames({

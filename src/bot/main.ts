@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   let started = false;
   const server = createAppServer({
     isReady: () => started,
-    adapter, bot, logger, mode: config.mode, http: config.http,
+    adapter, bot, logger, mode: config.mode, metricsToken: config.metricsToken, http: config.http,
     admin: { adminToken, testClock, afterAdvance: async () => (await adapter.licensing()).runDueJobs() },
     extraRoutes: world ? (s) => registerSandboxRoutes(s, world) : undefined,
   });

@@ -6,6 +6,8 @@ import { type HttpServerLimits, readHttpLimits } from '../config';
 import type { WeComAdapter } from '../wecomAdapter';
 import { type AdminRoutesOptions, registerAdminRoutes } from './adminRoutes';
 import { sendJson } from './httpJson';
+import { type AppMetrics, createAppMetrics } from './metrics';
+import { registerMetricsRoute } from './metricsRoute';
 
 /** What runs a turn: an `ActivityHandler` or anything with `run(context)`. */
 export interface Bot {
@@ -24,6 +26,10 @@ export interface AppServerOptions {
   readonly http?: HttpServerLimits;
   /** Whether the app finished starting (`/healthz` answers 503 until then). Default: once the adapter's store is open. */
   readonly isReady?: () => boolean;
+  /** What `GET /metrics` serves. Default: metrics of `adapter` on a registry of this server's own. */
+  readonly metrics?: AppMetrics;
+  /** `METRICS_TOKEN`: a bearer token `/metrics` asks for. Default none: open, like `/healthz`. */
+  readonly metricsToken?: string;
 }
 
 /**
@@ -57,6 +63,9 @@ export function createAppServer(o: AppServerOptions): Server {
   });
 
   registerAdminRoutes(server, { ...o.admin, logger: o.logger, licensing: () => o.adapter.licensing(), store: () => o.adapter.store() });
+  const metrics = o.metrics ?? createAppMetrics(o.adapter, o.logger);
+  if (!o.metrics) server.on('close', () => metrics.close());
+  registerMetricsRoute(server, { metrics, logger: o.logger, token: o.metricsToken });
   o.extraRoutes?.(server);
 
   server.on('restifyError', (req: Request, _res: Response, err: Error & { statusCode?: number }, next: (e?: unknown) => void) => {
