@@ -89,6 +89,8 @@ export class WeComTransport {
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
   private readonly logger: Logger;
+  /** The proxy's host, named in network errors (never its credentials). */
+  private readonly proxyHost?: string;
 
   constructor(options: TransportOptions = {}) {
     this.baseUrl = normaliseApiBaseUrl(options.baseUrl ?? DEFAULT_API_BASE_URL);
@@ -103,6 +105,7 @@ export class WeComTransport {
       ? new ProxyAgent({ uri: options.proxyUrl, keepAliveTimeout: 30_000, connections: 32 })
       : new Agent({ keepAliveTimeout: 30_000, connections: 32 }));
     this.logger = options.logger ?? silentLogger;
+    this.proxyHost = options.proxyUrl && !options.dispatcher ? new URL(options.proxyUrl).host : undefined;
   }
 
   /** A JSON API call. Resolves with WeCom's body when `errcode` is 0 or absent. */
@@ -214,7 +217,8 @@ export class WeComTransport {
     const code = errorCode(cause);
     // Duck-typed: AbortSignal.timeout's DOMException is not an `Error` of every realm (jest's).
     const timedOut = (cause as { name?: unknown } | null)?.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
-    const message = timedOut ? `no answer within ${this.timeoutMs} ms` : `network error${code ? ` (${code})` : ''}`;
+    const via = this.proxyHost ? ` through the proxy ${this.proxyHost} (WECOM_HTTP_PROXY)` : '';
+    const message = timedOut ? `no answer within ${this.timeoutMs} ms${via}` : `network error${code ? ` (${code})` : ''}${via}`;
     return { ok: false, error: new WeComHttpError(req.method, message, { cause }), retry: req.idempotent || notSentCodes.has(code ?? '') };
   }
 }

@@ -59,3 +59,23 @@ describe('trusted IPs (60020) and the egress proxy', () => {
     expect(emu.calls.map((c) => [c.path, c.errcode])).toEqual([['gettoken', 0], ['kf/account/list', 0]]);
   });
 });
+
+describe('an unreachable egress proxy', () => {
+  it('is named in the error (host only, never its credentials)', async () => {
+    // A port nothing listens on: take a free one and close it.
+    const { createServer } = await import('node:net');
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    await new Promise((resolve) => server.close(resolve));
+    const client = new WeComClient({ corpId: 'ww1', secret: 's', baseUrl: 'http://127.0.0.1:9/cgi-bin/', proxyUrl: `http://user:pw@127.0.0.1:${port}`, retries: 0, timeoutMs: 3000 });
+    try {
+      const failure = (await client.listAccounts().catch((e: unknown) => e)) as Error;
+      expect(failure).toMatchObject({ code: 'wecom_http_error' });
+      expect(failure.message).toContain(`through the proxy 127.0.0.1:${port} (WECOM_HTTP_PROXY)`);
+      expect(failure.message).not.toContain('pw');
+    } finally {
+      await client.close();
+    }
+  });
+});

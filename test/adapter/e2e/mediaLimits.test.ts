@@ -4,8 +4,8 @@
  */
 import type { Attachment } from 'botbuilder';
 import { WeComAdapter } from '../../../src/wecomAdapter';
-import { adapterRig, type AdapterRig } from '../../support/adapterRig';
-import { realMedia, recorder, type Recorder, settle } from '../../support/e2e';
+import { adapterRig, type AdapterRig, receivedTexts } from '../../support/adapterRig';
+import { eventually, realMedia, recorder, type Recorder, settle } from '../../support/e2e';
 
 const MB = 1024 * 1024;
 /** What may sit in socket buffers between the emulator and the client when it stops reading. */
@@ -81,5 +81,30 @@ describe('inbound media: bounded memory', () => {
     expect(bot.seen.map((a) => a.attachments?.[0]?.contentType)).toEqual(Array(6).fill('image/png'));
     expect(most).toBeGreaterThanOrEqual(1);
     expect(most).toBeLessThanOrEqual(2);
+  });
+
+  it('lets text turns run while every media slot is taken', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    bot = recorder(async (context) => {
+      if (context.activity.attachments?.length) await held; // a slow bot on the image
+      else await context.sendActivity(`You said: ${context.activity.text}`);
+    });
+    rig = await adapterRig({ bot: bot.logic, adapter: { mediaDownloadConcurrency: 1 } });
+    const photographer = rig.emu.customer(rig.corp.corpId, rig.kf);
+    const writer = rig.emu.customer(rig.corp.corpId, rig.kf);
+    await (await photographer.sendImage(realMedia.png, 'a.png')).delivery;
+    await (await photographer.sendText('and?')).delivery; // same customer: waits behind the image, in order
+    await eventually(() => expect(bot.seen.some((a) => a.attachments?.length)).toBe(true));
+
+    try {
+      await (await writer.sendText('hello')).delivery;
+      await eventually(() => expect(receivedTexts(rig, writer.externalUserId)).toEqual(['You said: hello']));
+      expect(receivedTexts(rig, photographer.externalUserId)).toEqual([]);
+    } finally {
+      release(); // else closing the rig would wait for the held turn
+    }
+    await rig.adapter.idle();
+    expect(receivedTexts(rig, photographer.externalUserId)).toEqual(['You said: and?']);
   });
 });
