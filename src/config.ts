@@ -30,6 +30,7 @@ export const settings: readonly SettingSpec[] = [
   { name: 'WECOM_TOKEN', type: 'string', secret: true, description: 'Callback Token (self-built mode)', fix: 'copy it from the app\'s API receive settings (3–32 letters or digits)' },
   { name: 'WECOM_ENCODING_AES_KEY', type: 'string', secret: true, description: 'Callback EncodingAESKey, 43 characters (self-built mode)', fix: 'copy the 43-character EncodingAESKey from the app\'s API receive settings' },
   { name: 'WECOM_API_BASE_URL', type: 'url', default: 'https://qyapi.weixin.qq.com/cgi-bin/', secret: false, description: 'WeCom API base URL (a proxy for trusted-IP setups, or an emulator); a bare host gets /cgi-bin/', fix: 'set an http(s) URL such as https://qyapi.weixin.qq.com/cgi-bin/' },
+  { name: 'WECOM_HTTP_PROXY', type: 'url', secret: true, description: 'HTTP proxy for every WeCom API call (CONNECT tunnel), so WeCom sees its fixed IP: whitelist that IP under the app\'s Trusted IP (企业可信IP); unset → direct', fix: 'set an http:// URL such as http://proxy.internal:3128 (credentials as http://user:pass@host:port), or leave it unset' },
   { name: 'WECOM_SUITE_ID', type: 'string', secret: false, description: 'Provider mode: the third-party app\'s suite id', fix: 'copy it from the provider console → app details' },
   { name: 'WECOM_SUITE_SECRET', type: 'string', secret: true, description: 'Provider mode: suite secret', fix: 'copy it from the provider console → app details' },
   { name: 'WECOM_SUITE_TOKEN', type: 'string', secret: true, description: 'Provider mode: callback Token of the suite', fix: 'copy it from the provider console → callback settings' },
@@ -42,6 +43,10 @@ export const settings: readonly SettingSpec[] = [
   { name: 'METRICS_TOKEN', type: 'string', secret: true, description: 'Bearer token GET /metrics asks for; unset → /metrics is open, like /healthz', fix: 'set a random string, and the same as the bearer token of your Prometheus scrape job' },
   { name: 'TEST_CLOCK', type: 'boolean', default: 'false', secret: false, description: 'Enables POST /admin/v1/test-clock/advance (never in production; the sandbox turns it on)', fix: 'set true or false' },
   { name: 'LICENSING_CRON', type: 'string', default: '* * * * *', secret: false, description: 'When the licensing jobs run (node-cron syntax, UTC); they also run once at start-up', fix: 'use 5 or 6 cron fields, e.g. "*/5 * * * *"' },
+  { name: 'HTTP_HEADERS_TIMEOUT_MS', type: 'integer', default: '10000', secret: false, description: 'A client that has not sent its request headers within this many ms is answered 408 and disconnected (slow-header connections)', fix: 'set a whole number of milliseconds, at least 1000' },
+  { name: 'HTTP_REQUEST_TIMEOUT_MS', type: 'integer', default: '30000', secret: false, description: 'A request whose body has not arrived within this many ms is answered 408 and disconnected', fix: 'set a whole number of milliseconds, at least 1000' },
+  { name: 'HTTP_KEEP_ALIVE_TIMEOUT_MS', type: 'integer', default: '5000', secret: false, description: 'An idle keep-alive connection is closed after this many ms (behind a load balancer: longer than its idle timeout)', fix: 'set a whole number of milliseconds, at least 1000' },
+  { name: 'HTTP_MAX_CONNECTIONS', type: 'integer', default: '512', secret: false, description: 'Open client connections at most; more are dropped at once, so file descriptors stay free for the store and WeCom', fix: 'set a whole number, at least 16 and below the process\'s open-file limit (ulimit -n)' },
   { name: 'LOG_LEVEL', type: 'string', default: 'info', secret: false, description: 'pino log level: fatal, error, warn, info, debug, trace or silent', fix: 'set one of fatal, error, warn, info, debug, trace, silent' },
 ];
 
@@ -60,12 +65,24 @@ export interface ChannelConfig {
   readonly testClock: boolean;
   readonly logLevel: string;
   readonly licensingCron: string;
+  /** `WECOM_HTTP_PROXY`: the proxy every WeCom API call goes through; unset → direct. */
+  readonly httpProxy?: string;
+  /** Limits of the app's HTTP server against slow or too many clients. */
+  readonly http: HttpServerLimits;
   /** `WECOM_LOCALE`, canonical (`zh-CN`); unset → activities carry no locale. */
   readonly locale?: string;
   /** Set in self-built mode. */
   readonly corp?: { readonly corpId: string; readonly secret: string; readonly token: string; readonly encodingAesKey: string };
   /** Set in provider mode. `providerCorpId` is WECOM_CORP_ID when given alongside the suite. */
   readonly suite?: { readonly suiteId: string; readonly secret: string; readonly token: string; readonly encodingAesKey: string; readonly providerCorpId?: string };
+}
+
+/** The app server's protection against slow and excess connections (the `HTTP_*` variables). */
+export interface HttpServerLimits {
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  readonly maxConnections: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -139,6 +156,8 @@ export function loadConfig(env: Env = process.env): ChannelConfig {
     logLevel: read(env, 'LOG_LEVEL', logLevel),
     licensingCron: read(env, 'LICENSING_CRON', z.string().regex(/^\S+(\s+\S+){4,5}$/, 'must have 5 or 6 cron fields')),
     locale: readLocale(env),
+    httpProxy: read(env, 'WECOM_HTTP_PROXY', httpUrl.optional()),
+    http: readHttpLimits(env),
   };
 
   if (mode === 'self-built') {
@@ -167,6 +186,17 @@ export function loadConfig(env: Env = process.env): ChannelConfig {
   return base;
 }
 
+/** The `HTTP_*` server limits alone, for code that serves HTTP without the rest of the config. */
+export function readHttpLimits(env: Env = process.env): HttpServerLimits {
+  const ms = z.coerce.number().int('must be a whole number').min(1000, 'must be at least 1000 ms');
+  return {
+    headersTimeoutMs: read(env, 'HTTP_HEADERS_TIMEOUT_MS', ms),
+    requestTimeoutMs: read(env, 'HTTP_REQUEST_TIMEOUT_MS', ms),
+    keepAliveTimeoutMs: read(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', ms),
+    maxConnections: read(env, 'HTTP_MAX_CONNECTIONS', z.coerce.number().int('must be a whole number').min(16, 'must be at least 16')),
+  };
+}
+
 /**
  * `WECOM_LOCALE` alone, canonicalised (`zh-cn` → `zh-CN`); undefined when unset. A tag that is not
  * BCP 47 is a {@link ConfigError}. The adapter reads it even when its credentials come as options.
@@ -182,6 +212,8 @@ export function describeConfig(config: ChannelConfig): Record<string, unknown> {
     port: config.port,
     host: config.host,
     apiBaseUrl: config.apiBaseUrl,
+    // The host only: a proxy URL may carry credentials.
+    httpProxy: config.httpProxy ? new URL(config.httpProxy).host : 'none',
     store: config.mongodbUri ? 'mongodb' : `embedded (${config.dataDir})`,
     adminApi: config.adminToken ? 'enabled' : 'disabled (ADMIN_TOKEN unset)',
     metrics: config.metricsToken ? 'bearer METRICS_TOKEN' : 'open',

@@ -2,7 +2,7 @@ import type { Middleware, TurnContext } from 'botbuilder';
 import { isChannelError } from './common/errors';
 import { type InboundObserver, WeComAdapterBase, type WeComAdapterOptions as BaseOptions } from './adapter';
 import { type LicenceStatusName, LicensingScheduler, LicensingService, type LicensingPolicy } from './licensing';
-import { LicenceGate, MediaMiddleware, WindowMiddleware, WindowRepository } from './middleware';
+import { LicenceGate, MEDIA_RULES, MediaMiddleware, WindowMiddleware, WindowRepository } from './middleware';
 
 /** Options of {@link WeComAdapter}: those of the adapter core, plus the product's rules. */
 export interface WeComAdapterOptions extends BaseOptions {
@@ -60,7 +60,9 @@ export class WeComAdapter extends WeComAdapterBase {
     const windowObserver: InboundObserver | undefined = withWindow
       ? { customerMessagesPulled: async (messages) => (await self.adapter!.windows()).customerMessagesPulled(messages) }
       : undefined;
-    super({ ...options, gate: options.gate ?? gate, observer: bothObservers(windowObserver, options.observer) });
+    // Inbound files over the media rules' limits are refused before they are downloaded whole.
+    const maxInboundMediaBytes = { ...Object.fromEntries(MEDIA_RULES.map((r) => [r.kind, r.maxBytes])), ...options.maxInboundMediaBytes };
+    super({ ...options, maxInboundMediaBytes, gate: options.gate ?? gate, observer: bothObservers(windowObserver, options.observer) });
     self.adapter = this;
     this.licensingOptions = options.licensing ?? {};
     this.licenceGate = gate;

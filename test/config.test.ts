@@ -89,3 +89,26 @@ describe('loadConfig', () => {
     }
   });
 });
+
+describe('loadConfig: egress proxy and HTTP server limits', () => {
+  it('defaults to no proxy and to slow-client limits that are on', () => {
+    const config = loadConfig({});
+    expect(config.httpProxy).toBeUndefined();
+    expect(config.http).toEqual({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 512 });
+  });
+
+  it('reads WECOM_HTTP_PROXY and the HTTP_* limits, and logs the proxy host without its credentials', () => {
+    const config = loadConfig({ ...selfBuilt, WECOM_HTTP_PROXY: 'http://user:pw@proxy.internal:3128', HTTP_HEADERS_TIMEOUT_MS: '5000', HTTP_MAX_CONNECTIONS: '200' });
+    expect(config.httpProxy).toBe('http://user:pw@proxy.internal:3128');
+    expect(config.http).toMatchObject({ headersTimeoutMs: 5000, maxConnections: 200 });
+    expect(describeConfig(config).httpProxy).toBe('proxy.internal:3128');
+    expect(JSON.stringify(describeConfig(config))).not.toContain('pw');
+  });
+
+  it('refuses a proxy that is not a URL without echoing it, and limits too small to be safe', () => {
+    expect(() => loadConfig({ WECOM_HTTP_PROXY: 'proxy.internal:3128' })).toThrow(ConfigError);
+    expect(() => loadConfig({ WECOM_HTTP_PROXY: 'user:pw@proxy' })).toThrow(/WECOM_HTTP_PROXY is invalid \(value hidden\)/);
+    expect(() => loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '10' })).toThrow(/HTTP_HEADERS_TIMEOUT_MS is invalid "10": must be at least 1000 ms/);
+    expect(() => loadConfig({ HTTP_MAX_CONNECTIONS: 'lots' })).toThrow(/HTTP_MAX_CONNECTIONS is invalid/);
+  });
+});

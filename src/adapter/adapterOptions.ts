@@ -64,6 +64,19 @@ export interface WeComAdapterOptions {
   readonly maxCallbackBytes?: number;
   /** Per WeCom request. Default 10 000 ms. */
   readonly requestTimeoutMs?: number;
+  /**
+   * `WECOM_HTTP_PROXY`: an HTTP proxy every WeCom API call goes through, so WeCom sees its fixed IP
+   * (the one in the app's trusted IPs). Default none (`''` too). Attachment URLs a bot sends are fetched directly.
+   */
+  readonly httpProxy?: string;
+  /**
+   * Largest inbound file per kind: a larger one is refused (a `too-large` rejected attachment)
+   * without being downloaded whole. Default 20 MB for every kind, WeCom's largest; `WeComAdapter`
+   * passes the media rules' limits (image 2 MB, voice 2 MB, video 10 MB, file 20 MB).
+   */
+  readonly maxInboundMediaBytes?: Readonly<Partial<Record<'image' | 'voice' | 'video' | 'file', number>>>;
+  /** Inbound media downloads in flight at once (each holds a file and its base64 in memory). Default 4. */
+  readonly mediaDownloadConcurrency?: number;
   /** Errcodes that mean "this msgid was sent already" on a repeated send (WeCom leaves it unconfirmed). Default [40058]. */
   readonly duplicateMsgidErrcodes?: readonly number[];
   /** Decides whether a corp's traffic may reach the bot (the licence gate). Default: always. */
@@ -95,7 +108,7 @@ export interface WeComAdapterOptions {
   readonly instanceId?: string;
 }
 
-type OptionalAfterResolve = 'store' | 'mongodbUri' | 'mongodbDb' | 'clock' | 'gate' | 'observer' | 'sharedTokens' | 'locale';
+type OptionalAfterResolve = 'store' | 'mongodbUri' | 'mongodbDb' | 'clock' | 'gate' | 'observer' | 'sharedTokens' | 'locale' | 'httpProxy' | 'maxInboundMediaBytes';
 export type ResolvedAdapterOptions = Required<Omit<WeComAdapterOptions, OptionalAfterResolve>> & Pick<WeComAdapterOptions, OptionalAfterResolve>;
 
 /** Fills options from the environment and defaults; a missing credential is a {@link ConfigError}. */
@@ -130,6 +143,9 @@ export function resolveAdapterOptions(options: WeComAdapterOptions, env: NodeJS.
     maxCallbackAgeSeconds: options.maxCallbackAgeSeconds ?? 600,
     maxCallbackBytes: options.maxCallbackBytes ?? 64 * 1024,
     requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+    httpProxy: (options.httpProxy ?? config?.httpProxy ?? env.WECOM_HTTP_PROXY)?.trim() || undefined,
+    maxInboundMediaBytes: options.maxInboundMediaBytes,
+    mediaDownloadConcurrency: positiveInteger(options.mediaDownloadConcurrency ?? 4, 'mediaDownloadConcurrency'),
     duplicateMsgidErrcodes: options.duplicateMsgidErrcodes ?? [40058],
     gate: options.gate,
     observer: options.observer,
@@ -140,6 +156,11 @@ export function resolveAdapterOptions(options: WeComAdapterOptions, env: NodeJS.
     customerNameFallback: options.customerNameFallback ?? '微信用户',
     locale: options.locale !== undefined ? canonicalLocale(options.locale) : config ? config.locale : readLocale(env),
   };
+}
+
+function positiveInteger(value: number, option: string): number {
+  if (!(Number.isInteger(value) && value >= 1)) throw new ConfigError(option, `must be a whole number of at least 1, not ${value}`, `pass { ${option}: 4 } or leave it out`);
+  return value;
 }
 
 function canonicalLocale(tag: string): string {

@@ -39,7 +39,8 @@ export type MediaKind = 'image' | 'voice' | 'video' | 'file';
 /** What the pipeline learnt about an image/voice/video/file before the turn. */
 export type InboundMedia =
   | { readonly status: 'ok'; readonly contentType: string; readonly name: string; readonly contentUrl: string; readonly size: number }
-  | { readonly status: 'rejected'; readonly reason: string; readonly detectedType?: string; readonly size?: number };
+  /** `reason` `too-large` (with `limit`) is the media rules' own: the file was refused before it was downloaded whole. */
+  | { readonly status: 'rejected'; readonly reason: string; readonly detectedType?: string; readonly size?: number; readonly limit?: number };
 
 export interface InboundContext {
   readonly corpId: string;
@@ -51,7 +52,7 @@ export interface InboundContext {
   readonly customerName?: string;
 }
 
-export interface RejectedAttachmentContent { readonly reason: string; readonly kind: MediaKind; readonly detectedType?: string; readonly size?: number }
+export interface RejectedAttachmentContent { readonly reason: string; readonly kind: MediaKind; readonly detectedType?: string; readonly size?: number; readonly limit?: number }
 export interface PendingMediaContent { readonly mediaId: string; readonly kind: MediaKind }
 
 /** `channelData` of every inbound activity. `kf` is always the raw kf message. */
@@ -266,7 +267,7 @@ function mediaContent(kind: MediaKind, mediaId: string, media: InboundMedia | un
     return { text: '', attachments: [{ contentType: WeComContentTypes.media, content: { mediaId, kind } satisfies PendingMediaContent }] };
   }
   if (media.status === 'rejected') {
-    const content: RejectedAttachmentContent = { reason: media.reason, kind, detectedType: media.detectedType, size: media.size };
+    const content: RejectedAttachmentContent = { reason: media.reason, kind, detectedType: media.detectedType, size: media.size, ...(media.limit === undefined ? {} : { limit: media.limit }) };
     return { text: '', attachments: [{ contentType: WeComContentTypes.rejected, content }] };
   }
   return { text: '', attachments: [{ contentType: media.contentType, contentUrl: media.contentUrl, name: media.name }] };

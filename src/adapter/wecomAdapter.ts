@@ -21,8 +21,9 @@ import { CursorRepository } from './cursorRepository';
 import { type CachedCustomerName, CustomerNames } from './customerNames';
 import { InboundPipeline } from './inboundPipeline';
 import { type InboxEntry, InboxRepository, type InboxStatus } from './inboxRepository';
-import { mediaOf, resolveInboundMedia } from './inboundMedia';
+import { type InboundMediaLimits, mediaOf, resolveInboundMedia } from './inboundMedia';
 import { type OperationListener, OperationEvents } from './operationEvents';
+import { Semaphore } from './semaphore';
 import { OutboxRepository } from './outboxRepository';
 import { Handoff } from './handoff';
 import { ReplySender } from './replySender';
@@ -45,6 +46,9 @@ export interface CallbackHttpResponse {
   readonly headersSent?: boolean;
 }
 
+/** Inbound files of any kind above this are never downloaded, unless `maxInboundMediaBytes` says otherwise (WeCom's largest, the file limit). */
+const DEFAULT_MAX_INBOUND_MEDIA_BYTES = 20 * 1024 * 1024;
+
 /**
  * A Bot Framework adapter for WeCom's WeChat Customer Service (kf) API: swap it in for
  * `CloudAdapter` and an existing bot serves WeChat customers.
@@ -62,6 +66,8 @@ export class WeComAdapterBase extends BotAdapter {
   readonly logger: Logger;
   protected readonly options: ResolvedAdapterOptions;
   private readonly crypto: WeComCrypto;
+  private readonly mediaLimits: InboundMediaLimits;
+  private readonly mediaSlots: Semaphore;
   private initialising?: Promise<AdapterServices>;
   private services?: AdapterServices;
   private logic?: BotLogic;
@@ -85,7 +91,10 @@ export class WeComAdapterBase extends BotAdapter {
       maxTimestampSkewSeconds: this.options.maxCallbackAgeSeconds > 0 ? this.options.maxCallbackAgeSeconds : undefined,
       clock: { now: () => this.clock.now(), aheadMs: () => this.clock.aheadMs?.() ?? 0 },
     });
-    const transport = new WeComTransport({ baseUrl: this.options.apiBaseUrl, timeoutMs: this.options.requestTimeoutMs, logger: this.logger });
+    const transport = new WeComTransport({ baseUrl: this.options.apiBaseUrl, timeoutMs: this.options.requestTimeoutMs, proxyUrl: this.options.httpProxy, logger: this.logger });
+    const cap = (kind: keyof InboundMediaLimits['maxBytes']): number => this.options.maxInboundMediaBytes?.[kind] ?? DEFAULT_MAX_INBOUND_MEDIA_BYTES;
+    this.mediaLimits = { maxBytes: { image: cap('image'), voice: cap('voice'), video: cap('video'), file: cap('file') } };
+    this.mediaSlots = new Semaphore(this.options.mediaDownloadConcurrency);
     const sharedTokens: SharedTokenStore = this.options.sharedTokens ?? {
       get: async (key) => (await this.ready()).tokens.get(key),
       set: async (key, token) => (await this.ready()).tokens.set(key, token, { ttlMs: Math.max(1, token.expiresAt - this.clock.now()) }),
@@ -339,12 +348,22 @@ export class WeComAdapterBase extends BotAdapter {
 
   /** Runs one inbox entry as a turn. Throws when the bot's turn throws (the pipeline retries). */
   protected async runInboxTurn(entry: InboxEntry): Promise<void> {
+    const media = mediaOf(entry.message);
+    // A media turn holds its file (downloaded, then as a data: URL) until it ends: at most
+    // mediaDownloadConcurrency of them run at once, so memory follows that, not the files sent.
+    // Other turns never wait for these slots.
+    return media ? this.mediaSlots.run(() => this.runTurn(entry, media)) : this.runTurn(entry, undefined);
+  }
+
+  private async runTurn(entry: InboxEntry, media: ReturnType<typeof mediaOf>): Promise<void> {
     const logic = this.logic;
     if (!logic) throw new AdapterStateError('no bot logic yet: call process() or start() first');
     const { handoff, names } = await this.ready();
     const customerName = names.nameFor(entry.message); // never rejects; looked up while the media downloads
-    const media = mediaOf(entry.message);
-    const resolved = media ? await resolveInboundMedia(this.client, media) : undefined;
+    const resolved = media ? await resolveInboundMedia(this.client, media, this.mediaLimits) : undefined;
+    if (resolved?.status === 'rejected' && resolved.reason === 'too-large') {
+      this.logger.info({ conversationId: entry.conversationId, kind: media?.kind, size: resolved.size, limit: resolved.limit }, 'incoming media refused before download: over the size limit');
+    }
     const mapped = toActivity(entry.message, { corpId: entry.corpId, media: resolved, locale: this.options.locale, customerName: await customerName });
     // When the customer wrote, on our clock (see localTimeOf): what the conversation window counts from.
     const sentAt = localTimeOf(entry.sendTime * 1000, entry.receivedAt.getTime(), this.clock.aheadMs?.() ?? 0);

@@ -45,7 +45,9 @@ async function main(): Promise<void> {
   const credentials = world
     ? { corpId: world.corp.corpId, secret: world.corp.secret, token: world.corp.token, encodingAesKey: world.corp.encodingAesKey, apiBaseUrl: world.emulator.baseUrl }
     : { corpId: config.corp!.corpId, secret: config.corp!.secret, token: config.corp!.token, encodingAesKey: config.corp!.encodingAesKey, apiBaseUrl: config.apiBaseUrl };
-  const adapter = new WeComAdapter({ ...credentials, store, logger, licensing: { cron: config.licensingCron } });
+  // The sandbox's WeCom is on loopback: a proxy for the real WeCom must not carry its calls ('' = none).
+  const httpProxy = world ? '' : config.httpProxy;
+  const adapter = new WeComAdapter({ ...credentials, httpProxy, store, logger, licensing: { cron: config.licensingCron } });
   adapter.onTurnError = async (context, error) => {
     logger.error({ err: error, conversation: context.activity.conversation?.id }, 'the bot failed a turn');
     if (!isFinalRefusal(error)) throw error; // an outage or a bug: let the pipeline retry the turn
@@ -55,7 +57,7 @@ async function main(): Promise<void> {
   let started = false;
   const server = createAppServer({
     isReady: () => started,
-    adapter, bot, logger, mode: config.mode, metricsToken: config.metricsToken,
+    adapter, bot, logger, mode: config.mode, metricsToken: config.metricsToken, http: config.http,
     admin: { adminToken, testClock, afterAdvance: async () => (await adapter.licensing()).runDueJobs() },
     extraRoutes: world ? (s) => registerSandboxRoutes(s, world) : undefined,
   });

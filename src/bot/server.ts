@@ -1,6 +1,8 @@
+import type { Server as NodeHttpServer } from 'node:http';
 import restify, { type Request, type Response, type Server } from 'restify';
 import type { TurnContext } from 'botbuilder';
 import type { Logger } from '../common/logger';
+import { type HttpServerLimits, readHttpLimits } from '../config';
 import type { WeComAdapter } from '../wecomAdapter';
 import { type AdminRoutesOptions, registerAdminRoutes } from './adminRoutes';
 import { sendJson } from './httpJson';
@@ -21,6 +23,8 @@ export interface AppServerOptions {
   readonly admin: Omit<AdminRoutesOptions, 'logger' | 'licensing' | 'store'>;
   /** Extra routes (the sandbox's). */
   readonly extraRoutes?: (server: Server) => void;
+  /** Slow-client and connection limits (`HTTP_*`). Default: the variables' defaults. */
+  readonly http?: HttpServerLimits;
   /** Whether the app finished starting (`/healthz` answers 503 until then). Default: once the adapter's store is open. */
   readonly isReady?: () => boolean;
   /** What `GET /metrics` serves. Default: metrics of `adapter` on a registry of this server's own. */
@@ -36,6 +40,7 @@ export interface AppServerOptions {
  */
 export function createAppServer(o: AppServerOptions): Server {
   const server = restify.createServer({ name: 'wecom-kf-botbuilder', handleUncaughtExceptions: false });
+  applyHttpLimits(server, o.http ?? readHttpLimits({}));
   let storeOpen = false;
   o.adapter.ready().then(() => (storeOpen = true), (e: unknown) => o.logger.error({ err: e }, 'adapter failed to start'));
   const isReady = (): boolean => storeOpen && (o.isReady?.() ?? true);
@@ -72,4 +77,23 @@ export function createAppServer(o: AppServerOptions): Server {
     next();
   });
   return server;
+}
+
+/**
+ * Guards the server against clients that hold connections without finishing a request (slowloris)
+ * and against more connections than there are file descriptors: without these, 1500 slow-header
+ * connections ran the process out of descriptors, and neither /healthz nor WeCom got an answer.
+ */
+function applyHttpLimits(server: Server, limits: HttpServerLimits): void {
+  // restify makes a plain node:http server (no TLS or http2 options are given); the checking
+  // interval is a createServer option that node reads from the server when listening starts.
+  const http = server.server as NodeHttpServer & { connectionsCheckingInterval?: number };
+  http.requestTimeout = limits.requestTimeoutMs;
+  // Node wants the header deadline within the request's.
+  http.headersTimeout = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs);
+  http.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  http.maxConnections = limits.maxConnections;
+  // Node enforces both timeouts on this interval (default 30 s, read when listening starts): check
+  // often enough that a slow client is dropped close to its deadline.
+  http.connectionsCheckingInterval = Math.max(50, Math.min(1000, Math.floor(http.headersTimeout / 4)));
 }

@@ -23,10 +23,10 @@ export type CheckedAttachment =
  * //   content: { reason: 'executable', kind: 'image', detectedType: 'exe', size: 4096 } }, … }
  */
 export async function checkInboundAttachment(attachment: Attachment, kindHint?: MediaKind): Promise<CheckedAttachment> {
-  const bytes = attachment.contentUrl ? decodeDataUrl(attachment.contentUrl) : undefined;
-  if (bytes === undefined) return { ok: true, attachment };
-  const detected = bytes === null ? undefined : await detectMedia(bytes);
-  const verdict = judgeMedia(detected?.type, bytes?.length ?? 0, kindHint);
+  const url = attachment.contentUrl;
+  if (!url?.startsWith('data:')) return { ok: true, attachment };
+  const { detected, size } = await inspectDataUrl(url);
+  const verdict = judgeMedia(detected?.type, size, kindHint);
   if (verdict.ok) return { ok: true, attachment: { ...attachment, contentType: verdict.contentType } };
   const content: RejectedMediaContent = {
     reason: verdict.reason,
@@ -37,6 +37,31 @@ export async function checkInboundAttachment(attachment: Attachment, kindHint?: 
     limit: verdict.limit,
   };
   return { ok: false, verdict, attachment: { contentType: WeComContentTypes.rejected, name: attachment.name, content } };
+}
+
+/** Base64 characters decoded first: 48 KiB of file, far more than any signature needs. */
+const HEAD_CHARS = 64 * 1024;
+
+const NOT_BASE64 = /[^A-Za-z0-9+/=]/;
+
+/** Types whose signature can lie anywhere in the file (zip entries, OLE directories): read whole. */
+const CONTAINERS: ReadonlySet<string> = new Set(['zip', 'cfb', 'docx', 'xlsx', 'pptx', 'jar', 'apk', 'epub', 'xpi']);
+
+/**
+ * The real type and size of a `data:` URL's bytes. A base64 URL is measured without decoding and
+ * only its head is decoded, unless the head says container or nothing: a 20 MB image is not held a
+ * second time while it is judged.
+ */
+async function inspectDataUrl(url: string): Promise<{ detected: Awaited<ReturnType<typeof detectMedia>>; size: number }> {
+  const comma = url.indexOf(',');
+  if (comma >= 0 && /;base64$/i.test(url.slice(5, comma)) && url.length - comma - 1 > HEAD_CHARS) {
+    const data = url.slice(comma + 1);
+    const fromHead = await detectMedia(Buffer.from(data.slice(0, HEAD_CHARS), 'base64'));
+    // The length tells the size only for strict base64 (no line breaks): a scan is cheaper than a decode.
+    if (fromHead && !CONTAINERS.has(fromHead.type) && !NOT_BASE64.test(data)) return { detected: fromHead, size: Buffer.byteLength(data, 'base64') };
+  }
+  const bytes = decodeDataUrl(url);
+  return { detected: bytes ? await detectMedia(bytes) : undefined, size: bytes?.length ?? 0 };
 }
 
 /**

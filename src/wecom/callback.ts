@@ -84,7 +84,13 @@ export function openCallback(request: CallbackRequest): CallbackResult {
   }
   const maxBytes = request.maxBodyBytes ?? DEFAULT_MAX_CALLBACK_BYTES;
   if (request.body === undefined) malformed('POST callback has no body');
+  // Signature first: it covers the Encrypt value, which a bounded scan finds without the XML parser,
+  // so a forged or unsigned body (up to the size cap) costs a hash, not a parse.
+  const signed = scanEncrypt(request.body, maxBytes);
+  request.crypto.verifySignature(params, signed);
   const envelope = parseEnvelope(request.body, maxBytes);
+  // The parser must read the same Encrypt the signature covered (not a second element, say).
+  if (envelope.encrypt !== signed) malformed('the <Encrypt> element is ambiguous');
   let accepted: readonly string[] | undefined;
   if (request.receiveIdFrom === 'envelope') {
     if (!envelope.toUserName) malformed('envelope has no <ToUserName> to take the receive id from');
@@ -150,6 +156,28 @@ function signedQuery(options: BuildCallbackOptions, data: string): CallbackQuery
 }
 
 // ---- Helpers -----------------------------------------------------------------------------------
+
+/** `<Encrypt>` with its base64 value, in CDATA or bare. Linear: no nested quantifiers. */
+const ENCRYPT = /^<Encrypt>\s*(?:<!\[CDATA\[([A-Za-z0-9+/=]*)\]\]>|([A-Za-z0-9+/=]*))\s*<\/Encrypt>/;
+
+/**
+ * The `Encrypt` value of an envelope found by a scan, before any XML parsing; the size cap is
+ * applied first. Exactly one `<Encrypt>` is allowed.
+ *
+ * @throws CallbackPayloadError `payload_too_large`, `payload_malformed`
+ */
+export function scanEncrypt(body: Buffer | string, maxBytes = DEFAULT_MAX_CALLBACK_BYTES): string {
+  const size = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
+  if (size > maxBytes) throw new CallbackPayloadError('payload_too_large', `XML is ${size} bytes, over the ${maxBytes}-byte limit`);
+  // latin1 keeps one character per byte (no UTF-8 decoding cost); the value sought is ASCII.
+  const text = typeof body === 'string' ? body : body.toString('latin1');
+  const first = text.indexOf('<Encrypt>');
+  if (first < 0 || text.indexOf('<Encrypt>', first + 1) >= 0) malformed('envelope needs exactly one <Encrypt> element');
+  const match = ENCRYPT.exec(text.slice(first));
+  const value = match?.[1] ?? match?.[2];
+  if (!value) malformed('envelope has no base64 <Encrypt> value');
+  return value;
+}
 
 function cdata(value: string): string {
   if (value.includes(']]>')) throw new RangeError('a value cannot contain "]]>"');

@@ -5,7 +5,7 @@ import { tokenErrcodes } from './errorCodes';
 import { type KfEventReply, type KfMessage, type KfOutboundMessage, KfServiceState, toKfMessage } from './kfMessages';
 import { AccessTokenCache, type SharedTokenStore, type TokenFetcher } from './tokenCache';
 import { mediaUploadBody, type MultipartBody } from './multipart';
-import { type DownloadedMedia, type TransportOptions, WeComTransport } from './transport';
+import { type DownloadedMedia, type DownloadOptions, type TransportOptions, WeComTransport } from './transport';
 
 export type MediaType = 'image' | 'voice' | 'video' | 'file';
 
@@ -269,10 +269,16 @@ export class WeComClient {
     });
   }
 
-  /** `media/get`: the file's bytes, with WeCom's content type and filename. */
-  async getMedia(mediaId: string): Promise<DownloadedMedia> {
+  /**
+   * `media/get`: the file's bytes, with WeCom's content type and filename. With `maxBytes`, a
+   * larger file is refused (`MediaTooLargeError`) without being downloaded whole.
+   *
+   * @example
+   * const file = await client.getMedia(mediaId, { maxBytes: 2 * 1024 * 1024 });
+   */
+  async getMedia(mediaId: string, options: DownloadOptions = {}): Promise<DownloadedMedia> {
     return this.withToken('media/get', (token) =>
-      this.transport.download({ method: 'media/get', verb: 'GET', query: { media_id: mediaId, access_token: token }, idempotent: true }));
+      this.transport.download({ method: 'media/get', verb: 'GET', query: { media_id: mediaId, access_token: token }, idempotent: true }, options));
   }
 
   /** Closes keep-alive connections when this client made its own transport. */

@@ -27,7 +27,7 @@ const known: Readonly<Record<number, ErrorInfo>> = {
   45009: { action: 'retry', hint: 'frequency limit reached: WeCom blocks the caller for the window, retry later' },
   45033: { action: 'retry', hint: 'too many concurrent calls: lower the concurrency' },
   48002: { action: 'fix', hint: 'this API is not allowed for the app: grant the kf API permission in WeCom admin' },
-  60020: { action: 'fix', hint: 'this server\'s IP is not in the app\'s trusted IP list (WeCom admin → app → trusted IPs)' },
+  60020: { action: 'fix', hint: trustedIpHint(undefined) },
   95000: { action: 'fix', hint: 'the open_kfid is invalid' },
   95001: { action: 'wait_for_customer', hint: 'five replies were already sent for the customer\'s last message: wait until the customer writes again' },
   95002: { action: 'wait_for_customer', hint: 'more than 48 hours passed since the customer\'s last message: wait until the customer writes again' },
@@ -55,6 +55,32 @@ const known: Readonly<Record<number, ErrorInfo>> = {
 /** The action and hint for an errcode; unknown codes are `fix` with a generic hint. */
 export function describeErrcode(errcode: number): ErrorInfo {
   return known[errcode] ?? { action: 'fix', hint: 'see WeCom\'s global error code table' };
+}
+
+/**
+ * The action and hint for a refusal, with what its errmsg tells: for 60020, the IP WeCom saw
+ * (`..., from ip: 1.2.3.4, more info at ...`), so the operator knows what to whitelist.
+ *
+ * @example
+ * describeRefusal(60020, 'not allow to access from your ip, hint: [x], from ip: 1.2.3.4, more info at y').hint
+ * // 'WeCom saw this server call from IP 1.2.3.4, which is not in the app's trusted IPs: add 1.2.3.4 …'
+ */
+export function describeRefusal(errcode: number, errmsg: string): ErrorInfo {
+  if (errcode === 60020) return { action: 'fix', hint: trustedIpHint(callerIpIn(errmsg)) };
+  return describeErrcode(errcode);
+}
+
+/** The caller's IP in a WeCom errmsg (`from ip: 1.2.3.4`), if it names one. */
+export function callerIpIn(errmsg: string): string | undefined {
+  // Bounded: IPv4 or IPv6 characters only, so a strange errmsg cannot make the regex slow.
+  return /from ip:\s*([0-9a-fA-F.:]{3,45})/i.exec(errmsg)?.[1];
+}
+
+function trustedIpHint(ip: string | undefined): string {
+  const seen = ip ? `WeCom saw this server call from IP ${ip}, which is not` : 'this server\'s egress IP is not';
+  const add = ip ? `add ${ip}` : 'add it';
+  return `${seen} in the app's trusted IPs: ${add} in the WeCom admin console → Applications → your self-built app → Trusted IP (企业可信IP); ` +
+    'it applies within about a minute. Behind changing egress IPs, set WECOM_HTTP_PROXY to a proxy with a fixed IP and whitelist that one';
 }
 
 /** Whether the errcode is one this table describes. */

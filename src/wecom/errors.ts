@@ -1,5 +1,5 @@
 import { WeComChannelError } from '../common/errors';
-import { describeErrcode, isKnownErrcode, type WeComErrorAction } from './errorCodes';
+import { describeRefusal, isKnownErrcode, type WeComErrorAction } from './errorCodes';
 
 /** Wrong secret or corp id, missing permission, untrusted IP, API switched off. */
 const operatorFixable: ReadonlySet<number> = new Set([40001, 40013, 48002, 60020, 95017, 95023]);
@@ -22,7 +22,7 @@ export class WeComApiError extends WeComChannelError {
     readonly errcode: number,
     readonly errmsg: string,
   ) {
-    const { hint, action } = describeErrcode(errcode);
+    const { hint, action } = describeRefusal(errcode, errmsg);
     super(`WeCom ${method} failed with errcode ${errcode}: ${hint} (errmsg: ${errmsg})`);
     this.hint = hint;
     this.action = action;
@@ -54,5 +54,34 @@ export class WeComHttpError extends WeComChannelError {
   ) {
     super(`WeCom ${method}: ${message}`, { cause: options.cause });
     this.status = options.status;
+  }
+}
+
+/**
+ * A `media/get` download was refused for its size: WeCom declared more bytes than the caller's cap
+ * (`Content-Length`), or sent more while streaming (then it was cut off at the cap). Either way the
+ * file was never held whole in memory.
+ *
+ * @example
+ * catch (e) { if (e instanceof MediaTooLargeError) console.log(e.size, e.limit); }
+ */
+export class MediaTooLargeError extends WeComChannelError {
+  override readonly name = 'MediaTooLargeError' as const;
+  readonly code = 'media_too_large' as const;
+
+  constructor(
+    readonly method: string,
+    /** Bytes declared (`Content-Length`), or read when the download was cut off. */
+    readonly size: number,
+    readonly limit: number,
+    /** Whether `size` is the declared length (true) or the bytes read before cutting off (false). */
+    readonly declared: boolean,
+  ) {
+    super(`WeCom ${method}: the file is ${declared ? '' : 'at least '}${size} bytes, over the ${limit}-byte limit; not downloaded`);
+  }
+
+  /** The same file is as large next time. */
+  override get final(): boolean {
+    return true;
   }
 }

@@ -1,7 +1,7 @@
-import { Agent, type Dispatcher, request } from 'undici';
+import { Agent, type Dispatcher, ProxyAgent, request } from 'undici';
 import { type Logger, silentLogger } from '../common/logger';
 import { normaliseApiBaseUrl } from '../common/url';
-import { WeComApiError, WeComHttpError } from './errors';
+import { MediaTooLargeError, WeComApiError, WeComHttpError } from './errors';
 import { transientErrcodes } from './errorCodes';
 import type { MultipartBody } from './multipart';
 
@@ -23,8 +23,14 @@ export interface TransportOptions {
   readonly random?: () => number;
   /** Default a real timer. */
   readonly sleep?: (ms: number) => Promise<void>;
-  /** Default a keep-alive undici Agent owned by the transport. */
+  /** Default a keep-alive undici Agent owned by the transport (a ProxyAgent when `proxyUrl` is set). */
   readonly dispatcher?: Dispatcher;
+  /**
+   * An HTTP(S) proxy every call goes through (`WECOM_HTTP_PROXY`): WeCom then sees the proxy's IP,
+   * the one to put in the app's trusted IPs. HTTPS targets are tunnelled with CONNECT. Credentials
+   * may be in the URL (`http://user:pass@proxy:3128`). Ignored when `dispatcher` is given.
+   */
+  readonly proxyUrl?: string;
   readonly logger?: Logger;
 }
 
@@ -53,6 +59,15 @@ export interface DownloadedMedia {
   readonly filename?: string;
 }
 
+/** Options of one download. */
+export interface DownloadOptions {
+  /**
+   * Most bytes accepted. A larger `Content-Length` is refused before reading the body; a body that
+   * grows past it is cut off there. Either way: {@link MediaTooLargeError}. Default: no cap.
+   */
+  readonly maxBytes?: number;
+}
+
 /** Errors raised before a request reached the server: always safe to retry. */
 const notSentCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
 
@@ -74,6 +89,8 @@ export class WeComTransport {
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
   private readonly logger: Logger;
+  /** The proxy's host, named in network errors (never its credentials). */
+  private readonly proxyHost?: string;
 
   constructor(options: TransportOptions = {}) {
     this.baseUrl = normaliseApiBaseUrl(options.baseUrl ?? DEFAULT_API_BASE_URL);
@@ -84,8 +101,11 @@ export class WeComTransport {
     this.random = options.random ?? Math.random;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.ownsDispatcher = options.dispatcher === undefined;
-    this.dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 30_000, connections: 32 });
+    this.dispatcher = options.dispatcher ?? (options.proxyUrl
+      ? new ProxyAgent({ uri: options.proxyUrl, keepAliveTimeout: 30_000, connections: 32 })
+      : new Agent({ keepAliveTimeout: 30_000, connections: 32 }));
     this.logger = options.logger ?? silentLogger;
+    this.proxyHost = options.proxyUrl && !options.dispatcher ? new URL(options.proxyUrl).host : undefined;
   }
 
   /** A JSON API call. Resolves with WeCom's body when `errcode` is 0 or absent. */
@@ -98,13 +118,26 @@ export class WeComTransport {
     });
   }
 
-  /** A download (`media/get`): bytes, or the JSON error WeCom answers instead. */
-  async download(req: WeComRequest): Promise<DownloadedMedia> {
+  /**
+   * A download (`media/get`): bytes, or the JSON error WeCom answers instead. With `maxBytes`, a
+   * file over it is refused from its `Content-Length` or cut off while streaming, never held whole.
+   */
+  async download(req: WeComRequest, options: DownloadOptions = {}): Promise<DownloadedMedia> {
+    const maxBytes = options.maxBytes ?? Infinity;
     return this.withRetries(req, async (): Promise<Outcome<DownloadedMedia>> => {
       const res = await this.send(req);
-      const bytes = Buffer.from(await res.body.arrayBuffer());
-      if (res.statusCode !== 200 && res.statusCode !== 206) return this.apiErrorIn(req, bytes.toString('utf8')) ?? this.httpStatusFailure(req, res.statusCode);
+      if (res.statusCode !== 200 && res.statusCode !== 206) {
+        const text = await res.body.text();
+        return this.apiErrorIn(req, text) ?? this.httpStatusFailure(req, res.statusCode);
+      }
       const contentType = header(res.headers, 'content-type');
+      const declared = Number(header(res.headers, 'content-length') ?? NaN);
+      if (declared > maxBytes) {
+        res.body.destroy(); // closes the connection: the rest is never read
+        return { ok: false, error: new MediaTooLargeError(req.method, declared, maxBytes, true), retry: false };
+      }
+      const bytes = await readCapped(res.body, Number.isFinite(declared) ? declared : undefined, maxBytes);
+      if (bytes === undefined) return { ok: false, error: new MediaTooLargeError(req.method, maxBytes + 1, maxBytes, false), retry: false };
       // An error is a JSON body with a non-zero errcode; anything else is the file itself, even a
       // .txt served as text/plain or a .json file.
       if (bytes.length < 4096 && (contentType?.startsWith('application/json') || contentType?.startsWith('text/plain'))) {
@@ -184,7 +217,8 @@ export class WeComTransport {
     const code = errorCode(cause);
     // Duck-typed: AbortSignal.timeout's DOMException is not an `Error` of every realm (jest's).
     const timedOut = (cause as { name?: unknown } | null)?.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
-    const message = timedOut ? `no answer within ${this.timeoutMs} ms` : `network error${code ? ` (${code})` : ''}`;
+    const via = this.proxyHost ? ` through the proxy ${this.proxyHost} (WECOM_HTTP_PROXY)` : '';
+    const message = timedOut ? `no answer within ${this.timeoutMs} ms${via}` : `network error${code ? ` (${code})` : ''}${via}`;
     return { ok: false, error: new WeComHttpError(req.method, message, { cause }), retry: req.idempotent || notSentCodes.has(code ?? '') };
   }
 }
@@ -195,6 +229,30 @@ function refusalIn(req: WeComRequest, body: object): Outcome<never> | undefined 
   const code = Number(errcode ?? 0);
   if (code === 0 || Number.isNaN(code)) return undefined;
   return { ok: false, error: new WeComApiError(req.method, code, typeof errmsg === 'string' ? errmsg : ''), retry: transientErrcodes.has(code) };
+}
+
+/**
+ * Reads a body into one buffer, or undefined (and the body destroyed) once it passes `maxBytes`.
+ * With a declared length the buffer is allocated once, so a file is held once, not twice (chunks
+ * plus their concatenation).
+ */
+async function readCapped(body: Dispatcher.ResponseData['body'], declared: number | undefined, maxBytes: number): Promise<Buffer | undefined> {
+  const whole = declared !== undefined ? Buffer.allocUnsafe(declared) : undefined;
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    const bytes = chunk as Buffer;
+    if (total + bytes.length > maxBytes || (whole && total + bytes.length > whole.length)) {
+      body.destroy();
+      if (total + bytes.length > maxBytes) return undefined;
+      throw new Error(`the body is longer than its Content-Length ${declared ?? '?'}`);
+    }
+    if (whole) bytes.copy(whole, total);
+    else chunks.push(bytes);
+    total += bytes.length;
+  }
+  if (whole) return total === whole.length ? whole : whole.subarray(0, total);
+  return Buffer.concat(chunks, total);
 }
 
 function errorCode(e: unknown): string | undefined {

@@ -7,6 +7,7 @@ import { request } from 'undici';
 import { ManualClock, OffsetClock, silentLogger, type Logger } from '../../src/common';
 import { ReferenceBot } from '../../src/bot/referenceBot';
 import { createAppServer } from '../../src/bot/server';
+import type { HttpServerLimits } from '../../src/config';
 import { type CorpCredentials, WeComEmulator } from '../../src/sandbox/emulator';
 import { openStore, type Store } from '../../src/store';
 import { WeComAdapter } from '../../src/wecomAdapter';
@@ -39,6 +40,7 @@ export async function appRig(options: {
   logger?: Logger;
   /** Runs on the empty DATA_DIR before the store opens (to leave files an earlier run would have). */
   seedDataDir?: (dataDir: string) => void;
+  http?: HttpServerLimits;
 } = {}): Promise<AppRig> {
   const logger = options.logger ?? silentLogger;
   const base = new ManualClock(Date.UTC(2026, 5, 1, 8));
@@ -56,7 +58,7 @@ export async function appRig(options: {
   });
   const bot = new ReferenceBot();
   const server = createAppServer({
-    adapter, bot, logger, mode: 'self-built',
+    adapter, bot, logger, mode: 'self-built', http: options.http,
     admin: {
       adminToken: 'adminToken' in options ? options.adminToken : ADMIN_TOKEN,
       testClock: options.testClock === false ? undefined : clock,

@@ -69,6 +69,20 @@ describe('MediaMiddleware through a botbuilder turn', () => {
     expect(wecom.delivered()).toHaveLength(1);
   });
 
+  it('measures large incoming files exactly without decoding them whole: line-broken base64 at the limit, a big DOCX', async () => {
+    const jpg = makeMedia('jpg', 2 * MB);
+    const wrapped = `data:image/jpeg;base64,${jpg.toString('base64').replace(/.{76}/g, '$&\r\n')}`;
+    const docx = makeMedia('docx', 3 * MB);
+    let seen: Attachment[] = [];
+    await adapter.processActivity(incoming('file', [
+      { contentType: 'image/jpeg', contentUrl: wrapped, name: 'edge.jpg' },
+      { contentType: 'application/octet-stream', contentUrl: dataUrl('application/octet-stream', docx), name: 'big.docx' },
+    ]), async (context) => {
+      seen = context.activity.attachments ?? [];
+    });
+    expect(seen.map((a) => a.contentType)).toEqual(['image/jpeg', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document']);
+  });
+
   it('reports a 5-byte incoming file as too small, with the kind the customer sent', async () => {
     let seen: Attachment[] = [];
     await adapter.processActivity(incoming('file', [{ contentType: 'application/pdf', contentUrl: dataUrl('application/pdf', Buffer.from('%PDF-')), name: 'a.pdf' }]), async (context) => {

@@ -306,6 +306,25 @@ describe('openCallback', () => {
     expect(() => openCallback({ method: 'POST', ...evil, crypto })).toThrow(code('payload_malformed'));
   });
 
+  it('checks the signature before parsing: a forged 60 KB body the parser would refuse is refused as unsigned', () => {
+    const { query } = buildEncryptedCallback(KF_MSG, { crypto, receiveId: CORP });
+    // Hostile (DOCTYPE) and not well-formed: parsing first would answer payload_malformed.
+    const junk = `<!DOCTYPE x><xml><Encrypt><![CDATA[${'A'.repeat(100)}]]></Encrypt>${'<a>'.repeat(20_000)}`;
+    expect(Buffer.byteLength(junk)).toBeGreaterThan(60_000);
+    expect(() => openCallback({ method: 'POST', query, body: junk, crypto })).toThrow(code('signature_mismatch'));
+    expect(() => openCallback({ method: 'POST', query: { timestamp: query.timestamp, nonce: query.nonce }, body: junk, crypto })).toThrow(code('missing_parameter'));
+    // No Encrypt to check a signature over: refused by the scan, still without parsing.
+    expect(() => openCallback({ method: 'POST', query, body: `<xml>${'<a>'.repeat(20_000)}`, crypto })).toThrow(code('payload_malformed'));
+  });
+
+  it('refuses a signed Encrypt next to a second one the parser could read instead', () => {
+    const { body, query } = buildEncryptedCallback(KF_MSG, { crypto, receiveId: CORP });
+    const doubled = body.replace('</xml>', '<Encrypt><![CDATA[QUJD]]></Encrypt></xml>');
+    expect(() => openCallback({ method: 'POST', query, body: doubled, crypto })).toThrow(code('payload_malformed'));
+    const bare = body.replace(/<Encrypt><!\[CDATA\[([^\]]*)\]\]><\/Encrypt>/, '<Encrypt>$1</Encrypt>');
+    expect(openCallback({ method: 'POST', query, body: bare, crypto }).kind).toBe('event');
+  });
+
   it('refuses methods other than GET and POST', () => {
     expect(() => openCallback({ method: 'PUT', query: {}, crypto })).toThrow(code('method_not_allowed'));
     expect(() => openCallback({ method: undefined, query: {}, crypto })).toThrow(code('method_not_allowed'));

@@ -1,5 +1,6 @@
 /** What the HTTP handlers and the simulated people share: the world, the clock, the switches and the services around them. */
 import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { Clock, Logger } from '../../common';
 import type { AccessTokens, SyncTokens, TokenlessLimiter } from './auth';
 import type { DeliveryReport } from './callbacks';
@@ -64,7 +65,9 @@ export interface RequestContext {
 
 export type RouteResult =
   | { json: Json; logBody?: unknown }
-  | { raw: { status: number; headers: Record<string, string | number>; body: Buffer }; logBody?: unknown };
+  | { raw: { status: number; headers: Record<string, string | number>; body: Buffer }; logBody?: unknown }
+  /** A body written as it is read, with backpressure (large synthetic media). */
+  | { stream: { status: number; headers: Record<string, string | number>; body: Readable }; logBody?: unknown };
 
 export interface Route {
   verbs: readonly ('GET' | 'POST')[];

@@ -70,6 +70,17 @@ export class SimulatedCustomer {
     return this.sendMedia('file', bytes, filename, contentType);
   }
 
+  /**
+   * An image, voice, video or file message for media already stored (see `emu.putMedia`), e.g. a
+   * synthetic 150 MB file.
+   *
+   * @example
+   * await customer.sendStoredMedia('file', emu.putMedia(corpId, { type: 'file', bytes: pdfHead, filename: 'big.pdf', padTo: 150 * MB }));
+   */
+  async sendStoredMedia(type: MediaType, mediaId: string): Promise<Published> {
+    return this.write(type, { media_id: mediaId });
+  }
+
   /** A shared location. */
   async sendLocation(location: { latitude: number; longitude: number; name?: string; address?: string }): Promise<Published> {
     return this.write('location', { name: '', address: '', ...location });

@@ -332,14 +332,16 @@ export class WeComEmulator {
 
   /**
    * Stores media directly (no upload rules), e.g. an avatar for kf/account/add; returns its media_id.
+   * `padTo` makes a synthetic large file (zeros after `bytes`, generated as it is served);
+   * `chunked` makes media/get send it without a `Content-Length`.
    *
    * @example
    * const mediaId = emu.putMedia(corp.corpId, { type: 'image', bytes: png, filename: 'a.png' });
    */
-  putMedia(corpId: string, media: { type: MediaType; bytes: Uint8Array; filename: string; contentType?: string }): string {
+  putMedia(corpId: string, media: { type: MediaType; bytes: Uint8Array; filename: string; contentType?: string } & Pick<MediaItem, 'padTo' | 'chunked'>): string {
     this.world.corp(corpId);
-    const bytes = Buffer.from(media.bytes);
-    return this.core.media.put({ corpId, type: media.type, bytes, filename: media.filename, contentType: media.contentType ?? 'application/octet-stream', createdAt: this.clock.now() }).mediaId;
+    const { bytes, contentType, ...rest } = media;
+    return this.core.media.put({ ...rest, corpId, bytes: Buffer.from(bytes), contentType: contentType ?? 'application/octet-stream', createdAt: this.clock.now() }).mediaId;
   }
 
   /**

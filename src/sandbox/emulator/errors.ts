@@ -26,6 +26,7 @@ export const errcodes = {
   expiredAccessToken: 42001,
   frequencyLimit: 45009,
   tooConcurrent: 45033,
+  ipNotTrusted: 60020, // global table: the caller's IP is not in the app's trusted IPs
   userNotFound: 60111, // global table: servicer/add with a userid that is no member
   invalidOpenKfid: 95000,
   sendCountLimit: 95001,
@@ -77,6 +78,7 @@ const messages: Record<number, string> = {
   95009: 'invalid menu item type',
   95013: 'session already ended',
   95014: 'user is not a kf servicer',
+  60020: 'not allow to access from your ip',
   95016: 'service state transition not allowed',
   95018: 'send msg session status invalid',
   95019: 'servicer is not receiving',
@@ -86,11 +88,11 @@ const messages: Record<number, string> = {
  * WeCom's `errmsg` shape: a short text, a hint and the caller's IP. Clients must never parse it;
  * the `detail` helps a person reading a test failure.
  */
-export function errmsgFor(errcode: number, detail?: string): string {
+export function errmsgFor(errcode: number, detail?: string, callerIp = '127.0.0.1'): string {
   if (errcode === 0) return 'ok';
   const text = messages[errcode] ?? 'error';
   const hint = detail ? `${text} (${detail})` : text;
-  return `${hint}, hint: [emu${Math.abs(errcode)}], from ip: 127.0.0.1, more info at https://open.work.weixin.qq.com/devtool/query?e=${errcode}`;
+  return `${hint}, hint: [emu${Math.abs(errcode)}], from ip: ${callerIp}, more info at https://open.work.weixin.qq.com/devtool/query?e=${errcode}`;
 }
 
 /** Thrown inside the emulator when WeCom would refuse a call; the server turns it into `{errcode, errmsg}`. */

@@ -42,7 +42,7 @@ export function sendJson(res: ServerResponse, body: Json, status = 200): void {
 }
 
 /** `{errcode, errmsg}` of a refusal. */
-export const errorBody = (errcode: number, detail?: string): Json => ({ errcode, errmsg: errmsgFor(errcode, detail) });
+export const errorBody = (errcode: number, detail?: string, callerIp?: string): Json => ({ errcode, errmsg: errmsgFor(errcode, detail, callerIp) });
 
 /** A non-JSON answer, as a failing front end or an unknown path gets. */
 export function sendText(res: ServerResponse, status: number, text: string): void {

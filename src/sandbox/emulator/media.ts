@@ -2,6 +2,7 @@
  * Temporary media (§10): the store, WeCom's size and format rules, and HTTP Range parsing. Media
  * live 3 days on the emulator clock, per corp.
  */
+import { Readable } from 'node:stream';
 import { errcodes } from './errors';
 import { ids } from './ids';
 
@@ -21,14 +22,23 @@ export interface MediaItem {
   contentType: string;
   /** Emulator-clock ms. */
   createdAt: number;
+  /**
+   * A synthetic large file: `bytes` followed by zeros up to this many bytes, generated as it is
+   * sent, so a 150 MB test file costs the emulator no memory. Range requests are not served for it.
+   */
+  padTo?: number;
+  /** Send without `Content-Length` (chunked), as a server that does not say the size would. */
+  chunked?: boolean;
+  /** Bytes of this item media/get has handed to sockets so far (tests check a client stopped early). */
+  servedBytes: number;
 }
 
 /** The corp's media, by id. Expired items are treated as unknown (and dropped when looked up). */
 export class MediaStore {
   private readonly items = new Map<string, MediaItem>();
 
-  put(item: Omit<MediaItem, 'mediaId'>): MediaItem {
-    const stored: MediaItem = { ...item, mediaId: ids.mediaId() };
+  put(item: Omit<MediaItem, 'mediaId' | 'servedBytes'>): MediaItem {
+    const stored: MediaItem = { ...item, mediaId: ids.mediaId(), servedBytes: 0 };
     this.items.set(stored.mediaId, stored);
     return stored;
   }
@@ -103,4 +113,29 @@ export function parseRange(header: string | undefined, size: number): { start: n
 export function contentDisposition(filename: string): string {
   const safe = filename.replace(/["\r\n\\]/g, '_');
   return `attachment; filename="${Buffer.from(safe, 'utf8').toString('latin1')}"`;
+}
+
+/** The size media/get reports for an item: its padded size for a synthetic file. */
+export const mediaSize = (item: MediaItem): number => item.padTo ?? item.bytes.length;
+
+/**
+ * An item's bytes as a stream of 64 KiB chunks, generated on demand (zeros after `bytes` up to
+ * `padTo`); each chunk read is counted in `servedBytes`.
+ */
+export function mediaStream(item: MediaItem): Readable {
+  const size = mediaSize(item);
+  const zeros = Buffer.alloc(64 * 1024);
+  let offset = 0;
+  return new Readable({
+    read() {
+      if (offset >= size) {
+        this.push(null);
+        return;
+      }
+      const chunk = offset < item.bytes.length ? item.bytes.subarray(offset, offset + zeros.length) : zeros.subarray(0, Math.min(zeros.length, size - offset));
+      offset += chunk.length;
+      item.servedBytes += chunk.length;
+      this.push(chunk);
+    },
+  });
 }

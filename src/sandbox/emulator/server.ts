@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { pipeline } from 'node:stream/promises';
 import type { EmulatorCore, Route, RouteResult } from './core';
 import { errcodes, Refusal, refuse } from './errors';
 import type { Fault, FaultInjector } from './faults';
@@ -108,6 +109,15 @@ export class EmulatorServer {
       return;
     }
     this.countSync(path, url.searchParams.get('access_token'), res);
+    const callerIp = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    const trusted = this.core.switches.trustedIps;
+    if (trusted.length > 0 && !trusted.includes(callerIp)) {
+      req.resume();
+      record.errcode = errcodes.ipNotTrusted;
+      record.httpStatus = 200;
+      sendJson(res, errorBody(errcodes.ipNotTrusted, undefined, callerIp));
+      return;
+    }
 
     const fault = this.faults.take(path);
     let preRead: { text: string; tooLarge: boolean } | undefined;
@@ -130,6 +140,11 @@ export class EmulatorServer {
         record.errcode = 0;
         record.httpStatus = 200;
         sendJson(res, { errcode: 0, errmsg: 'ok', ...result.json });
+      } else if ('stream' in result) {
+        record.httpStatus = result.stream.status;
+        res.writeHead(result.stream.status, result.stream.headers);
+        // A client that hangs up mid-file ends the stream: nothing more is generated.
+        await pipeline(result.stream.body, res).catch(() => undefined);
       } else {
         record.httpStatus = result.raw.status;
         if (!res.headersSent && !res.destroyed) {

@@ -43,6 +43,11 @@ export interface EmulatorSwitches {
   menuClickIdMaxBytes: number;
   /** `expires_in` of access tokens. Default 7200. */
   tokenTtlSeconds: number;
+  /**
+   * A self-built app's trusted IPs (企业可信IP): calls from any other address are refused with 60020,
+   * whose errmsg names the caller's IP, as WeCom's does. Default `[]`: every caller is trusted.
+   */
+  trustedIps: readonly string[];
 }
 
 export const defaultSwitches: Readonly<EmulatorSwitches> = Object.freeze({
@@ -62,6 +67,7 @@ export const defaultSwitches: Readonly<EmulatorSwitches> = Object.freeze({
   checkMediaFormat: true,
   menuClickIdMaxBytes: 64,
   tokenTtlSeconds: 7200,
+  trustedIps: [],
 });
 
 const positive = z.number().positive();
@@ -85,6 +91,7 @@ const switchesSchema = z
     checkMediaFormat: z.boolean(),
     menuClickIdMaxBytes: positive,
     tokenTtlSeconds: positive,
+    trustedIps: z.array(z.string().min(1)),
   })
   .partial()
   .strict();

@@ -120,10 +120,17 @@ describe('callbacks', () => {
       await stillServes();
     });
 
-    it('malformed XML → 400', async () => {
-      const { query } = wakeUp();
-      const res = await post('<xml><Encrypt><![CDATA[abc]]></Encrypt>', query);
+    it('malformed XML → 400 (when signed: the signature is checked first)', async () => {
+      const { body, query } = wakeUp();
+      const res = await post(body.replace('</xml>', ''), query);
       expect(res.status).toBe(400);
+      await stillServes();
+    });
+
+    it('an unsigned 60 KB XML body → 401, refused before the XML parser (which would have said 400)', async () => {
+      const { query } = wakeUp();
+      const res = await post(`<!DOCTYPE x><xml><Encrypt><![CDATA[QUJD]]></Encrypt>${'<a>'.repeat(20_000)}`, query);
+      expect(res.status).toBe(401);
       await stillServes();
     });
   });

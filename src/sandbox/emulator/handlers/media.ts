@@ -1,6 +1,6 @@
 import type { Route } from '../core';
 import { errcodes, errmsgFor, refuse } from '../errors';
-import { contentDisposition, formatMatches, isMediaType, maxBytesFor, minUploadBytes, parseRange, sniffContentType, tooLargeErrcode } from '../media';
+import { contentDisposition, formatMatches, isMediaType, maxBytesFor, mediaSize, mediaStream, minUploadBytes, parseRange, sniffContentType, tooLargeErrcode } from '../media';
 import { readMediaPart } from '../multipart';
 
 /**
@@ -55,13 +55,17 @@ export const mediaGet: Route = {
     if (!mediaId) refuse(errcodes.invalidMediaId, 'media_id missing');
     const item = core.media.get(corpId, mediaId, now);
     if (!item) refuse(errcodes.invalidMediaId);
-    const size = item.bytes.length;
+    const size = mediaSize(item);
     const headers: Record<string, string | number> = {
       'Content-Type': item.contentType,
       'Content-disposition': contentDisposition(item.filename),
       'Accept-Ranges': 'bytes',
       'Cache-Control': 'no-cache, must-revalidate',
     };
+    if (item.padTo !== undefined || item.chunked) {
+      if (!item.chunked) headers['Content-Length'] = size;
+      return { stream: { status: 200, headers, body: mediaStream(item) } };
+    }
     const range = parseRange(typeof req.headers.range === 'string' ? req.headers.range : undefined, size);
     if (range === 'unsatisfiable') {
       const body = Buffer.from(JSON.stringify({ errcode: errcodes.invalidParameter, errmsg: errmsgFor(errcodes.invalidParameter, 'range') }));
@@ -71,6 +75,7 @@ export const mediaGet: Route = {
       headers['Content-Range'] = `bytes ${range.start}-${range.end}/${size}`;
       return { raw: { status: 206, headers, body: item.bytes.subarray(range.start, range.end + 1) } };
     }
+    item.servedBytes += size;
     return { raw: { status: 200, headers, body: item.bytes } };
   },
 };
