@@ -15,7 +15,7 @@ import type {
 } from './collection';
 import { DuplicateKeyError, StoreClosedError } from './errors';
 import { newId } from './newId';
-import { toNedbQuery } from './nedbQuery';
+import { type NedbQuery, toNedbQuery } from './nedbQuery';
 import { SerialQueue } from './serialQueue';
 import { upsertId, upsertSeed } from './upsertSeed';
 import {
@@ -29,6 +29,9 @@ import {
 
 type Doc = Record<string, unknown>;
 type Datastore = Nedb<Doc>;
+
+/** How often expired documents are deleted (they are hidden from queries at once, whatever this is). */
+const SWEEP_INTERVAL_MS = 60_000;
 
 /** What a collection needs from its store. */
 export interface EmbeddedCollectionContext {
@@ -44,15 +47,18 @@ export interface EmbeddedCollectionContext {
  * One collection of the embedded store: an nedb datafile `<DATA_DIR>/<name>.db`, loaded on first use.
  *
  * Every operation goes through a per-collection {@link SerialQueue}, so multi-step operations
- * (TTL sweep, then find → update or insert) are atomic with respect to each other. Before each
- * operation, documents expired by the injected clock are removed (nedb's own TTL reads `Date.now()`
- * and forgets `expireAfterSeconds` on reload, so it is not used).
+ * (find → update or insert) are atomic with respect to each other. Documents expired by the injected
+ * clock are left out of every query at once and deleted by a timer (nedb's own TTL reads `Date.now()`
+ * and forgets `expireAfterSeconds` on reload, so it is not used). Deleting before every operation, as
+ * this once did, doubled the cost of a lookup on the hot path.
  */
 export class EmbeddedCollection<T extends BaseDocument> implements Collection<T> {
   private readonly queue = new SerialQueue();
   /** TTL field → seconds, declared by `createIndex` in this process. */
   private readonly ttl = new Map<string, number>();
   private loading: Promise<Datastore> | undefined;
+  /** Deletes expired documents now and then; only while the collection has a TTL index. */
+  private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly name: string,
@@ -69,13 +75,13 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
     validateSort(options.sort);
     validateCount(options.skip, 'skip');
     validateCount(options.limit, 'limit');
-    return this.run((db) => findDocs(db, filter, options) as Promise<T[]>);
+    return this.run((db) => findDocs(db, this.query(filter), options) as Promise<T[]>);
   }
 
   async insertOne(doc: NewDocument<T>): Promise<{ insertedId: string }> {
     validateNewDocument(doc);
     const insertedId = doc._id ?? newId();
-    await this.run((db) => db.insertAsync({ ...doc, _id: insertedId }));
+    await this.run((db) => this.insertOverExpired(db, { ...doc, _id: insertedId }));
     return { insertedId };
   }
 
@@ -89,19 +95,19 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
       const ops = withoutSetOnInsert(update as Doc);
       if (after && !options.sort && ops) {
         // The common case in one nedb call: it updates the first match and returns it.
-        const { numAffected, affectedDocuments } = await db.updateAsync(toNedbQuery(filter), ops, { returnUpdatedDocs: true, multi: false });
+        const { numAffected, affectedDocuments } = await db.updateAsync(this.query(filter), ops, { returnUpdatedDocs: true, multi: false });
         if (numAffected > 0) return affectedDocuments as T | null;
         if (!seed) return null;
-        return (await db.insertAsync(seed)) as unknown as T;
+        return (await this.insertOverExpired(db, seed)) as unknown as T;
       }
-      const [found] = await findDocs(db, filter, { sort: options.sort, limit: 1 });
+      const [found] = await findDocs(db, this.query(filter), { sort: options.sort, limit: 1 });
       if (found) {
         if (!ops) return found as T;
         const { affectedDocuments } = await db.updateAsync({ _id: found._id }, ops, { returnUpdatedDocs: true, multi: false });
         return (after ? affectedDocuments : found) as T | null;
       }
       if (!seed) return null;
-      const inserted = await db.insertAsync(seed);
+      const inserted = await this.insertOverExpired(db, seed);
       return after ? (inserted as unknown as T) : null;
     });
   }
@@ -110,7 +116,7 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
     validateFilter(filter);
     validateUpdate(update);
     return this.run(async (db) => {
-      const query = toNedbQuery(filter);
+      const query = this.query(filter);
       const ops = withoutSetOnInsert(update as Doc);
       // An nedb update without operators would replace every document with `{}`: never send one.
       if (!ops) return { matchedCount: await count(db, query) };
@@ -121,12 +127,12 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
 
   async deleteMany(filter: Filter<T>): Promise<{ deletedCount: number }> {
     validateFilter(filter);
-    return this.run(async (db) => ({ deletedCount: await db.removeAsync(toNedbQuery(filter), { multi: true }) }));
+    return this.run(async (db) => ({ deletedCount: await db.removeAsync(this.query(filter), { multi: true }) }));
   }
 
   async countDocuments(filter: Filter<T> = {} as Filter<T>): Promise<number> {
     validateFilter(filter);
-    return this.run((db) => count(db, toNedbQuery(filter)));
+    return this.run((db) => count(db, this.query(filter)));
   }
 
   async createIndex(spec: IndexSpec): Promise<void> {
@@ -139,11 +145,17 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
       // Remove, then create: nedb keeps an existing index as it is, even when the options changed.
       await db.removeIndexAsync([...fields].sort().join(','));
       await db.ensureIndexAsync({ fieldName: fields.length === 1 ? fields[0]! : fields, unique: spec.unique ?? false, sparse: spec.sparse ?? false });
+      if (spec.expireAfterSeconds !== undefined) {
+        await this.sweepExpired(db); // what expired while the process was down goes at start
+        this.startSweeping();
+      }
     });
   }
 
   /** Waits for queued operations and stops periodic compaction. */
   async close(): Promise<void> {
+    clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
     await this.queue.drain();
     const db = await this.loading?.catch(() => undefined);
     db?.stopAutocompaction();
@@ -154,7 +166,6 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
     return this.queue.run(async () => {
       try {
         const db = await this.load();
-        await this.sweepExpired(db);
         return await op(db);
       } catch (e) {
         throw this.mapError(e);
@@ -171,6 +182,42 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
       return db;
     })();
     return this.loading;
+  }
+
+  /**
+   * The filter in nedb's dialect, minus documents the clock says are expired. The clause goes into
+   * `$and`, so nedb still picks an indexed top-level field. `$lte` on a Date matches only Dates, so
+   * documents without a Date there stay visible, as with MongoDB's TTL.
+   */
+  private query(filter: Filter<T> | Doc): NedbQuery {
+    const query = toNedbQuery(filter as Doc);
+    if (this.ttl.size === 0) return query;
+    const now = this.ctx.clock.now();
+    const live = [...this.ttl].map(([field, seconds]) => ({ $not: { [field]: { $lte: new Date(now - seconds * 1000) } } }));
+    return { ...query, $and: [...((query.$and as NedbQuery[] | undefined) ?? []), ...live] };
+  }
+
+  /** Inserts; on a duplicate key, deletes what has expired (it may be the duplicate, still on file) and tries once more. */
+  private async insertOverExpired(db: Datastore, doc: Doc): Promise<Doc> {
+    try {
+      return await db.insertAsync(doc);
+    } catch (e) {
+      if (this.ttl.size === 0 || !(this.mapError(e) instanceof DuplicateKeyError)) throw e;
+    }
+    await this.sweepExpired(db);
+    return db.insertAsync(doc);
+  }
+
+  /** Every minute, like MongoDB's TTL monitor; unref'd, so it never keeps a process alive. */
+  private startSweeping(): void {
+    if (this.sweepTimer) return;
+    this.sweepTimer = setInterval(() => {
+      if (this.ctx.isClosed()) return;
+      this.run((db) => this.sweepExpired(db)).catch((e: unknown) => {
+        this.ctx.logger.warn({ err: e, collection: this.name }, 'embedded store: deleting expired documents failed; tried again in a minute');
+      });
+    }, SWEEP_INTERVAL_MS);
+    this.sweepTimer.unref();
   }
 
   private async sweepExpired(db: Datastore): Promise<void> {
@@ -190,8 +237,8 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
   }
 }
 
-async function findDocs(db: Datastore, filter: Doc, options: FindOptions): Promise<Doc[]> {
-  const cursor = db.findAsync(toNedbQuery(filter));
+async function findDocs(db: Datastore, query: NedbQuery, options: FindOptions): Promise<Doc[]> {
+  const cursor = db.findAsync(query);
   if (options.sort) cursor.sort(options.sort);
   if (options.skip) cursor.skip(options.skip);
   if (options.limit) cursor.limit(options.limit);
