@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { pipelineBench } from './adapter/pipelineBench';
+import { e2eBench } from './e2e/e2eBench';
 import { licensingBench } from './licensing/licensingBench';
 import { mediaBench } from './middleware/mediaBench';
 import { storeBench } from './store/storeBench';
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
     ['store', () => storeBench()],
     ['media', () => mediaBench()],
     ['pipeline', () => pipelineBench()],
+    ['e2e', () => e2eBench()],
     ['licensing', () => licensingBench()],
   ];
   const only = process.argv.slice(2);
