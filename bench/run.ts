@@ -3,7 +3,7 @@
  * a slow machine does not change the verdict), written to docs/performance.md.
  */
 import { writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { pipelineBench } from './adapter/pipelineBench';
 import { e2eBench } from './e2e/e2eBench';
@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     '',
     `Written by \`npm run bench\` on ${new Date().toISOString()}: Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB.`,
     'Each benchmark compares against a baseline measured in the same run; read the ratios, not the absolute figures, across machines.',
+    `Load average when the run started: ${loadavg().map((n) => n.toFixed(1)).join(', ')} on ${cpus().length} cores${loadavg()[0]! > cpus().length * 0.75 ? ' — the machine was shared with other work, so the absolute figures are slower than on an idle one (the ratios less so)' : ''}.`,
     '',
   ];
   const text = [...header, ...sections].join('\n');

@@ -40,6 +40,9 @@ function placeOf(frame: { functionName: string; url: string }): string | undefin
   if (pkg) return pkg[1]!;
   const ours = /\/(src|bench)\/([^/]+)/.exec(url);
   if (ours) return `${ours[1]}/${ours[2]!.replace(/\.js$/, '')}`;
-  if (url.startsWith('node:') || url === '') return frame.functionName.startsWith('(') ? frame.functionName.slice(1, -1) : 'node internals';
+  // Node's own JavaScript by module (node:internal/fs/promises → node fs), and V8/C++ built-ins by
+  // name (open, writeString, Hash...): there the file appends and the crypto show themselves.
+  if (url.startsWith('node:')) return `node ${url.replace(/^node:(internal\/)?/, '').split('/')[0]}`;
+  if (url === '') return frame.functionName.startsWith('(') ? frame.functionName.slice(1, -1) : `native ${frame.functionName || '(anonymous)'}`;
   return 'other';
 }
