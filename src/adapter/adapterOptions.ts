@@ -43,7 +43,10 @@ export interface WeComAdapterOptions {
    * WeCom allows only about 10 pulls a minute without a callback's sync token.
    */
   readonly sweepStaleMs?: number;
-  /** Turns running at once across conversations. Default 16. */
+  /**
+   * An optional cap on turns running at once across conversations. Default none: turns are ordered per
+   * conversation only, and only conversations with pulled messages have one queued.
+   */
   readonly turnConcurrency?: number;
   /** A turn that throws is retried this many times in all, then parked as failed. Default 5. */
   readonly maxTurnAttempts?: number;
@@ -136,7 +139,7 @@ export function resolveAdapterOptions(options: WeComAdapterOptions, env: NodeJS.
     backfillMs: options.backfillMs ?? 3_600_000,
     sweepIntervalMs: options.sweepIntervalMs ?? 60_000,
     sweepStaleMs: options.sweepStaleMs ?? 300_000,
-    turnConcurrency: options.turnConcurrency ?? 16,
+    turnConcurrency: options.turnConcurrency ?? Infinity,
     maxTurnAttempts: options.maxTurnAttempts ?? 5,
     retryDelayMs: options.retryDelayMs ?? 1_000,
     pullRetryBaseMs: options.pullRetryBaseMs ?? 1_000,

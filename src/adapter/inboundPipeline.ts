@@ -49,6 +49,7 @@ export interface InboundPipelineOptions {
   readonly instanceId: string;
   /** On the very first pull of an account, older messages are skipped rather than replayed. */
   readonly backfillMs: number;
+  /** Cap on turns at once across conversations; Infinity for none. */
   readonly turnConcurrency: number;
   readonly maxTurnAttempts: number;
   /** First retry delay of a failed turn; doubles each attempt (capped at 30 s). */
@@ -189,8 +190,9 @@ export class InboundPipeline {
     // In back-off, the retry timer dispatches it; earlier would spend attempts faster than planned.
     // Before the bot's logic is known, entries wait in the inbox: start() dispatches them.
     if (this.closed || !this.turnsStarted || this.retryTimers.has(conversationId)) return;
-    // A run queued behind a running one looks for pending entries again when its turn comes.
-    this.scheduler.run(conversationId, () => this.drainConversation(conversationId)).catch(this.logFailure(conversationId));
+    // A run queued behind a running one looks for pending entries again when its turn comes, so one
+    // queued run per conversation is enough, however many pulls and callbacks dispatch it meanwhile.
+    this.scheduler.run(conversationId, () => this.drainConversation(conversationId), { coalesce: true }).catch(this.logFailure(conversationId));
   }
 
   /**

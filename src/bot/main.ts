@@ -7,11 +7,11 @@ import { OffsetClock, systemClock } from '../common/clock';
 import { ConfigError, isChannelError } from '../common/errors';
 import { createLogger, type Logger } from '../common/logger';
 import { type ChannelConfig, describeConfig, loadConfig } from '../config';
-import { CHAT_HELP, LogSink, SandboxWorld, startTerminalChat, type TerminalChat } from '../sandbox';
+import type * as Sandbox from '../sandbox';
+import type { SandboxWorld, TerminalChat } from '../sandbox';
 import { openStore, type Store } from '../store';
 import { isFinalRefusal, WeComAdapter } from '../wecomAdapter';
 import { ReferenceBot } from './referenceBot';
-import { registerSandboxRoutes } from './sandboxRoutes';
 import { createAppServer } from './server';
 
 /**
@@ -25,8 +25,11 @@ async function main(): Promise<void> {
   // A person chatting in this terminal: logs go to a file (known once the store's lock is held), so
   // log lines never break into the prompt; until then they are held.
   const chatting = sandbox && process.stdin.isTTY === true;
-  const logSink = new LogSink(chatting ? undefined : process.stdout);
-  const logger = createLogger({ level: config.logLevel, destination: logSink });
+  // The sandbox (an emulated WeCom, the terminal chat) is loaded in sandbox mode only: a real
+  // deployment never pays its memory. `import()` of a CommonJS file wants the file's own name.
+  const sb = sandbox ? await import('../sandbox/index.js') : undefined;
+  const logSink = sb ? new sb.LogSink(chatting ? undefined : process.stdout) : undefined;
+  const logger = createLogger({ level: config.logLevel, destination: logSink ?? process.stdout });
   if (config.mode === 'provider') {
     throw new ConfigError('WECOM_SUITE_ID', 'is set, but provider (third-party) mode is not available in this version', 'unset the WECOM_SUITE_* variables and use self-built mode (WECOM_CORP_ID, WECOM_KF_SECRET, WECOM_TOKEN, WECOM_ENCODING_AES_KEY)');
   }
@@ -40,8 +43,9 @@ async function main(): Promise<void> {
   const store = await openAppStore(config, clock, sandbox, logger);
   const logFile = chatting ? join(config.dataDir, 'sandbox', 'sandbox.log') : undefined;
   const ui: { chat?: TerminalChat } = {}; // the chat starts after the logger that notifies it
-  if (logFile) logSink.redirect(pino.destination({ dest: logFile, sync: true, mkdir: true, append: false }), (summary) => ui.chat?.notice(`${summary} (log: ${logFile})`));
-  const world = sandbox ? await SandboxWorld.start({ clock, logger }) : undefined;
+  if (logFile) logSink?.redirect(pino.destination({ dest: logFile, sync: true, mkdir: true, append: false }), (summary) => ui.chat?.notice(`${summary} (log: ${logFile})`));
+  const world = sb ? await sb.SandboxWorld.start({ clock, logger }) : undefined;
+  const sandboxRoutes = world ? await import('./sandboxRoutes.js') : undefined;
   const credentials = world
     ? { corpId: world.corp.corpId, secret: world.corp.secret, token: world.corp.token, encodingAesKey: world.corp.encodingAesKey, apiBaseUrl: world.emulator.baseUrl }
     : { corpId: config.corp!.corpId, secret: config.corp!.secret, token: config.corp!.token, encodingAesKey: config.corp!.encodingAesKey, apiBaseUrl: config.apiBaseUrl };
@@ -59,14 +63,14 @@ async function main(): Promise<void> {
     isReady: () => started,
     adapter, bot, logger, mode: config.mode, metricsToken: config.metricsToken, http: config.http,
     admin: { adminToken, testClock, afterAdvance: async () => (await adapter.licensing()).runDueJobs() },
-    extraRoutes: world ? (s) => registerSandboxRoutes(s, world) : undefined,
+    extraRoutes: world && sandboxRoutes ? (s) => sandboxRoutes.registerSandboxRoutes(s, world) : undefined,
   });
   await listen(server, config.port, config.host);
   const port = (server.address() as { port: number }).port;
   await adapter.start((context) => bot.run(context));
   logger.info({ ...describeConfig(config), port, ...(world ? { apiBaseUrl: world.emulator.baseUrl, adminApi: 'enabled', testClock: true } : {}) }, 'WeChat channel ready');
 
-  ui.chat = world ? announceSandbox(world, port, adminToken!, logFile) : undefined;
+  ui.chat = world && sb ? announceSandbox(sb, world, port, adminToken!, logFile) : undefined;
   started = true;
   const shutdown = async (signal: string): Promise<void> => {
     logger.info({ signal }, 'shutting down: draining turns in flight');
@@ -97,7 +101,7 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
-function announceSandbox(world: SandboxWorld, port: number, adminToken: string, logFile: string | undefined): TerminalChat | undefined {
+function announceSandbox(sb: typeof Sandbox, world: SandboxWorld, port: number, adminToken: string, logFile: string | undefined): TerminalChat | undefined {
   world.connect(`http://127.0.0.1:${port}/api/wecom/callback`);
   const base = `http://127.0.0.1:${port}`;
   process.stdout.write([
@@ -114,8 +118,8 @@ function announceSandbox(world: SandboxWorld, port: number, adminToken: string, 
     '',
   ].join('\n') + '\n');
   if (!logFile) return undefined;
-  process.stdout.write(`${CHAT_HELP}\n\n`);
-  return startTerminalChat(world);
+  process.stdout.write(`${sb.CHAT_HELP}\n\n`);
+  return sb.startTerminalChat(world);
 }
 
 main().catch((e: unknown) => {

@@ -25,7 +25,7 @@
  *   objects) plus `$setOnInsert`, `$set`, `$inc`, ... applied to them.
  * - TTL: a document whose TTL field holds a Date `<= clock.now() - expireAfterSeconds` is expired. It is
  *   invisible to every operation at once (the injected clock decides, not the database server's) and is
- *   deleted later (embedded: on the next operation; MongoDB: by the server's TTL monitor).
+ *   deleted later (embedded: by a timer once a minute; MongoDB: by the server's TTL monitor).
  *   TTL indexes are declared with `createIndex` at every start, like all indexes.
  * - Sorting across different value types is unspecified; sort on fields that hold one type.
  *

@@ -15,7 +15,7 @@ import type {
 import { dropTornTail, setAsideBadLines, type SetAside } from './datafileCheck';
 import { DuplicateKeyError, StoreClosedError, StoreCorruptError, StoreFileError } from './errors';
 import { newId } from './newId';
-import { toNedbQuery } from './nedbQuery';
+import { type NedbQuery, toNedbQuery } from './nedbQuery';
 import { SerialQueue } from './serialQueue';
 import { upsertId, upsertSeed } from './upsertSeed';
 import {
@@ -29,6 +29,9 @@ import {
 
 type Doc = Record<string, unknown>;
 type Datastore = Nedb<Doc>;
+
+/** How often expired documents are deleted (they are hidden from queries at once, whatever this is). */
+const SWEEP_INTERVAL_MS = 60_000;
 
 /** What a collection needs from its store. */
 export interface EmbeddedCollectionContext {
@@ -48,9 +51,10 @@ export interface EmbeddedCollectionContext {
  * One collection of the embedded store: an nedb datafile `<DATA_DIR>/<name>.db`, loaded on first use.
  *
  * Every operation goes through a per-collection {@link SerialQueue}, so multi-step operations
- * (TTL sweep, then find → update or insert) are atomic with respect to each other. Before each
- * operation, documents expired by the injected clock are removed (nedb's own TTL reads `Date.now()`
- * and forgets `expireAfterSeconds` on reload, so it is not used).
+ * (find → update or insert) are atomic with respect to each other. Documents expired by the injected
+ * clock are left out of every query at once and deleted by a timer (nedb's own TTL reads `Date.now()`
+ * and forgets `expireAfterSeconds` on reload, so it is not used). Deleting before every operation, as
+ * this once did, doubled the cost of a lookup on the hot path.
  */
 export class EmbeddedCollection<T extends BaseDocument> implements Collection<T> {
   private readonly queue = new SerialQueue();
@@ -60,6 +64,8 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
   private compaction: NodeJS.Timeout | undefined;
   /** The message of the fault the collection is in, if any. */
   private faultMessage: string | undefined;
+  /** Deletes expired documents now and then; only while the collection has a TTL index. */
+  private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly name: string,
@@ -76,13 +82,13 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
     validateSort(options.sort);
     validateCount(options.skip, 'skip');
     validateCount(options.limit, 'limit');
-    return this.run((db) => findDocs(db, filter, options) as Promise<T[]>);
+    return this.run((db) => findDocs(db, this.query(filter), options) as Promise<T[]>);
   }
 
   async insertOne(doc: NewDocument<T>): Promise<{ insertedId: string }> {
     validateNewDocument(doc);
     const insertedId = doc._id ?? newId();
-    await this.run((db) => db.insertAsync({ ...doc, _id: insertedId }));
+    await this.run((db) => this.insertOverExpired(db, { ...doc, _id: insertedId }));
     return { insertedId };
   }
 
@@ -96,19 +102,19 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
       const ops = withoutSetOnInsert(update as Doc);
       if (after && !options.sort && ops) {
         // The common case in one nedb call: it updates the first match and returns it.
-        const { numAffected, affectedDocuments } = await db.updateAsync(toNedbQuery(filter), ops, { returnUpdatedDocs: true, multi: false });
+        const { numAffected, affectedDocuments } = await db.updateAsync(this.query(filter), ops, { returnUpdatedDocs: true, multi: false });
         if (numAffected > 0) return affectedDocuments as T | null;
         if (!seed) return null;
-        return (await db.insertAsync(seed)) as unknown as T;
+        return (await this.insertOverExpired(db, seed)) as unknown as T;
       }
-      const [found] = await findDocs(db, filter, { sort: options.sort, limit: 1 });
+      const [found] = await findDocs(db, this.query(filter), { sort: options.sort, limit: 1 });
       if (found) {
         if (!ops) return found as T;
         const { affectedDocuments } = await db.updateAsync({ _id: found._id }, ops, { returnUpdatedDocs: true, multi: false });
         return (after ? affectedDocuments : found) as T | null;
       }
       if (!seed) return null;
-      const inserted = await db.insertAsync(seed);
+      const inserted = await this.insertOverExpired(db, seed);
       return after ? (inserted as unknown as T) : null;
     });
   }
@@ -117,7 +123,7 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
     validateFilter(filter);
     validateUpdate(update);
     return this.run(async (db) => {
-      const query = toNedbQuery(filter);
+      const query = this.query(filter);
       const ops = withoutSetOnInsert(update as Doc);
       // An nedb update without operators would replace every document with `{}`: never send one.
       if (!ops) return { matchedCount: await count(db, query) };
@@ -128,12 +134,12 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
 
   async deleteMany(filter: Filter<T>): Promise<{ deletedCount: number }> {
     validateFilter(filter);
-    return this.run(async (db) => ({ deletedCount: await db.removeAsync(toNedbQuery(filter), { multi: true }) }));
+    return this.run(async (db) => ({ deletedCount: await db.removeAsync(this.query(filter), { multi: true }) }));
   }
 
   async countDocuments(filter: Filter<T> = {} as Filter<T>): Promise<number> {
     validateFilter(filter);
-    return this.run((db) => count(db, toNedbQuery(filter)));
+    return this.run((db) => count(db, this.query(filter)));
   }
 
   async createIndex(spec: IndexSpec): Promise<void> {
@@ -146,11 +152,17 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
       // Remove, then create: nedb keeps an existing index as it is, even when the options changed.
       await db.removeIndexAsync([...fields].sort().join(','));
       await db.ensureIndexAsync({ fieldName: fields.length === 1 ? fields[0]! : fields, unique: spec.unique ?? false, sparse: spec.sparse ?? false });
+      if (spec.expireAfterSeconds !== undefined) {
+        await this.sweepExpired(db); // what expired while the process was down goes at start
+        this.startSweeping();
+      }
     });
   }
 
   /** Waits for queued operations and stops periodic compaction. */
   async close(): Promise<void> {
+    clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
     await this.queue.drain();
     clearInterval(this.compaction);
   }
@@ -160,7 +172,6 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
     return this.queue.run(async () => {
       try {
         const db = await this.load();
-        await this.sweepExpired(db);
         const result = await op(db);
         if (this.faultMessage !== undefined) {
           this.ctx.logger.info({ collection: this.name }, 'embedded store: the collection works again');
@@ -211,6 +222,42 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
     this.ctx.onFault(this.name, fault);
   }
 
+  /**
+   * The filter in nedb's dialect, minus documents the clock says are expired. The clause goes into
+   * `$and`, so nedb still picks an indexed top-level field. `$lte` on a Date matches only Dates, so
+   * documents without a Date there stay visible, as with MongoDB's TTL.
+   */
+  private query(filter: Filter<T> | Doc): NedbQuery {
+    const query = toNedbQuery(filter as Doc);
+    if (this.ttl.size === 0) return query;
+    const now = this.ctx.clock.now();
+    const live = [...this.ttl].map(([field, seconds]) => ({ $not: { [field]: { $lte: new Date(now - seconds * 1000) } } }));
+    return { ...query, $and: [...((query.$and as NedbQuery[] | undefined) ?? []), ...live] };
+  }
+
+  /** Inserts; on a duplicate key, deletes what has expired (it may be the duplicate, still on file) and tries once more. */
+  private async insertOverExpired(db: Datastore, doc: Doc): Promise<Doc> {
+    try {
+      return await db.insertAsync(doc);
+    } catch (e) {
+      if (this.ttl.size === 0 || !isUniqueViolation(e)) throw e;
+    }
+    await this.sweepExpired(db);
+    return db.insertAsync(doc);
+  }
+
+  /** Every minute, like MongoDB's TTL monitor; unref'd, so it never keeps a process alive. */
+  private startSweeping(): void {
+    if (this.sweepTimer) return;
+    this.sweepTimer = setInterval(() => {
+      if (this.ctx.isClosed()) return;
+      this.run((db) => this.sweepExpired(db)).catch((e: unknown) => {
+        this.ctx.logger.warn({ err: e, collection: this.name }, 'embedded store: deleting expired documents failed; tried again in a minute');
+      });
+    }, SWEEP_INTERVAL_MS);
+    this.sweepTimer.unref();
+  }
+
   private async sweepExpired(db: Datastore): Promise<void> {
     const now = this.ctx.clock.now();
     for (const [field, seconds] of this.ttl) {
@@ -222,7 +269,7 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
 
   /** Our error for `e`; a disk or datafile fault is also logged (once) and reported to the store. */
   private mapError(e: unknown, reloadOnDiskError = true): unknown {
-    if (e instanceof Error && (e as { errorType?: unknown }).errorType === 'uniqueViolated') {
+    if (isUniqueViolation(e)) {
       return new DuplicateKeyError(this.name, (e as { key?: unknown }).key, { cause: e });
     }
     const errno = errnoOf(e);
@@ -239,6 +286,10 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
     this.setFault(fault);
     return fault;
   }
+}
+
+function isUniqueViolation(e: unknown): e is Error & { key?: unknown } {
+  return e instanceof Error && (e as { errorType?: unknown }).errorType === 'uniqueViolated';
 }
 
 /** Loads a datafile; any unreadable line fails the load (our code then sets them aside, see datafileCheck). */
@@ -259,8 +310,8 @@ function errnoOf(e: unknown): string | undefined {
   return typeof code === 'string' && typeof (e as { syscall?: unknown }).syscall === 'string' ? code : undefined;
 }
 
-async function findDocs(db: Datastore, filter: Doc, options: FindOptions): Promise<Doc[]> {
-  const cursor = db.findAsync(toNedbQuery(filter));
+async function findDocs(db: Datastore, query: NedbQuery, options: FindOptions): Promise<Doc[]> {
+  const cursor = db.findAsync(query);
   if (options.sort) cursor.sort(options.sort);
   if (options.skip) cursor.skip(options.skip);
   if (options.limit) cursor.limit(options.limit);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { MongoStore, dbNameFromUri, openStore, type Store } from '../../src/store';
+import type { MongoClient } from 'mongodb';
+import { type Collection, MongoStore, dbNameFromUri, openStore, type Store } from '../../src/store';
 import { storeContract } from './contract';
 
 const uri = process.env.MONGODB_URI;
@@ -8,7 +9,10 @@ if (uri) {
   describe(`MongoDB store (${redact(uri)}): the store contract`, () => {
     // Each test gets its own database, dropped afterwards, through a client of its own (the store
     // under test may already be closed by then).
-    const admin = MongoStore.createClient({ uri });
+    let admin: MongoClient;
+    beforeAll(async () => {
+      admin = await MongoStore.createClient({ uri });
+    });
     const names = new Map<Store, string>();
     afterAll(() => admin.close());
 
@@ -39,9 +43,14 @@ if (uri) {
 describe('MongoDB store without a server', () => {
   // Nothing listens on port 9 (discard): any call that reached the driver would fail with a
   // server-selection error after 300 ms, not with our typed errors.
-  const client = MongoStore.createClient({ uri: 'mongodb://127.0.0.1:9/', serverSelectionTimeoutMS: 300 });
-  const store = new MongoStore(client, 'never');
-  const c = store.collection<{ _id: string; n?: number; s?: string }>('c');
+  let client: MongoClient;
+  let store: MongoStore;
+  let c: Collection<{ _id: string; n?: number; s?: string }>;
+  beforeAll(async () => {
+    client = await MongoStore.createClient({ uri: 'mongodb://127.0.0.1:9/', serverSelectionTimeoutMS: 300 });
+    store = new MongoStore(client, 'never');
+    c = store.collection('c');
+  });
   afterAll(() => client.close());
 
   it('refuses unsupported operators before the driver sees them', async () => {
@@ -79,7 +88,7 @@ describe('MongoDB store without a server', () => {
   });
 
   it('after close, calls are refused as store_closed', async () => {
-    const closing = new MongoStore(MongoStore.createClient({ uri: 'mongodb://127.0.0.1:9/', serverSelectionTimeoutMS: 300 }), 'never');
+    const closing = new MongoStore(await MongoStore.createClient({ uri: 'mongodb://127.0.0.1:9/', serverSelectionTimeoutMS: 300 }), 'never');
     await closing.close();
     await expect(closing.collection('c').find({})).rejects.toMatchObject({ code: 'store_closed' });
   });

@@ -16,7 +16,6 @@ describe('order and history', () => {
       // 500 callbacks at once on a 2-core machine: give each WeCom's real 5 s to be answered (the rig's
       // default is a tighter 2 s), so the test measures order and exactly-once, not the machine's speed.
       switches: { callbackTimeoutMs: 5000 },
-      adapter: { turnConcurrency: 32 },
       bot: async (ctx) => {
         if (ctx.activity.type !== 'message') return;
         const who = ctx.activity.conversation.id;

@@ -1,0 +1,36 @@
+/** What the end-to-end benchmark's child process runs: the channel or the minimal flow. */
+export interface FlowCredentials {
+  readonly corpId: string;
+  readonly secret: string;
+  readonly token: string;
+  readonly encodingAesKey: string;
+  readonly apiBaseUrl: string;
+}
+
+export interface RunningFlow {
+  /** Where the emulator sends callbacks (any path). */
+  readonly port: number;
+  /** Resolves when no pull or turn is in flight. */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type FlowKind = 'minimal' | 'channel';
+
+/** Parent → child. */
+export type FlowCommand =
+  | { readonly cmd: 'start'; readonly flow: FlowKind; readonly credentials: FlowCredentials; readonly dataDir: string }
+  /** `gc`: a full GC first (for memory; leave it off around CPU readings). */
+  | { readonly cmd: 'usage'; readonly gc?: boolean }
+  | { readonly cmd: 'idle' }
+  | { readonly cmd: 'stop' };
+
+/** Child → parent: the answer to each command, in order. */
+export interface FlowAnswer {
+  readonly port?: number;
+  /** process.cpuUsage() of the child, µs. */
+  readonly cpu?: { user: number; system: number };
+  /** Resident set size after a full GC, bytes. */
+  readonly rss?: number;
+  readonly error?: string;
+}
