@@ -6,23 +6,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createLogger, type Logger } from '../../src/common';
+import { capturingLogger } from '../support/capturingLogger';
 import { openStore, StoreCorruptError } from '../../src/store';
 import { WeComAdapter } from '../../src/wecomAdapter';
 import { eventually } from '../support/e2e';
 import { appRig, type AppRig } from './appRig';
-
-interface LogLine {
-  level: number;
-  msg: string;
-  [key: string]: unknown;
-}
-
-function capturingLogger(): { logger: Logger; lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) } });
-  return { logger, lines };
-}
 
 const ERROR = 50;
 

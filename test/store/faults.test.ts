@@ -6,19 +6,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createLogger, ManualClock, type Logger } from '../../src/common';
+import { ManualClock } from '../../src/common';
+import { capturingLogger } from '../support/capturingLogger';
 import { EmbeddedStore, StoreCorruptError, StoreFileError } from '../../src/store';
-
-interface LogLine {
-  level: number;
-  msg: string;
-  [key: string]: unknown;
-}
-
-function capturingLogger(): { logger: Logger; lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  return { logger: createLogger({ level: 'info', destination: { write: (l: string) => void lines.push(JSON.parse(l) as LogLine) } }), lines };
-}
 
 const doc = (i: number): string => JSON.stringify({ _id: `d${i}`, i });
 
