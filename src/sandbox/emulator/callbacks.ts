@@ -13,7 +13,10 @@ import { sleep } from './timers';
 
 /** Where and how to deliver one corp's callbacks. */
 export interface CallbackTarget {
+  /** The receive id sealed into the ciphertext, and the envelope's ToUserName unless `toUserName` says otherwise. */
   corpId: string;
+  /** Instruction callbacks: the envelope names the suite while the receive id may be the provider's corp id. */
+  toUserName?: string;
   token: string;
   encodingAesKey: string;
   callbackUrl: string;
@@ -58,7 +61,7 @@ export function wakeUpXml(corpId: string, createTimeS: number, syncToken: string
 export function sealCallback(target: CallbackTarget, innerXml: string, timestampS: number, nonce: string): { body: string; query: Record<string, string> } {
   const encrypted = encrypt(target.encodingAesKey, innerXml, target.corpId);
   const signature = getSignature(target.token, timestampS, nonce, encrypted);
-  const body = `<xml><ToUserName><![CDATA[${target.corpId}]]></ToUserName><Encrypt><![CDATA[${encrypted}]]></Encrypt><AgentID><![CDATA[]]></AgentID></xml>`;
+  const body = `<xml><ToUserName><![CDATA[${target.toUserName ?? target.corpId}]]></ToUserName><Encrypt><![CDATA[${encrypted}]]></Encrypt><AgentID><![CDATA[]]></AgentID></xml>`;
   return { body, query: { msg_signature: signature, timestamp: String(timestampS), nonce } };
 }
 

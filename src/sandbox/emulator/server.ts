@@ -10,6 +10,7 @@ import { errcodes, Refusal, refuse } from './errors';
 import type { Fault, FaultInjector } from './faults';
 import type { Json } from './fields';
 import { routes } from './handlers';
+import { secretBodyFields } from './handlers/suite';
 import { errorBody, parseJsonBody, readBody, sendJson, sendText } from './http';
 import { sleep } from './timers';
 
@@ -39,7 +40,7 @@ export interface CallRecord {
   at: number;
 }
 
-const secretParams = new Set(['access_token', 'corpsecret']);
+const secretParams = new Set(['access_token', 'corpsecret', 'suite_access_token']);
 
 export class EmulatorServer {
   readonly calls: CallRecord[] = [];
@@ -186,7 +187,7 @@ export class EmulatorServer {
     let body: Json = {};
     if (raw && route.body === 'json' && method === 'POST') {
       body = parseJsonBody(raw);
-      record.body = body;
+      record.body = redact(body);
     }
     return route.handle({ core: this.core, query: params, body, corpId, req, now });
   }
@@ -230,4 +231,10 @@ export class EmulatorServer {
         return true;
     }
   }
+}
+
+/** The body as logged: provider secrets (suite secret, ticket, permanent code) replaced. */
+function redact(body: Json): Json {
+  if (!Object.keys(body).some((k) => secretBodyFields.has(k))) return body;
+  return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, secretBodyFields.has(k) ? '<redacted>' : v]));
 }

@@ -48,6 +48,11 @@ export interface EmulatorSwitches {
    * whose errmsg names the caller's IP, as WeCom's does. Default `[]`: every caller is trusted.
    */
   trustedIps: readonly string[];
+  /**
+   * The receive id inside instruction callbacks (wecom-provider.md §1): `'suite_id'` (default, the
+   * doc) or `'provider_corpid'` (reported by some). Unconfirmed; the app should accept both.
+   */
+  suiteReceiveId: 'suite_id' | 'provider_corpid';
 }
 
 export const defaultSwitches: Readonly<EmulatorSwitches> = Object.freeze({
@@ -68,6 +73,7 @@ export const defaultSwitches: Readonly<EmulatorSwitches> = Object.freeze({
   menuClickIdMaxBytes: 64,
   tokenTtlSeconds: 7200,
   trustedIps: [],
+  suiteReceiveId: 'suite_id',
 });
 
 const positive = z.number().positive();
@@ -92,6 +98,7 @@ const switchesSchema = z
     menuClickIdMaxBytes: positive,
     tokenTtlSeconds: positive,
     trustedIps: z.array(z.string().min(1)),
+    suiteReceiveId: z.enum(['suite_id', 'provider_corpid']),
   })
   .partial()
   .strict();
