@@ -7,6 +7,7 @@ import { request } from 'undici';
 import { ManualClock } from '../../src/common';
 import { type CorpCredentials, type SuiteCredentials, WeComEmulator } from '../../src/sandbox/emulator';
 import { providerReceiver, type ProviderReceiver } from '../support/providerReceiver';
+import { eventually } from '../support/e2e';
 import { agent, type Answer, start } from './helpers';
 
 describe('emulator provider mode', () => {
@@ -87,6 +88,29 @@ describe('emulator provider mode', () => {
     const tickets = app.received.filter((r) => r.event.kind === 'suite_ticket');
     expect(tickets.map((r) => [r.route, r.receiveId])).toEqual([['suite', suite.suiteId], ['suite', suite.suiteId]]);
     expect(tickets[1]?.event).toMatchObject({ suiteTicket: emu.provider.latestTicket(), timestamp: Math.floor(clock.now() / 1000) });
+  });
+
+  it('runs the ticket pump on a real timer against the emulator clock', async () => {
+    emu.provider.startTicketPump(10);
+    const tickets = () => app.received.filter((r) => r.event.kind === 'suite_ticket').length;
+    await eventually(() => expect(tickets()).toBe(1));
+    clock.advance(10 * 60_000);
+    await eventually(() => expect(tickets()).toBe(2));
+    emu.provider.stopTicketPump();
+    clock.advance(10 * 60_000);
+    expect(emu.provider.pumpTickets()).toHaveLength(1); // due, but only pushed when asked now
+  });
+
+  it('sends change_auth with the kf component accounts, and refuses changes for a corp that never installed', async () => {
+    const t = await token();
+    const kf = emu.addKfAccount(corp.corpId, { name: 'Support' });
+    emu.provider.authorise(corp.corpId, await preAuthCode(t), { kfAccounts: [kf] });
+    expect(await emu.provider.changeAuth(corp.corpId, { kfAccounts: [], state: 'x1' })).toMatchObject({ delivered: true });
+    const kinds = app.received.filter((r) => r.route === 'suite').map((r) => r.event);
+    expect(kinds.find((e) => e.kind === 'create_auth')).toMatchObject({ authOpenKfIds: [kf] });
+    expect(kinds.find((e) => e.kind === 'change_auth')).toMatchObject({ authCorpId: corp.corpId, state: 'x1', authOpenKfIds: [] });
+    expect(emu.provider.authorisation(corp.corpId)?.kfAccounts).toEqual([]);
+    expect(() => emu.provider.changeAuth(emu.addCorp().corpId)).toThrow(/has not authorised/);
   });
 
   it('seals instructions for the provider corp id under the suiteReceiveId switch', async () => {
