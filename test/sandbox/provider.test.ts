@@ -175,6 +175,31 @@ describe('emulator provider mode', () => {
     expect(emu.provider.authorisation(corp.corpId)).toMatchObject({ cancelled: true, permanentCode: undefined });
   });
 
+  it('lets the corp token reach only the kf accounts granted to the app (95000 otherwise), and the ones it creates', async () => {
+    const t = await token();
+    const { authCode } = emu.provider.authorise(corp.corpId, await preAuthCode(t));
+    const grant = await call('service/v2/get_permanent_code', { auth_code: authCode }, { suite_access_token: t });
+    const corpToken = (await call('service/get_corp_token', { auth_corpid: corp.corpId, permanent_code: grant.permanent_code }, { suite_access_token: t })).access_token as string;
+    const kf = emu.addKfAccount(corp.corpId, { name: 'Support' });
+    const kfCall = (path: string, body: unknown) => call(path, body, { access_token: corpToken });
+    const privileges = async () => ((await kfCall('kf/account/list', {})).account_list as { open_kfid: string; manage_privilege: boolean }[]).map((a) => [a.open_kfid, a.manage_privilege]);
+
+    expect((await kfCall('kf/sync_msg', { open_kfid: kf })).errcode).toBe(95000);
+    expect(await privileges()).toEqual([[kf, false]]);
+    await emu.provider.grantKfAccounts(corp.corpId, { add: [kf] });
+    expect((await kfCall('kf/sync_msg', { open_kfid: kf })).errcode).toBe(0);
+    expect(await privileges()).toEqual([[kf, true]]);
+
+    const mediaId = emu.putMedia(corp.corpId, { type: 'image', bytes: Buffer.from('x'), filename: 'a.png' });
+    const created = (await kfCall('kf/account/add', { name: 'Sales', media_id: mediaId })).open_kfid as string;
+    expect((await kfCall('kf/sync_msg', { open_kfid: created })).errcode).toBe(0);
+
+    await emu.provider.grantKfAccounts(corp.corpId, { remove: [kf] });
+    expect((await kfCall('kf/sync_msg', { open_kfid: kf })).errcode).toBe(95000);
+    emu.setSwitches({ providerKfGrants: 'off' });
+    expect((await kfCall('kf/sync_msg', { open_kfid: kf })).errcode).toBe(0);
+  });
+
   it('lets a corp reinstall after cancel: a new auth code and a new permanent code, same corp id', async () => {
     const t = await token();
     const first = emu.provider.authorise(corp.corpId, await preAuthCode(t));

@@ -43,6 +43,11 @@ export class AccessTokens {
     return issued.corpId;
   }
 
+  /** The suite whose get_corp_token issued `token`; undefined for gettoken's tokens. */
+  suiteOf(token: string | null): string | undefined {
+    return token ? this.tokens.get(token)?.suiteId : undefined;
+  }
+
   /** After cancel_auth: every corp token the suite got for the corp answers 48004. */
   revoke(corpId: string, suiteId: string): void {
     for (const issued of this.tokens.values()) if (issued.corpId === corpId && issued.suiteId === suiteId) issued.revoked = true;

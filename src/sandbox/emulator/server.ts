@@ -10,7 +10,7 @@ import { errcodes, Refusal, refuse } from './errors';
 import type { Fault, FaultInjector } from './faults';
 import type { Json } from './fields';
 import { routes } from './handlers';
-import { secretBodyFields } from './handlers/suite';
+import { checkKfGrant, secretBodyFields } from './handlers/suite';
 import { errorBody, parseJsonBody, readBody, sendJson, sendText } from './http';
 import { sleep } from './timers';
 
@@ -184,12 +184,14 @@ export class EmulatorServer {
       }
       record.corpId = corpId;
     }
+    const suiteId = route.auth ? this.core.tokens.suiteOf(params.get('access_token')) : undefined;
     let body: Json = {};
     if (raw && route.body === 'json' && method === 'POST') {
       body = parseJsonBody(raw);
       record.body = redact(body);
     }
-    return route.handle({ core: this.core, query: params, body, corpId, req, now });
+    if (suiteId !== undefined) checkKfGrant(this.core, suiteId, corpId, body.open_kfid ?? params.get('open_kfid'));
+    return route.handle({ core: this.core, query: params, body, corpId, suiteId, req, now });
   }
 
   /** Counts sync_msg calls in flight per corp from arrival to the end of the answer (45033). */

@@ -53,6 +53,12 @@ export interface EmulatorSwitches {
    * doc) or `'provider_corpid'` (reported by some). Unconfirmed; the app should accept both.
    */
   suiteReceiveId: 'suite_id' | 'provider_corpid';
+  /**
+   * Provider mode: kf calls with a suite's corp token may only name accounts granted to the app
+   * (`'enforce'`, default: "only accounts under API management work"); others answer 95000, and
+   * kf/account/list reports `manage_privilege` per grant. `'off'`: every account of the corp works.
+   */
+  providerKfGrants: 'enforce' | 'off';
 }
 
 export const defaultSwitches: Readonly<EmulatorSwitches> = Object.freeze({
@@ -74,6 +80,7 @@ export const defaultSwitches: Readonly<EmulatorSwitches> = Object.freeze({
   tokenTtlSeconds: 7200,
   trustedIps: [],
   suiteReceiveId: 'suite_id',
+  providerKfGrants: 'enforce',
 });
 
 const positive = z.number().positive();
@@ -99,6 +106,7 @@ const switchesSchema = z
     tokenTtlSeconds: positive,
     trustedIps: z.array(z.string().min(1)),
     suiteReceiveId: z.enum(['suite_id', 'provider_corpid']),
+    providerKfGrants: z.enum(['enforce', 'off']),
   })
   .partial()
   .strict();

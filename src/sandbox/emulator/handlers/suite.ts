@@ -4,7 +4,7 @@
  * rules: the ticket must be a pushed one under 30 minutes old, pre-auth and auth codes are single
  * use and expire, a cancelled authorisation's permanent code is refused (40084).
  */
-import type { RequestContext, Route } from '../core';
+import type { EmulatorCore, RequestContext, Route } from '../core';
 import { errcodes, refuse } from '../errors';
 import { type Json, isObject, str } from '../fields';
 import { ids, randomString } from '../ids';
@@ -137,6 +137,22 @@ export const getCorpToken: Route = {
     return { json: { access_token: token, expires_in: expiresInS } };
   },
 };
+
+/**
+ * Provider mode: a kf call naming an account of the corp that was not granted to the suite's app
+ * (kf_account_auth_change, kf component pick, or created by the app) is refused with 95000
+ * (wecom-provider.md §4: the errcode is unconfirmed). Unknown accounts are left to the handler (95004).
+ */
+export function checkKfGrant(core: EmulatorCore, suiteId: string, corpId: string, openKfid: unknown): void {
+  if (core.switches.providerKfGrants === 'off' || typeof openKfid !== 'string') return;
+  if (!core.world.corp(corpId).accounts.has(openKfid)) return;
+  if (!grantedTo(core, suiteId, corpId, openKfid)) refuse(errcodes.invalidOpenKfid, 'this kf account is not granted to the app');
+}
+
+/** Whether the suite's app manages `openKfid` in the corp. */
+export function grantedTo(core: EmulatorCore, suiteId: string, corpId: string, openKfid: string): boolean {
+  return core.world.provider.suites.get(suiteId)?.auths.get(corpId)?.kfAccounts.has(openKfid) ?? false;
+}
 
 /** A generated suite id (`ww` + 16 hex, as third-party suites are now). */
 export const newSuiteId = (): string => ids.corpId();
