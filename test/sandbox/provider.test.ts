@@ -200,6 +200,26 @@ describe('emulator provider mode', () => {
     expect((await kfCall('kf/sync_msg', { open_kfid: kf })).errcode).toBe(0);
   });
 
+  it('re-issues the permanent code on reset_permanent_code (代开发): the old one is refused after the exchange', async () => {
+    const t = await token();
+    const first = emu.provider.authorise(corp.corpId, await preAuthCode(t));
+    const old = (await call('service/v2/get_permanent_code', { auth_code: first.authCode }, { suite_access_token: t })).permanent_code;
+    const reset = emu.provider.resetPermanentCode(corp.corpId);
+    expect(await reset.delivery).toMatchObject({ delivered: true });
+    expect(app.received.at(-1)?.event).toMatchObject({ kind: 'reset_permanent_code', authCode: reset.authCode, authCorpId: corp.corpId });
+    const fresh = (await call('service/v2/get_permanent_code', { auth_code: reset.authCode }, { suite_access_token: t })).permanent_code;
+    expect(fresh).not.toBe(old);
+    const corpToken = (code: unknown) => call('service/get_corp_token', { auth_corpid: corp.corpId, permanent_code: code }, { suite_access_token: t });
+    expect((await corpToken(old)).errcode).toBe(40084);
+    expect((await corpToken(fresh)).errcode).toBe(0);
+  });
+
+  it('checks both suite URLs with a GET echostr sealed for the provider corp id', async () => {
+    expect(await emu.provider.verifyUrl('instruction')).toMatchObject({ ok: true, status: 200 });
+    expect(await emu.provider.verifyUrl('data')).toMatchObject({ ok: true, status: 200 });
+    expect(await emu.provider.verifyUrl('data', { receiveId: 'wwSomeoneElse' })).toMatchObject({ ok: false, status: 401 });
+  });
+
   it('lets a corp reinstall after cancel: a new auth code and a new permanent code, same corp id', async () => {
     const t = await token();
     const first = emu.provider.authorise(corp.corpId, await preAuthCode(t));

@@ -4,7 +4,7 @@
  * cancel_auth on the instruction URL), and kf accounts granted to the app (kf_account_auth_change
  * on the data URL). The HTTP endpoints are in handlers/suite.ts.
  */
-import { type CallbackDispatcher, type CallbackTarget, type DeliveryReport, noDelivery } from './callbacks';
+import { type CallbackDispatcher, type CallbackTarget, type DeliveryReport, noDelivery, type UrlVerification } from './callbacks';
 import type { EmulatorCore } from './core';
 import { ids, randomString } from './ids';
 import { authCodeTtlMs, type Authorisation, type Suite, suiteTicketIntervalMs } from './providerState';
@@ -262,6 +262,39 @@ export class ProviderEmulator {
     if (!s.dataUrl) return Promise.resolve(noDelivery);
     const now = Math.floor(this.core.clock.now() / 1000);
     return this.dispatcher.deliver(this.dataTarget(s, corpId, s.dataUrl), kfAccountAuthChangeXml(corpId, now, add, remove), now);
+  }
+
+  /**
+   * 代开发: the provider re-issues the app's secret. reset_permanent_code with a new auth code (10
+   * minutes, single use) goes to the instruction URL; the old permanent code is refused once the
+   * new code is exchanged.
+   *
+   * @example
+   * const { authCode, delivery } = emu.provider.resetPermanentCode(corp.corpId);
+   */
+  resetPermanentCode(corpId: string, suiteId?: string): { authCode: string; delivery: Promise<DeliveryReport> } {
+    const s = this.suite(suiteId);
+    this.liveAuth(s, corpId);
+    const now = this.core.clock.now();
+    const authCode = randomString(64);
+    s.authCodes.set(authCode, { corpId, expiresAt: now + authCodeTtlMs, used: false });
+    const xml = instructionXml(s.suiteId, 'reset_permanent_code', Math.floor(now / 1000), { AuthCode: authCode, AuthCorpId: corpId });
+    return { authCode, delivery: this.instruct(s, xml) };
+  }
+
+  /**
+   * The GET check WeCom makes when a suite URL is saved. The receive id in the echostr is the
+   * provider's own corp id (a staff answer; unconfirmed, one report says otherwise), or `receiveId`.
+   *
+   * @example
+   * expect((await emu.provider.verifyUrl('instruction')).ok).toBe(true);
+   */
+  verifyUrl(which: 'instruction' | 'data', options: { suiteId?: string; receiveId?: string } = {}): Promise<UrlVerification> {
+    const s = this.suite(options.suiteId);
+    const url = which === 'instruction' ? s.instructionUrl : s.dataUrl;
+    if (!url) throw new RangeError(`suite ${s.suiteId} has no ${which} URL`);
+    const target: CallbackTarget = { corpId: options.receiveId ?? s.providerCorpId, token: s.token, encodingAesKey: s.encodingAesKey, callbackUrl: url };
+    return this.dispatcher.verifyUrl(target, Math.floor(this.core.clock.now() / 1000));
   }
 
   /** A corp's authorisation of a suite (permanent code included, for assertions), or undefined. */
