@@ -14,3 +14,4 @@ export * from './callbackEvents';
 export * from './rawBody';
 export * from './suiteClient';
 export * from './installLink';
+export * from './suiteCallbacks';

@@ -1,11 +1,11 @@
 /**
- * A stand-in for a provider app's two callback routes, built only on src/wecom's HTTP-free callback
- * code: `/suite` (instruction URL, receive id = suite or provider corp) answers the literal
- * `success`; `/callback` (data URL, all corps) takes the receive id from the envelope's ToUserName.
+ * A stand-in for a provider app's two callback routes, built only on src/wecom's SuiteCallbacks:
+ * `/suite` (instruction URL, receive id = suite or provider corp) answers the literal `success`;
+ * `/callback` (data URL, all corps) takes the receive id from the envelope's ToUserName.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type CallbackEvent, callbackErrorStatus, openCallback, readRawBody, WeComCrypto } from '../../src/wecom';
+import { type CallbackEvent, callbackErrorStatus, readRawBody, SuiteCallbacks } from '../../src/wecom';
 
 export interface Received {
   route: 'suite' | 'callback';
@@ -22,30 +22,25 @@ export interface ProviderReceiver {
 }
 
 export async function providerReceiver(options: { token: string; encodingAesKey: string; suiteId: string; providerCorpId?: string }): Promise<ProviderReceiver> {
-  const instructionCrypto = new WeComCrypto({
-    token: options.token, encodingAesKey: options.encodingAesKey, receiveIds: [options.suiteId, ...(options.providerCorpId ? [options.providerCorpId] : [])],
-  });
-  // Data URL: the receive id comes from each envelope; this list is only used for GET checks.
-  const dataCrypto = new WeComCrypto({ token: options.token, encodingAesKey: options.encodingAesKey, receiveIds: [options.providerCorpId ?? options.suiteId] });
+  const callbacks = new SuiteCallbacks(options);
   const received: Received[] = [];
   const refused: number[] = [];
   const server: Server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://x');
-      const route = url.pathname === '/suite' ? 'suite' : 'callback';
       try {
         const body = req.method === 'POST' ? await readRawBody(req) : undefined;
-        const result = openCallback({
-          method: req.method, query: url.searchParams, body,
-          crypto: route === 'suite' ? instructionCrypto : dataCrypto,
-          receiveIdFrom: route === 'suite' ? 'configured' : 'envelope',
-        });
+        const request = { method: req.method, query: url.searchParams, body };
         res.statusCode = 200;
-        if (result.kind === 'url_verification') {
-          res.end(result.echo);
-          return;
+        if (url.pathname === '/suite') {
+          const result = callbacks.openInstruction(request);
+          if (result.kind === 'url_verification') return void res.end(result.echo);
+          received.push({ route: 'suite', receiveId: result.receiveId, event: result.event });
+        } else {
+          const result = callbacks.openData(request);
+          if (result.kind === 'url_verification') return void res.end(result.echo);
+          received.push({ route: 'callback', receiveId: result.corpId, event: result.event });
         }
-        received.push({ route, receiveId: result.receiveId, event: result.event });
         res.end('success');
       } catch (e) {
         refused.push(callbackErrorStatus(e));

@@ -3,7 +3,7 @@
  * (receive id = suite id, or the provider corp id as some report) and kf_account_auth_change on the
  * data URL (receive id = the envelope's corp, case kept). Plus the install link and its redirect.
  */
-import { buildEncryptedCallback, buildInstallLink, type CallbackResult, openCallback, parseInstallRedirect, WeComCrypto } from '../../src/wecom';
+import { buildEncryptedCallback, buildInstallLink, buildUrlVerification, type CallbackResult, openCallback, parseInstallRedirect, SuiteCallbacks, WeComCrypto } from '../../src/wecom';
 
 const TOKEN = 'QDG6eK';
 const AES_KEY = 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C';
@@ -65,6 +65,37 @@ describe('kf_account_auth_change on the data URL', () => {
   it('refuses an envelope whose ToUserName is not the corp sealed inside, case included', () => {
     const { body, query } = buildEncryptedCallback(xml(CORP), { crypto: dataCrypto, receiveId: CORP, toUserName: CORP.toLowerCase() });
     expect(() => openCallback({ method: 'POST', query, body, crypto: dataCrypto, receiveIdFrom: 'envelope' })).toThrow(expect.objectContaining({ code: 'receive_id_mismatch' }));
+  });
+});
+
+describe('SuiteCallbacks: the two provider routes', () => {
+  const callbacks = new SuiteCallbacks({ suiteId: SUITE, token: TOKEN, encodingAesKey: AES_KEY, providerCorpId: PROVIDER });
+  const seal = (xml: string, receiveId: string, toUserName = receiveId) => {
+    const { body, query } = buildEncryptedCallback(xml, { crypto: suiteCrypto, receiveId, toUserName });
+    return { method: 'POST', query, body };
+  };
+  const ticket = (suiteId = SUITE) => instruction('suite_ticket', '<SuiteTicket>t1</SuiteTicket>').replace(`<![CDATA[${SUITE}]]>`, suiteId);
+  const wakeUp = `<xml><ToUserName>${CORP}</ToUserName><CreateTime>1</CreateTime><MsgType>event</MsgType><Event>kf_msg_or_event</Event><Token>T</Token><OpenKfId>wk1</OpenKfId></xml>`;
+
+  it('opens instructions sealed for the suite or the provider corp, and says which matched', () => {
+    expect(callbacks.openInstruction(seal(ticket(), SUITE, SUITE))).toMatchObject({ kind: 'instruction', matchedBy: 'suite_id', event: { kind: 'suite_ticket', suiteTicket: 't1' } });
+    expect(callbacks.openInstruction(seal(ticket(), PROVIDER, SUITE))).toMatchObject({ kind: 'instruction', matchedBy: 'provider_corpid' });
+  });
+
+  it("refuses another suite's instruction, and a data event on the instruction URL", () => {
+    expect(() => callbacks.openInstruction(seal(ticket('wwOtherSuite'), SUITE))).toThrow(expect.objectContaining({ code: 'payload_malformed', httpStatus: 400 }));
+    expect(() => callbacks.openInstruction(seal(wakeUp, SUITE))).toThrow(expect.objectContaining({ code: 'payload_malformed' }));
+  });
+
+  it('opens data callbacks of any corp by the envelope, and refuses instructions there', () => {
+    expect(callbacks.openData(seal(wakeUp, CORP))).toEqual({ kind: 'data', corpId: CORP, event: expect.objectContaining({ kind: 'kf_msg_or_event', openKfId: 'wk1', token: 'T' }) });
+    expect(() => callbacks.openData(seal(ticket(), CORP))).toThrow(expect.objectContaining({ code: 'payload_malformed' }));
+  });
+
+  it('answers the URL checks of both routes with the echo', () => {
+    const query = buildUrlVerification('echo123', { crypto: suiteCrypto, receiveId: PROVIDER });
+    expect(callbacks.openInstruction({ method: 'GET', query })).toMatchObject({ kind: 'url_verification', echo: 'echo123' });
+    expect(callbacks.openData({ method: 'GET', query })).toMatchObject({ kind: 'url_verification', echo: 'echo123' });
   });
 });
 
