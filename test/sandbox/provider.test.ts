@@ -19,7 +19,7 @@ describe('emulator provider mode', () => {
 
   beforeEach(async () => {
     clock = new ManualClock(start);
-    emu = new WeComEmulator({ clock, switches: { callbackTimeoutMs: 2000, callbackRetryDelayMs: 10 } });
+    emu = new WeComEmulator({ clock, switches: { callbackTimeoutMs: 5000, instructionTimeoutMs: 5000, callbackRetryDelayMs: 10 } });
     await emu.start();
     suite = emu.provider.addSuite();
     app = await providerReceiver({ token: suite.token, encodingAesKey: suite.encodingAesKey, suiteId: suite.suiteId, providerCorpId: suite.providerCorpId });
@@ -111,6 +111,22 @@ describe('emulator provider mode', () => {
     expect(kinds.find((e) => e.kind === 'change_auth')).toMatchObject({ authCorpId: corp.corpId, state: 'x1', authOpenKfIds: [] });
     expect(emu.provider.authorisation(corp.corpId)?.kfAccounts).toEqual([]);
     expect(() => emu.provider.changeAuth(emu.addCorp().corpId)).toThrow(/has not authorised/);
+  });
+
+  it('counts an instruction answered with anything but the literal success, or too late, as not delivered', async () => {
+    const wrong = await providerReceiver({ token: suite.token, encodingAesKey: suite.encodingAesKey, suiteId: suite.suiteId, instructionAnswer: 'ok' });
+    const slow = await providerReceiver({ token: suite.token, encodingAesKey: suite.encodingAesKey, suiteId: suite.suiteId, instructionDelayMs: 1500 });
+    try {
+      emu.setSwitches({ callbackDeliveries: 3 });
+      emu.provider.setUrls(suite.suiteId, { instructionUrl: `${wrong.base}/suite` });
+      expect(await emu.provider.pushSuiteTicket().delivery).toEqual({ attempts: 3, statuses: ['wrong_body', 'wrong_body', 'wrong_body'], delivered: false });
+      emu.setSwitches({ instructionTimeoutMs: 100 });
+      emu.provider.setUrls(suite.suiteId, { instructionUrl: `${slow.base}/suite` });
+      expect(await emu.provider.pushSuiteTicket().delivery).toMatchObject({ statuses: ['timeout', 'timeout', 'timeout'], delivered: false });
+    } finally {
+      await wrong.close();
+      await slow.close();
+    }
   });
 
   it('seals instructions for the provider corp id under the suiteReceiveId switch', async () => {

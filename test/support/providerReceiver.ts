@@ -21,7 +21,18 @@ export interface ProviderReceiver {
   close(): Promise<void>;
 }
 
-export async function providerReceiver(options: { token: string; encodingAesKey: string; suiteId: string; providerCorpId?: string }): Promise<ProviderReceiver> {
+export interface ReceiverOptions {
+  token: string;
+  encodingAesKey: string;
+  suiteId: string;
+  providerCorpId?: string;
+  /** What the instruction route answers (default `success`), to play a wrong app. */
+  instructionAnswer?: string;
+  /** Real milliseconds the instruction route waits before answering (default 0), to play a slow app. */
+  instructionDelayMs?: number;
+}
+
+export async function providerReceiver(options: ReceiverOptions): Promise<ProviderReceiver> {
   const callbacks = new SuiteCallbacks(options);
   const received: Received[] = [];
   const refused: number[] = [];
@@ -36,6 +47,8 @@ export async function providerReceiver(options: { token: string; encodingAesKey:
           const result = callbacks.openInstruction(request);
           if (result.kind === 'url_verification') return void res.end(result.echo);
           received.push({ route: 'suite', receiveId: result.receiveId, event: result.event });
+          if (options.instructionDelayMs) await new Promise((resolve) => setTimeout(resolve, options.instructionDelayMs));
+          return void res.end(options.instructionAnswer ?? 'success');
         } else {
           const result = callbacks.openData(request);
           if (result.kind === 'url_verification') return void res.end(result.echo);

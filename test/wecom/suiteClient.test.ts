@@ -23,7 +23,7 @@ describe('SuiteClient against the emulator', () => {
 
   beforeEach(async () => {
     clock = new ManualClock(T0);
-    emu = new WeComEmulator({ clock, switches: { callbackTimeoutMs: 2000, callbackRetryDelayMs: 10 } });
+    emu = new WeComEmulator({ clock, switches: { callbackTimeoutMs: 5000, instructionTimeoutMs: 5000, callbackRetryDelayMs: 10 } });
     await emu.start();
     suite = emu.provider.addSuite();
     app = await providerReceiver({ token: suite.token, encodingAesKey: suite.encodingAesKey, suiteId: suite.suiteId, providerCorpId: suite.providerCorpId });

@@ -347,6 +347,8 @@ export class ProviderEmulator {
     if (!s.instructionUrl) return Promise.resolve(noDelivery);
     const receiveId = this.core.switches.suiteReceiveId === 'provider_corpid' ? s.providerCorpId : s.suiteId;
     const now = Math.floor(this.core.clock.now() / 1000);
-    return this.dispatcher.deliver({ corpId: receiveId, toUserName: s.suiteId, token: s.token, encodingAesKey: s.encodingAesKey, callbackUrl: s.instructionUrl }, xml, now);
+    // WeCom shows anything but a literal `success` within its deadline as an error (and the install fails).
+    const rules = { expectBody: 'success', timeoutMs: this.core.switches.instructionTimeoutMs };
+    return this.dispatcher.deliver({ corpId: receiveId, toUserName: s.suiteId, token: s.token, encodingAesKey: s.encodingAesKey, callbackUrl: s.instructionUrl }, xml, now, rules);
   }
 }

@@ -59,6 +59,11 @@ export interface EmulatorSwitches {
    * kf/account/list reports `manage_privilege` per grant. `'off'`: every account of the corp works.
    */
   providerKfGrants: 'enforce' | 'off';
+  /**
+   * Real milliseconds an instruction callback may take to answer `success` (wecom-provider.md §2:
+   * 1000). Default 1000; tests on a loaded machine raise it (the app should answer before any slow work).
+   */
+  instructionTimeoutMs: number;
 }
 
 export const defaultSwitches: Readonly<EmulatorSwitches> = Object.freeze({
@@ -81,6 +86,7 @@ export const defaultSwitches: Readonly<EmulatorSwitches> = Object.freeze({
   trustedIps: [],
   suiteReceiveId: 'suite_id',
   providerKfGrants: 'enforce',
+  instructionTimeoutMs: 1000,
 });
 
 const positive = z.number().positive();
@@ -107,6 +113,7 @@ const switchesSchema = z
     trustedIps: z.array(z.string().min(1)),
     suiteReceiveId: z.enum(['suite_id', 'provider_corpid']),
     providerKfGrants: z.enum(['enforce', 'off']),
+    instructionTimeoutMs: positive,
   })
   .partial()
   .strict();
