@@ -181,10 +181,16 @@ describe('emulator provider mode', () => {
     const t = await token();
     emu.provider.authorise(corp.corpId, await preAuthCode(t));
     const kf = emu.addKfAccount(corp.corpId, { name: 'Support' });
+    const other = emu.addKfAccount(corp.corpId, { name: 'Not granted' });
+    await emu.provider.grantKfAccounts(corp.corpId, { add: [kf] });
+    // An account not granted to the app wakes nobody up.
+    expect(await (await emu.customer(corp.corpId, other).sendText('anyone?')).delivery).toMatchObject({ attempts: 0 });
     const customer = emu.customer(corp.corpId, kf);
     const sent = await customer.sendText('hello');
     expect(await sent.delivery).toMatchObject({ delivered: true });
-    expect(app.received.find((r) => r.route === 'callback')).toMatchObject({ receiveId: corp.corpId, event: { kind: 'kf_msg_or_event', corpId: corp.corpId, openKfId: kf } });
+    expect(app.received.filter((r) => r.event.kind === 'kf_msg_or_event')).toEqual([
+      expect.objectContaining({ route: 'callback', receiveId: corp.corpId, event: expect.objectContaining({ corpId: corp.corpId, openKfId: kf }) }),
+    ]);
 
     expect(await emu.provider.cancel(corp.corpId)).toMatchObject({ delivered: true });
     expect(await (await customer.sendText('still there?')).delivery).toMatchObject({ attempts: 0 });

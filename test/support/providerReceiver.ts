@@ -47,7 +47,7 @@ export async function providerReceiver(options: ReceiverOptions): Promise<Provid
           const result = callbacks.openInstruction(request);
           if (result.kind === 'url_verification') return void res.end(result.echo);
           received.push({ route: 'suite', receiveId: result.receiveId, event: result.event });
-          if (options.instructionDelayMs) await new Promise((resolve) => setTimeout(resolve, options.instructionDelayMs));
+          if (options.instructionDelayMs) await new Promise((resolve) => setTimeout(resolve, options.instructionDelayMs).unref());
           return void res.end(options.instructionAnswer ?? 'success');
         } else {
           const result = callbacks.openData(request);

@@ -390,7 +390,7 @@ export class WeComEmulator {
     const openKfid = message.open_kfid ?? (typeof event?.open_kfid === 'string' ? event.open_kfid : '');
     const syncToken = this.core.syncTokens.issue(corpId, openKfid, now);
     const timestampS = Math.floor(now / 1000);
-    const delivery = corp.callbackUrl
+    const delivery = corp.callbackUrl && this.provider.wakesUp(corpId, openKfid)
       ? this.dispatcher.deliver({ corpId, token: corp.token, encodingAesKey: corp.encodingAesKey, callbackUrl: corp.callbackUrl }, wakeUpXml(corpId, timestampS, syncToken, openKfid), timestampS)
       : Promise.resolve(noDelivery);
     return { msgid: message.msgid, syncToken, delivery };

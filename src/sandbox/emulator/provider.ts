@@ -304,6 +304,17 @@ export class ProviderEmulator {
     return { corpId, agentId: auth.agentId, permanentCode: auth.permanentCode, cancelled: auth.cancelled, kfAccounts: [...auth.kfAccounts] };
   }
 
+  /**
+   * Whether a kf wake-up for `openKfid` reaches the corp's callback URL: always for a corp no
+   * suite serves; for an authorised corp only when the account is granted to the app (WeCom tells
+   * an app only about the accounts it manages), unless the `providerKfGrants` switch is off.
+   */
+  wakesUp(corpId: string, openKfid: string): boolean {
+    const live = [...this.core.world.provider.suites.values()].map((s) => s.auths.get(corpId)).filter((a) => a !== undefined && !a.cancelled);
+    if (live.length === 0 || this.core.switches.providerKfGrants === 'off') return true;
+    return live.some((a) => a!.kfAccounts.has(openKfid));
+  }
+
   /** Expires the suite's access tokens now: the next service call answers 42009. */
   expireSuiteTokens(suiteId?: string): void {
     const id = this.suite(suiteId).suiteId;
