@@ -155,6 +155,60 @@ describe('SuiteClient against the emulator', () => {
     expect(lastEvent('kf_account_auth_change')).toMatchObject({ added: [], removed: [kf] });
   });
 
+  it('runs sequence A: grant K, the customer writes, the kf wake-up names corp A, the reply goes out with corp A\'s token only', async () => {
+    const corpB = emu.addCorp();
+    const kfB = emu.addKfAccount(corpB.corpId, { name: 'B' });
+    await receiveTicket();
+    const { authCode } = await install();
+    const grant = await client.getPermanentCode(authCode);
+    const { preAuthCode } = await client.getPreAuthCode();
+    await emu.provider.authorise(corpB.corpId, preAuthCode).delivery;
+    await client.getPermanentCode(lastEvent('create_auth').authCode);
+    await emu.provider.grantKfAccounts(corp.corpId, { add: [kf] });
+    await emu.provider.grantKfAccounts(corpB.corpId, { add: [kfB] });
+
+    const alice = emu.customer(corp.corpId, kf);
+    await (await alice.sendText('hello')).delivery;
+    const wake = lastEvent('kf_msg_or_event');
+    expect(wake).toMatchObject({ corpId: corp.corpId, openKfId: kf });
+
+    const kfA = client.corpClient(wake.corpId, grant.permanentCode);
+    const page = await kfA.syncMsg({ open_kfid: wake.openKfId, token: wake.token });
+    const inbound = page.msg_list.find((m) => m.origin === 3);
+    expect(inbound).toMatchObject({ external_userid: alice.externalUserId });
+    await kfA.sendMsg({ touser: alice.externalUserId, open_kfid: kf, message: { msgtype: 'text', text: { content: 'hi from the provider' } } });
+
+    expect(emu.received(corp.corpId, alice.externalUserId).map((m) => m.payload)).toEqual([{ content: 'hi from the provider' }]);
+    expect(emu.received(corpB.corpId)).toEqual([]);
+    const kfCalls = emu.calls.filter((c) => c.path.startsWith('kf/'));
+    expect(new Set(kfCalls.map((c) => c.corpId))).toEqual(new Set([corp.corpId]));
+  });
+
+  it('keeps corp tokens apart per suite: cancelling one suite leaves the other suite\'s token working', async () => {
+    const second = emu.provider.addSuite();
+    const secondTickets = new Map<string, string>();
+    const other = new SuiteClient({ suiteId: second.suiteId, suiteSecret: second.suiteSecret, baseUrl: emu.baseUrl, clock, ticket: async () => secondTickets.get(second.suiteId) });
+    try {
+      secondTickets.set(second.suiteId, emu.provider.pushSuiteTicket(second.suiteId).ticket);
+      await receiveTicket();
+      const { authCode } = await install();
+      const mine = await client.getPermanentCode(authCode);
+      const installed = emu.provider.authorise(corp.corpId, (await other.getPreAuthCode()).preAuthCode);
+      const theirs = await other.getPermanentCode(installed.authCode);
+      await emu.provider.grantKfAccounts(corp.corpId, { add: [kf] }, suite.suiteId);
+      await emu.provider.grantKfAccounts(corp.corpId, { add: [kf] }, second.suiteId);
+      const a = client.corpClient(corp.corpId, mine.permanentCode);
+      const b = other.corpClient(corp.corpId, theirs.permanentCode);
+      expect(await a.accessToken()).not.toBe(await b.accessToken());
+
+      await emu.provider.cancel(corp.corpId, second.suiteId);
+      await expect(b.syncMsg({ open_kfid: kf })).rejects.toMatchObject({ errcode: 48004 });
+      await expect(a.syncMsg({ open_kfid: kf })).resolves.toMatchObject({ msg_list: [] });
+    } finally {
+      await other.close();
+    }
+  });
+
   it('keys corp tokens by suite and corp: a kf client made from the options shares the cache key', () => {
     const options = client.corpClientOptions(corp.corpId, async () => 'pc');
     expect(options.tokenKey).toBe(corpTokenKey(suite.suiteId, corp.corpId));
