@@ -64,12 +64,16 @@ export interface CreateAuthEvent extends InstructionBase {
   kind: 'create_auth';
   authCode: string;
   state?: string;
+  /** kf component installs: the accounts the admin picked (`ExtraInfo/AuthOpenKfIdList/OpenKfId`); [] otherwise. */
+  authOpenKfIds: string[];
 }
 
 export interface ChangeAuthEvent extends InstructionBase {
   kind: 'change_auth';
   authCorpId: string;
   state?: string;
+  /** kf component: the accounts now granted (`ExtraInfo/AuthOpenKfIdList/OpenKfId`); [] otherwise. */
+  authOpenKfIds: string[];
 }
 
 /** The corp removed the app: stop and delete its data. */
@@ -159,9 +163,9 @@ function toInstruction(raw: XmlRecord, infoType: string): InstructionCallbackEve
     case 'suite_ticket':
       return { kind: infoType, ...base(), suiteTicket: need(raw, 'SuiteTicket', infoType) };
     case 'create_auth':
-      return { kind: infoType, ...base(), authCode: need(raw, 'AuthCode', infoType), state: text(raw, 'State') };
+      return { kind: infoType, ...base(), authCode: need(raw, 'AuthCode', infoType), state: text(raw, 'State'), authOpenKfIds: openKfIds(raw) };
     case 'change_auth':
-      return { kind: infoType, ...base(), authCorpId: need(raw, 'AuthCorpId', infoType), state: text(raw, 'State') };
+      return { kind: infoType, ...base(), authCorpId: need(raw, 'AuthCorpId', infoType), state: text(raw, 'State'), authOpenKfIds: openKfIds(raw) };
     case 'cancel_auth':
       return { kind: infoType, ...base(), authCorpId: need(raw, 'AuthCorpId', infoType) };
     case 'reset_permanent_code':
@@ -189,6 +193,14 @@ function toInstruction(raw: XmlRecord, infoType: string): InstructionCallbackEve
 }
 
 // ---- Helpers -----------------------------------------------------------------------------------
+
+/** `ExtraInfo/AuthOpenKfIdList/OpenKfId` (kf component grants), [] when absent. */
+function openKfIds(raw: XmlRecord): string[] {
+  const extra = raw.ExtraInfo;
+  if (typeof extra !== 'object' || Array.isArray(extra)) return [];
+  const list = extra.AuthOpenKfIdList;
+  return typeof list === 'object' && !Array.isArray(list) ? texts(list, 'OpenKfId') : [];
+}
 
 /** All string values of a tag that may repeat. */
 function texts(record: XmlRecord, tag: string): string[] {

@@ -105,8 +105,10 @@ export interface WeComClientOptions extends TransportOptions {
   readonly corpId: string;
   /** The kf app's secret: tokens come from `gettoken`. Give this or `tokenFetcher`. */
   readonly secret?: string;
-  /** Provider mode: tokens come from `service/get_corp_token`. */
+  /** Provider mode: tokens come from `service/get_corp_token` (see `SuiteClient.corpClientOptions`). */
   readonly tokenFetcher?: TokenFetcher;
+  /** The cache key of a `tokenFetcher`'s tokens; default per corp. Provider mode keys by (suite, corp). */
+  readonly tokenKey?: string;
   /** Shares tokens between instances (see {@link SharedTokenStore}). */
   readonly sharedTokens?: SharedTokenStore;
   /** Default the system clock; token expiry is measured on it. */
@@ -139,7 +141,7 @@ export class WeComClient {
     let key: string;
     if (tokenFetcher) {
       fetcher = tokenFetcher;
-      key = `corp:${options.corpId}:fetcher`;
+      key = options.tokenKey ?? `corp:${options.corpId}:fetcher`;
     } else if (secret) {
       fetcher = () => this.getToken(secret);
       // The secret's hash in the key: a rotated secret must not reuse the old secret's token.

@@ -12,3 +12,6 @@ export * from './callbackXml';
 export * from './callback';
 export * from './callbackEvents';
 export * from './rawBody';
+export * from './suiteClient';
+export * from './installLink';
+export * from './suiteCallbacks';

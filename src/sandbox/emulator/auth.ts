@@ -8,6 +8,10 @@ import { ids } from './ids';
 interface IssuedToken {
   corpId: string;
   expiresAt: number;
+  /** Provider mode: the suite whose get_corp_token issued it. */
+  suiteId?: string;
+  /** The suite's authorisation was cancelled: the token answers 48004 from then on. */
+  revoked?: boolean;
 }
 
 /** Access tokens per corp. */
@@ -15,16 +19,17 @@ export class AccessTokens {
   private readonly tokens = new Map<string, IssuedToken>();
   private readonly current = new Map<string, string>();
 
-  /** Issues (or, with `reuse`, returns the still-valid) token of a corp. */
-  issue(corpId: string, now: number, ttlMs: number, reuse: boolean): { token: string; expiresInS: number } {
-    const existing = this.current.get(corpId);
+  /** Issues (or, with `reuse`, returns the still-valid) token of a corp; with `suiteId`, a provider's corp token (kept apart). */
+  issue(corpId: string, now: number, ttlMs: number, reuse: boolean, suiteId?: string): { token: string; expiresInS: number } {
+    const slot = suiteId === undefined ? corpId : `${corpId} ${suiteId}`;
+    const existing = this.current.get(slot);
     const issued = existing === undefined ? undefined : this.tokens.get(existing);
-    if (reuse && existing !== undefined && issued && issued.expiresAt > now) {
+    if (reuse && existing !== undefined && issued && issued.expiresAt > now && !issued.revoked) {
       return { token: existing, expiresInS: Math.floor((issued.expiresAt - now) / 1000) };
     }
     const token = ids.accessToken();
-    this.tokens.set(token, { corpId, expiresAt: now + ttlMs });
-    this.current.set(corpId, token);
+    this.tokens.set(token, { corpId, expiresAt: now + ttlMs, ...(suiteId === undefined ? {} : { suiteId }) });
+    this.current.set(slot, token);
     return { token, expiresInS: Math.floor(ttlMs / 1000) };
   }
 
@@ -33,8 +38,19 @@ export class AccessTokens {
     if (!token) refuse(errcodes.missingAccessToken);
     const issued = this.tokens.get(token);
     if (!issued) refuse(errcodes.invalidAccessToken);
+    if (issued.revoked) refuse(errcodes.notAuthorised, 'the authorisation of this suite was cancelled');
     if (issued.expiresAt <= now) refuse(errcodes.expiredAccessToken);
     return issued.corpId;
+  }
+
+  /** The suite whose get_corp_token issued `token`; undefined for gettoken's tokens. */
+  suiteOf(token: string | null): string | undefined {
+    return token ? this.tokens.get(token)?.suiteId : undefined;
+  }
+
+  /** After cancel_auth: every corp token the suite got for the corp answers 48004. */
+  revoke(corpId: string, suiteId: string): void {
+    for (const issued of this.tokens.values()) if (issued.corpId === corpId && issued.suiteId === suiteId) issued.revoked = true;
   }
 
   /** The corp of a token, valid or not, without refusing (for bookkeeping before the real check). */

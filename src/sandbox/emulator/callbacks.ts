@@ -13,14 +13,28 @@ import { sleep } from './timers';
 
 /** Where and how to deliver one corp's callbacks. */
 export interface CallbackTarget {
+  /** The receive id sealed into the ciphertext, and the envelope's ToUserName unless `toUserName` says otherwise. */
   corpId: string;
+  /** Instruction callbacks: the envelope names the suite while the receive id may be the provider's corp id. */
+  toUserName?: string;
   token: string;
   encodingAesKey: string;
   callbackUrl: string;
 }
 
-/** One delivery attempt's result: the HTTP status, or why there was none. */
-export type DeliveryStatus = number | 'timeout' | 'error' | 'aborted';
+/**
+ * One delivery attempt's result: the HTTP status, or why there was none. `wrong_body`: HTTP 200
+ * with a body other than the one required (an instruction callback must answer exactly `success`).
+ */
+export type DeliveryStatus = number | 'timeout' | 'error' | 'aborted' | 'wrong_body';
+
+/** Per-delivery rules that differ from the kf wake-up's. */
+export interface DeliveryRules {
+  /** The exact body a 200 must carry to count (instruction callbacks: `success`). Default: any. */
+  expectBody?: string;
+  /** Real milliseconds an attempt may take. Default the `callbackTimeoutMs` switch. */
+  timeoutMs?: number;
+}
 
 /**
  * How a callback went. `delivered` is true once an attempt got HTTP 200.
@@ -58,7 +72,7 @@ export function wakeUpXml(corpId: string, createTimeS: number, syncToken: string
 export function sealCallback(target: CallbackTarget, innerXml: string, timestampS: number, nonce: string): { body: string; query: Record<string, string> } {
   const encrypted = encrypt(target.encodingAesKey, innerXml, target.corpId);
   const signature = getSignature(target.token, timestampS, nonce, encrypted);
-  const body = `<xml><ToUserName><![CDATA[${target.corpId}]]></ToUserName><Encrypt><![CDATA[${encrypted}]]></Encrypt><AgentID><![CDATA[]]></AgentID></xml>`;
+  const body = `<xml><ToUserName><![CDATA[${target.toUserName ?? target.corpId}]]></ToUserName><Encrypt><![CDATA[${encrypted}]]></Encrypt><AgentID><![CDATA[]]></AgentID></xml>`;
   return { body, query: { msg_signature: signature, timestamp: String(timestampS), nonce } };
 }
 
@@ -86,8 +100,8 @@ export class CallbackDispatcher {
   constructor(private readonly options: DispatcherOptions) {}
 
   /** Delivers `innerXml` to the target, retrying; never rejects. */
-  deliver(target: CallbackTarget, innerXml: string, timestampS: number): Promise<DeliveryReport> {
-    return this.track(this.run(target, innerXml, timestampS));
+  deliver(target: CallbackTarget, innerXml: string, timestampS: number, rules: DeliveryRules = {}): Promise<DeliveryReport> {
+    return this.track(this.run(target, innerXml, timestampS, rules));
   }
 
   /**
@@ -112,7 +126,7 @@ export class CallbackDispatcher {
     return p;
   }
 
-  private async run(target: CallbackTarget, innerXml: string, timestampS: number): Promise<DeliveryReport> {
+  private async run(target: CallbackTarget, innerXml: string, timestampS: number, rules: DeliveryRules): Promise<DeliveryReport> {
     // WeCom re-pushes the same message: one sealed body, sent up to N times.
     const { body, query } = sealCallback(target, innerXml, timestampS, ids.nonce());
     const url = withQuery(target.callbackUrl, query);
@@ -121,7 +135,8 @@ export class CallbackDispatcher {
     for (let i = 0; i < tries && !this.stopping.signal.aborted; i++) {
       if (i > 0) await sleep(this.options.retryDelayMs(), this.stopping.signal);
       if (this.stopping.signal.aborted) break;
-      const { status } = await this.attempt('POST', url, body);
+      const answer = await this.attempt('POST', url, body, rules.timeoutMs);
+      const status = answer.status === 200 && rules.expectBody !== undefined && answer.text !== rules.expectBody ? 'wrong_body' : answer.status;
       statuses.push(status);
       this.options.logger.debug({ corpId: target.corpId, attempt: i + 1, status }, 'emulator callback attempt');
       if (status === 200) return { attempts: statuses.length, statuses, delivered: true };
@@ -139,8 +154,8 @@ export class CallbackDispatcher {
     return { ok: status === 200 && text === expected, status, body: text, expected };
   }
 
-  private async attempt(method: 'GET' | 'POST', url: string, body: string | undefined): Promise<{ status: DeliveryStatus; text: string }> {
-    const timeoutMs = this.options.timeoutMs();
+  private async attempt(method: 'GET' | 'POST', url: string, body: string | undefined, timeoutOverrideMs?: number): Promise<{ status: DeliveryStatus; text: string }> {
+    const timeoutMs = timeoutOverrideMs ?? this.options.timeoutMs();
     const deadline = AbortSignal.timeout(timeoutMs);
     const signal = AbortSignal.any([this.stopping.signal, deadline]);
     try {

@@ -58,6 +58,8 @@ export interface RequestContext {
   body: Json;
   /** The caller's corp (from the access token); '' for gettoken. */
   corpId: string;
+  /** Provider mode: the suite whose corp token was used (its kf account grants apply). */
+  suiteId?: string;
   req: IncomingMessage;
   /** Emulator-clock ms at arrival. */
   now: number;

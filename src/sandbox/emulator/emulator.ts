@@ -8,6 +8,7 @@ import { FaultInjector } from './faults';
 import { createAccount, checkAccountName } from './handlers/account';
 import { ids } from './ids';
 import { type MediaItem, MediaStore, type MediaType } from './media';
+import { ProviderEmulator } from './provider';
 import { type CallRecord, EmulatorServer } from './server';
 import { SimulatedServicer } from './servicerClient';
 import { type EmulatorSwitches, resolveSwitches } from './switches';
@@ -77,6 +78,8 @@ export interface RawEvent {
 export class WeComEmulator {
   /** Fault injection; see {@link FaultInjector}. */
   readonly faults = new FaultInjector();
+  /** Provider (third-party suite) mode: suites, tickets, installs; see {@link ProviderEmulator}. */
+  readonly provider: ProviderEmulator;
   readonly clock: Clock;
   private readonly world = new World();
   private readonly core: EmulatorCore;
@@ -115,6 +118,7 @@ export class WeComEmulator {
       publish: (corpId, message) => this.publish(corpId, message),
     };
     this.server = new EmulatorServer(this.core, this.faults, options.maxCallLog);
+    this.provider = new ProviderEmulator(this.core, this.dispatcher);
   }
 
   /**
@@ -136,6 +140,7 @@ export class WeComEmulator {
    * afterAll(() => emu.stop());
    */
   async stop(): Promise<void> {
+    this.provider.close();
     await Promise.all([this.server.close(), this.dispatcher.close()]);
   }
 
@@ -385,7 +390,7 @@ export class WeComEmulator {
     const openKfid = message.open_kfid ?? (typeof event?.open_kfid === 'string' ? event.open_kfid : '');
     const syncToken = this.core.syncTokens.issue(corpId, openKfid, now);
     const timestampS = Math.floor(now / 1000);
-    const delivery = corp.callbackUrl
+    const delivery = corp.callbackUrl && this.provider.wakesUp(corpId, openKfid)
       ? this.dispatcher.deliver({ corpId, token: corp.token, encodingAesKey: corp.encodingAesKey, callbackUrl: corp.callbackUrl }, wakeUpXml(corpId, timestampS, syncToken, openKfid), timestampS)
       : Promise.resolve(noDelivery);
     return { msgid: message.msgid, syncToken, delivery };

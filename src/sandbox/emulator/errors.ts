@@ -42,6 +42,18 @@ export const errcodes = {
   illegalTransition: 95016,
   sessionStateForbidsSend: 95018,
   servicerNotReceiving: 95019,
+  // Provider (third-party suite) calls, wecom-provider.md §3.
+  invalidPreAuthCode: 40077,
+  invalidAuthCode: 40078, // also an auth code already exchanged
+  invalidSuiteSecret: 40080,
+  invalidSuiteToken: 40082,
+  invalidSuiteId: 40083,
+  invalidPermanentCode: 40084, // also after cancel_auth
+  invalidSuiteTicket: 40085,
+  missingSuiteTicket: 41023,
+  expiredPreAuthCode: 42007,
+  expiredSuiteToken: 42009,
+  notAuthorised: 48004, // a cached corp token of a cancelled authorisation
 } as const;
 
 const messages: Record<number, string> = {
@@ -82,6 +94,17 @@ const messages: Record<number, string> = {
   95016: 'service state transition not allowed',
   95018: 'send msg session status invalid',
   95019: 'servicer is not receiving',
+  40077: 'invalid preauth_code',
+  40078: 'invalid auth_code',
+  40080: 'invalid suite_secret',
+  40082: 'invalid suite_token',
+  40083: 'invalid suite_id',
+  40084: 'invalid permanent_code',
+  40085: 'invalid suite_ticket',
+  41023: 'missing suite_ticket',
+  42007: 'pre_auth_code expired',
+  42009: 'suite_token expired',
+  48004: 'api forbidden: app not authorized or authorization cancelled',
 };
 
 /**

@@ -20,3 +20,5 @@ export type { MediaItem, MediaType } from './media';
 export { maxBytesFor } from './media';
 export { readMediaPart, type MultipartResult, type UploadedPart } from './multipart';
 export type { SentMessage, ServiceState, ServicerStatus, SyncMessage } from './state';
+export { ProviderEmulator } from './provider';
+export type { AuthorisationView, Installed, SuiteCredentials } from './provider';

@@ -10,6 +10,7 @@ import { errcodes, Refusal, refuse } from './errors';
 import type { Fault, FaultInjector } from './faults';
 import type { Json } from './fields';
 import { routes } from './handlers';
+import { checkKfGrant, secretBodyFields } from './handlers/suite';
 import { errorBody, parseJsonBody, readBody, sendJson, sendText } from './http';
 import { sleep } from './timers';
 
@@ -39,7 +40,7 @@ export interface CallRecord {
   at: number;
 }
 
-const secretParams = new Set(['access_token', 'corpsecret']);
+const secretParams = new Set(['access_token', 'corpsecret', 'suite_access_token']);
 
 export class EmulatorServer {
   readonly calls: CallRecord[] = [];
@@ -183,12 +184,14 @@ export class EmulatorServer {
       }
       record.corpId = corpId;
     }
+    const suiteId = route.auth ? this.core.tokens.suiteOf(params.get('access_token')) : undefined;
     let body: Json = {};
     if (raw && route.body === 'json' && method === 'POST') {
       body = parseJsonBody(raw);
-      record.body = body;
+      record.body = redact(body);
     }
-    return route.handle({ core: this.core, query: params, body, corpId, req, now });
+    if (suiteId !== undefined) checkKfGrant(this.core, suiteId, corpId, body.open_kfid ?? params.get('open_kfid'));
+    return route.handle({ core: this.core, query: params, body, corpId, suiteId, req, now });
   }
 
   /** Counts sync_msg calls in flight per corp from arrival to the end of the answer (45033). */
@@ -230,4 +233,10 @@ export class EmulatorServer {
         return true;
     }
   }
+}
+
+/** The body as logged: provider secrets (suite secret, ticket, permanent code) replaced. */
+function redact(body: Json): Json {
+  if (!Object.keys(body).some((k) => secretBodyFields.has(k))) return body;
+  return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, secretBodyFields.has(k) ? '<redacted>' : v]));
 }

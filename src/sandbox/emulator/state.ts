@@ -3,6 +3,7 @@
  * app sent, and the codes of send_msg_on_event. Plain data; the rules that change it live in
  * rules.ts and the handlers.
  */
+import { ProviderWorld } from './providerState';
 
 /** §8: 0 new, 1 bot, 2 queued, 3 human, 4 ended / entered but silent. */
 export type ServiceState = 0 | 1 | 2 | 3 | 4;
@@ -125,6 +126,8 @@ export function newSession(openKfid: string, externalUserId: string): Session {
 export class World {
   readonly corps = new Map<string, Corp>();
   readonly codes = new Map<string, EventCode>();
+  /** Provider mode: suites and authorisations. */
+  readonly provider = new ProviderWorld();
 
   corp(corpId: string): Corp {
     const corp = this.corps.get(corpId);

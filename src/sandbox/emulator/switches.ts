@@ -48,6 +48,22 @@ export interface EmulatorSwitches {
    * whose errmsg names the caller's IP, as WeCom's does. Default `[]`: every caller is trusted.
    */
   trustedIps: readonly string[];
+  /**
+   * The receive id inside instruction callbacks (wecom-provider.md §1): `'suite_id'` (default, the
+   * doc) or `'provider_corpid'` (reported by some). Unconfirmed; the app should accept both.
+   */
+  suiteReceiveId: 'suite_id' | 'provider_corpid';
+  /**
+   * Provider mode: kf calls with a suite's corp token may only name accounts granted to the app
+   * (`'enforce'`, default: "only accounts under API management work"); others answer 95000, and
+   * kf/account/list reports `manage_privilege` per grant. `'off'`: every account of the corp works.
+   */
+  providerKfGrants: 'enforce' | 'off';
+  /**
+   * Real milliseconds an instruction callback may take to answer `success` (wecom-provider.md §2:
+   * 1000). Default 1000; tests on a loaded machine raise it (the app should answer before any slow work).
+   */
+  instructionTimeoutMs: number;
 }
 
 export const defaultSwitches: Readonly<EmulatorSwitches> = Object.freeze({
@@ -68,6 +84,9 @@ export const defaultSwitches: Readonly<EmulatorSwitches> = Object.freeze({
   menuClickIdMaxBytes: 64,
   tokenTtlSeconds: 7200,
   trustedIps: [],
+  suiteReceiveId: 'suite_id',
+  providerKfGrants: 'enforce',
+  instructionTimeoutMs: 1000,
 });
 
 const positive = z.number().positive();
@@ -92,6 +111,9 @@ const switchesSchema = z
     menuClickIdMaxBytes: positive,
     tokenTtlSeconds: positive,
     trustedIps: z.array(z.string().min(1)),
+    suiteReceiveId: z.enum(['suite_id', 'provider_corpid']),
+    providerKfGrants: z.enum(['enforce', 'off']),
+    instructionTimeoutMs: positive,
   })
   .partial()
   .strict();

@@ -5,6 +5,7 @@ import { type Json, optInt, optStr, str } from '../fields';
 import { ids } from '../ids';
 import type { Corp, KfAccount } from '../state';
 import { findAccount } from './common';
+import { grantedTo } from './suite';
 
 /** §1: at most 5000 accounts per corp (95005). */
 export const maxAccounts = 5000;
@@ -34,11 +35,14 @@ export const accountAdd: Route = {
   verbs: ['POST'],
   auth: true,
   body: 'json',
-  handle({ core, body, corpId, now }) {
+  handle({ core, body, corpId, suiteId, now }) {
     const corp = core.world.corp(corpId);
     const name = checkAccountName(body.name);
     const mediaId = avatarMedia(body, (id) => core.media.get(corpId, id, now) !== undefined, true)!;
-    return { json: { open_kfid: createAccount(corp, name, mediaId).openKfid } };
+    const { openKfid } = createAccount(corp, name, mediaId);
+    // Provider mode: the app that creates an account manages it (wecom-provider.md §4).
+    if (suiteId !== undefined) core.world.provider.suites.get(suiteId)?.auths.get(corpId)?.kfAccounts.add(openKfid);
+    return { json: { open_kfid: openKfid } };
   },
 };
 
@@ -78,12 +82,13 @@ export const accountList: Route = {
   verbs: ['POST', 'GET'],
   auth: true,
   body: 'json',
-  handle({ core, body, corpId }) {
+  handle({ core, body, corpId, suiteId }) {
     const corp = core.world.corp(corpId);
+    const manages = (openKfid: string): boolean => suiteId === undefined || core.switches.providerKfGrants === 'off' || grantedTo(core, suiteId, corpId, openKfid);
     const offset = optInt(body, 'offset', 0, Number.MAX_SAFE_INTEGER) ?? 0;
     const limit = optInt(body, 'limit', 1, 100) ?? 100;
     const page = [...corp.accounts.values()].slice(offset, offset + limit);
-    return { json: { account_list: page.map((a) => ({ open_kfid: a.openKfid, name: a.name, avatar: avatarUrl(a), manage_privilege: true })) } };
+    return { json: { account_list: page.map((a) => ({ open_kfid: a.openKfid, name: a.name, avatar: avatarUrl(a), manage_privilege: manages(a.openKfid) })) } };
   },
 };
 

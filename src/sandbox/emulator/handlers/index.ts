@@ -9,6 +9,7 @@ import { servicerAdd, servicerDel, servicerList } from './servicer';
 import { serviceStateGet, serviceStateTrans } from './serviceState';
 import { syncMsg } from './syncMsg';
 import { gettoken } from './token';
+import { getAuthInfo, getCorpToken, getPermanentCodeV2, getPreAuthCode, getSuiteToken, setSessionInfo } from './suite';
 
 export const routes: Readonly<Record<string, Route>> = {
   gettoken,
@@ -28,4 +29,10 @@ export const routes: Readonly<Record<string, Route>> = {
   'kf/servicer/list': servicerList,
   'media/upload': mediaUpload,
   'media/get': mediaGet,
+  'service/get_suite_token': getSuiteToken,
+  'service/get_pre_auth_code': getPreAuthCode,
+  'service/set_session_info': setSessionInfo,
+  'service/v2/get_permanent_code': getPermanentCodeV2,
+  'service/get_auth_info': getAuthInfo,
+  'service/get_corp_token': getCorpToken,
 };
