@@ -35,6 +35,7 @@ export const settings: readonly SettingSpec[] = [
   { name: 'WECOM_SUITE_SECRET', type: 'string', secret: true, description: 'Provider mode: suite secret', fix: 'copy it from the provider console → app details' },
   { name: 'WECOM_SUITE_TOKEN', type: 'string', secret: true, description: 'Provider mode: callback Token of the suite', fix: 'copy it from the provider console → callback settings' },
   { name: 'WECOM_SUITE_ENCODING_AES_KEY', type: 'string', secret: true, description: 'Provider mode: callback EncodingAESKey of the suite (43 characters)', fix: 'copy the 43-character key from the provider console → callback settings' },
+  { name: 'WECOM_SECRET_KEY', type: 'string', secret: true, description: 'Provider mode: 32 bytes, base64, that encrypt the corps\' permanent codes at rest (AES-256-GCM); keep it, or every corp must install again', fix: 'generate one with `openssl rand -base64 32` and keep it with your other secrets' },
   { name: 'WECOM_LOCALE', type: 'string', secret: false, description: 'Locale given to every inbound activity (a BCP 47 tag such as zh-CN or en-US); unset → none, and botbuilder-dialogs prompts use their default (English)', fix: 'set a BCP 47 language tag such as zh-CN or en-US, or leave it unset' },
   { name: 'DATA_DIR', type: 'string', default: './data', secret: false, description: 'Folder of the embedded store (used when MONGODB_URI is unset)', fix: 'set a writable folder path' },
   { name: 'MONGODB_URI', type: 'url', secret: true, description: 'MongoDB connection string; needed to run several instances', fix: 'set a mongodb:// or mongodb+srv:// URI, e.g. mongodb://127.0.0.1:27017/wecom?replicaSet=rs0' },
@@ -74,7 +75,7 @@ export interface ChannelConfig {
   /** Set in self-built mode. */
   readonly corp?: { readonly corpId: string; readonly secret: string; readonly token: string; readonly encodingAesKey: string };
   /** Set in provider mode. `providerCorpId` is WECOM_CORP_ID when given alongside the suite. */
-  readonly suite?: { readonly suiteId: string; readonly secret: string; readonly token: string; readonly encodingAesKey: string; readonly providerCorpId?: string };
+  readonly suite?: { readonly suiteId: string; readonly secret: string; readonly token: string; readonly encodingAesKey: string; readonly providerCorpId?: string; readonly secretKey: Buffer };
 }
 
 /** The app server's protection against slow and excess connections (the `HTTP_*` variables). */
@@ -123,6 +124,10 @@ const localeTag = z.string().transform((tag, ctx) => {
     return z.NEVER;
   }
 });
+/** `WECOM_SECRET_KEY`: exactly 32 bytes once base64-decoded (an AES-256 key). */
+const secretKey = z.string()
+  .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes in base64 (44 characters ending in =)')
+  .transform((v) => Buffer.from(v, 'base64'));
 const logLevel = z.string().transform((v) => v.toLowerCase()).pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']));
 
 /**
@@ -180,6 +185,7 @@ export function loadConfig(env: Env = process.env): ChannelConfig {
         token: read(env, 'WECOM_SUITE_TOKEN', callbackToken),
         encodingAesKey: read(env, 'WECOM_SUITE_ENCODING_AES_KEY', aesKey),
         providerCorpId: corpId,
+        secretKey: read(env, 'WECOM_SECRET_KEY', secretKey),
       },
     };
   }

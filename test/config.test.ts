@@ -33,9 +33,21 @@ describe('loadConfig', () => {
   it('picks provider mode when a suite id is set, keeping WECOM_CORP_ID as the provider corp', () => {
     const config = loadConfig({
       WECOM_SUITE_ID: 'wwsuite1', WECOM_SUITE_SECRET: 'x', WECOM_SUITE_TOKEN: 'tok', WECOM_SUITE_ENCODING_AES_KEY: aesKey, WECOM_CORP_ID: 'wwprov',
+      WECOM_SECRET_KEY: Buffer.alloc(32, 9).toString('base64'),
     });
     expect(config.mode).toBe('provider');
     expect(config.suite).toMatchObject({ suiteId: 'wwsuite1', providerCorpId: 'wwprov' });
+    expect(config.suite?.secretKey).toEqual(Buffer.alloc(32, 9));
+  });
+
+  it.each([
+    [undefined, /WECOM_SECRET_KEY is required/],
+    [Buffer.alloc(16).toString('base64'), /WECOM_SECRET_KEY is invalid \(value hidden\): must be 32 bytes/],
+    ['not base64 at all, not base64 at all, nope!', /WECOM_SECRET_KEY is invalid/],
+  ])('refuses provider mode without a 32-byte WECOM_SECRET_KEY (%s)', (key, message) => {
+    const env = { WECOM_SUITE_ID: 'wwsuite1', WECOM_SUITE_SECRET: 'x', WECOM_SUITE_TOKEN: 'tok', WECOM_SUITE_ENCODING_AES_KEY: aesKey, WECOM_SECRET_KEY: key };
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
   });
 
   it.each([

@@ -130,7 +130,7 @@ describe('npm start (sandbox)', () => {
     let stderr = '';
     try {
       execFileSync(process.execPath, [join(root, 'scripts', 'start.js')], {
-        cwd: root, env: { PATH: process.env.PATH, WECOM_SUITE_ID: 'wwsuite', WECOM_SUITE_SECRET: 's', WECOM_SUITE_TOKEN: 't', WECOM_SUITE_ENCODING_AES_KEY: 'a'.repeat(43) }, stdio: 'pipe',
+        cwd: root, env: { PATH: process.env.PATH, WECOM_SUITE_ID: 'wwsuite', WECOM_SUITE_SECRET: 's', WECOM_SUITE_TOKEN: 't', WECOM_SUITE_ENCODING_AES_KEY: 'a'.repeat(43), WECOM_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') }, stdio: 'pipe',
       });
     } catch (e) {
       stderr = String((e as { stderr?: Buffer }).stderr);
