@@ -9,6 +9,7 @@ import { sendJson } from './httpJson';
 import { type AppMetrics, createAppMetrics } from './metrics';
 import { registerMetricsRoute } from './metricsRoute';
 import { StoreHealthCache } from './storeHealth';
+import { type ProviderRouteOptions, suiteInstructionRoute } from './suiteRoute';
 
 /** What runs a turn: an `ActivityHandler` or anything with `run(context)`. */
 export interface Bot {
@@ -31,6 +32,8 @@ export interface AppServerOptions {
   readonly metrics?: AppMetrics;
   /** `METRICS_TOKEN`: a bearer token `/metrics` asks for. Default none: open, like `/healthz`. */
   readonly metricsToken?: string;
+  /** Provider mode's instruction URL (`/api/wecom/suite`). Default none: it answers 501. */
+  readonly provider?: ProviderRouteOptions;
 }
 
 /**
@@ -51,7 +54,7 @@ export function createAppServer(o: AppServerOptions): Server {
   server.get('/api/wecom/callback', callback);
   server.post('/api/wecom/callback', callback);
 
-  const suite = async (_req: Request, res: Response): Promise<void> => {
+  const suite = o.provider ? suiteInstructionRoute(o.provider, o.logger) : async (_req: Request, res: Response): Promise<void> => {
     sendJson(res, 501, { error: { code: 'provider_mode_unavailable', message: 'provider (third-party suite) callbacks are not handled by this version; use self-built mode' } });
   };
   server.get('/api/wecom/suite', suite);
