@@ -187,12 +187,11 @@ export class SuiteInstructions {
 
   private async saveGrant(grant: PermanentCodeGrant, kind: 'create_auth' | 'reset_permanent_code', authOpenKfIds: string[], authCode: string): Promise<void> {
     const corpId = grant.authCorpId;
-    let first = false;
     if (kind === 'reset_permanent_code' && (await this.auths.replacePermanentCode(this.suiteId, corpId, grant.permanentCode))) {
       await this.codes.exchanged(this.suiteId, authCode);
       this.events.emit('corpChanged', { suiteId: this.suiteId, corpId, reason: 'reset_permanent_code' });
     } else {
-      ({ first } = await this.auths.authorised(this.suiteId, corpId, { permanentCode: grant.permanentCode, corpName: grant.corpName, authOpenKfIds }));
+      const { first } = await this.auths.authorised(this.suiteId, corpId, { permanentCode: grant.permanentCode, corpName: grant.corpName, authOpenKfIds });
       await this.codes.exchanged(this.suiteId, authCode);
       this.logger.info({ suiteId: this.suiteId, corpId, first }, 'corp authorised the suite');
       this.events.emit('corpAuthorised', { suiteId: this.suiteId, corpId, first });
