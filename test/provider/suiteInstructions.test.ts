@@ -13,11 +13,11 @@ import type { Server } from 'restify';
 import { ManualClock, silentLogger } from '../../src/common';
 import { createAppServer } from '../../src/bot/server';
 import {
-  type CorpAuthorisedEvent, type CorpCancelledEvent, SecretBox, SecretKeyMismatchError, storeTokens, SuiteAuthRepository, SuiteInstructions, SuiteTicketRepository,
+  type CorpAuthorisedEvent, type CorpCancelledEvent, type CorpChangedEvent, SecretBox, SecretKeyMismatchError, storeTokens, SuiteAuthRepository, SuiteInstructions, SuiteTicketRepository,
 } from '../../src/provider';
 import { type CorpCredentials, type SuiteCredentials, WeComEmulator } from '../../src/sandbox/emulator';
-import { openStore, type Store } from '../../src/store';
-import { buildInstallLink, SuiteCallbacks, SuiteClient } from '../../src/wecom';
+import { KeyValueRepository, openStore, type Store } from '../../src/store';
+import { buildInstallLink, type CachedToken, corpTokenKey, SuiteCallbacks, SuiteClient } from '../../src/wecom';
 import { WeComAdapter } from '../../src/wecomAdapter';
 
 jest.setTimeout(30_000);
@@ -168,11 +168,27 @@ describe('the instruction URL in provider mode', () => {
 
     const kfClient = client.corpClient(corp.corpId, () => instructions.auths.permanentCode(suite.suiteId, corp.corpId));
     expect((await kfClient.listAccounts()).map((a) => a.open_kfid)).toContain(kf);
+    // Suite and corp tokens are in the store, for every instance.
+    const tokens = new KeyValueRepository<CachedToken>(store, 'kf_tokens');
+    expect(await tokens.get(corpTokenKey(suite.suiteId, corp.corpId))).toMatchObject({ value: expect.any(String) });
+    expect(await tokens.get(`suite:${suite.suiteId}`)).toMatchObject({ value: expect.any(String) });
 
     // Another key cannot read it, and says which variable to fix.
     const other = new SuiteAuthRepository(store, new SecretBox(randomBytes(32)));
     await expect(other.permanentCode(suite.suiteId, corp.corpId)).rejects.toThrow(SecretKeyMismatchError);
     await expect(other.permanentCode(suite.suiteId, corp.corpId)).rejects.toThrow(/WECOM_SECRET_KEY/);
+  });
+
+  it('saves what change_auth grants now', async () => {
+    await pushTicket();
+    await install();
+    const changed: CorpChangedEvent[] = [];
+    instructions.events.on('corpChanged', (e) => changed.push(e));
+    const kf2 = emu.addKfAccount(corp.corpId, { name: 'Sales' });
+    expect(await emu.provider.changeAuth(corp.corpId, { kfAccounts: [kf, kf2] })).toMatchObject({ delivered: true });
+    await instructions.idle();
+    expect(await instructions.auths.get(suite.suiteId, corp.corpId)).toMatchObject({ status: 'active', authOpenKfIds: [kf, kf2] });
+    expect(changed).toEqual([{ suiteId: suite.suiteId, corpId: corp.corpId, reason: 'change_auth' }]);
   });
 
   it('exchanges a create_auth delivered twice only once', async () => {
@@ -240,6 +256,19 @@ describe('the instruction URL in provider mode', () => {
     expect(await instructions.auths.get(suite.suiteId, corp.corpId)).toMatchObject({ status: 'active' });
     expect(authorised).toHaveLength(1);
     expect(emu.calls.filter((c) => c.path === 'service/v2/get_permanent_code').map((c) => c.httpStatus)).toEqual([500, 200]);
+  });
+
+  it('exchanges, after a restart, an auth code that was claimed but never exchanged', async () => {
+    await pushTicket();
+    emu.provider.setUrls(suite.suiteId, { instructionUrl: undefined });
+    const { preAuthCode } = await client.getPreAuthCode();
+    const { authCode } = emu.provider.authorise(corp.corpId, preAuthCode);
+    // What the process had stored when it died: the code claimed, its exchange not begun.
+    expect(await instructions.codes.claim(suite.suiteId, authCode, 'create_auth')).toBe(true);
+    await instructions.resume();
+    await instructions.idle();
+    expect(await instructions.auths.get(suite.suiteId, corp.corpId)).toMatchObject({ status: 'active' });
+    expect(permanentCodeCalls()).toBe(1);
   });
 
   it('refuses a bad signature with 401 and does nothing', async () => {
