@@ -19,13 +19,17 @@ export interface SuiteInstructionsOptions {
   /** Seals permanent codes (WECOM_SECRET_KEY). */
   readonly box: SecretBox;
   readonly logger: Logger;
-  /** Back-off of failed steps: first delay, cap, and tries in all. Default 1 s, 60 s, 8. */
+  /** Back-off of failed steps: first delay, cap, and tries in all. Default 1 s, 60 s, 12 (about 7 minutes: an auth code lives 10, and a missing ticket comes within 10). */
   readonly retry?: { readonly baseMs?: number; readonly maxMs?: number; readonly attempts?: number };
 }
 
-/** Errors a later try cannot fix: a used or expired code (40078), a refused code, a wrong key, a corp we do not know. */
+/**
+ * Errors a later try cannot fix: a used or expired auth code (40078), a refused permanent code
+ * (40084) or corp (48004), a wrong WECOM_SECRET_KEY, a corp we do not know. A missing or stale
+ * ticket (40085) and a wrong suite secret are retried: the next push, or the operator, fixes them.
+ */
 function isFinal(e: unknown): boolean {
-  if (e instanceof WeComApiError) return [40078, 40084, 40085, 40086, 84014].includes(e.errcode);
+  if (e instanceof WeComApiError) return [40078, 40084, 48004].includes(e.errcode);
   if (e instanceof WeComChannelError) return e.name === 'SecretKeyMismatchError';
   return e instanceof RangeError;
 }
@@ -59,7 +63,7 @@ export class SuiteInstructions {
     this.tickets = new SuiteTicketRepository(options.store);
     this.auths = new SuiteAuthRepository(options.store, options.box);
     this.codes = new AuthCodeRepository(options.store);
-    this.retry = { baseMs: options.retry?.baseMs ?? 1000, maxMs: options.retry?.maxMs ?? 60_000, attempts: options.retry?.attempts ?? 8 };
+    this.retry = { baseMs: options.retry?.baseMs ?? 1000, maxMs: options.retry?.maxMs ?? 60_000, attempts: options.retry?.attempts ?? 12 };
   }
 
   get suiteId(): string {
