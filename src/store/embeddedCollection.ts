@@ -9,6 +9,7 @@ import type {
   FindOneAndUpdateOptions,
   FindOptions,
   IndexSpec,
+  InsertManyResult,
   NewDocument,
   Sort,
   Update,
@@ -93,6 +94,32 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
     const insertedId = doc._id ?? newId();
     await this.run((db) => this.insertOverExpired(db, { ...doc, _id: insertedId }));
     return { insertedId };
+  }
+
+  async insertMany(docs: readonly NewDocument<T>[]): Promise<InsertManyResult> {
+    for (const doc of docs) validateNewDocument(doc);
+    const batch: Doc[] = docs.map((doc) => ({ ...doc, _id: doc._id ?? newId() }));
+    const ids = batch.map((doc) => doc._id as string);
+    if (batch.length === 0) return { ids, duplicateIndexes: [] };
+    const duplicateIndexes = await this.run(async (db) => {
+      try {
+        // nedb inserts an array all or nothing, with one append for the lot: the usual case, one write.
+        await db.insertAsync(batch);
+        return [];
+      } catch (e) {
+        if (!isUniqueViolation(e)) throw e;
+      }
+      // Some are duplicates (a page pulled again after a crash): one at a time, keeping the others.
+      const duplicates: number[] = [];
+      for (const [i, doc] of batch.entries()) {
+        await this.insertOverExpired(db, doc).catch((e: unknown) => {
+          if (!isUniqueViolation(e)) throw e;
+          duplicates.push(i);
+        });
+      }
+      return duplicates;
+    });
+    return { ids, duplicateIndexes };
   }
 
   async findOneAndUpdate(filter: Filter<T>, update: Update<T>, options: FindOneAndUpdateOptions = {}): Promise<T | null> {
