@@ -7,7 +7,7 @@ import type { WeComClient } from '../wecom/client';
 import { kfMessageParties } from '../wecom/kfMessages';
 import { accountConversationIdOf, conversationIdOf } from './conversationId';
 import { type CursorRepository, hasUnansweredWakeup, usableSyncToken } from './cursorRepository';
-import type { InboxEntry, InboxRepository } from './inboxRepository';
+import type { InboxEntry, InboxRepository, NewInboxEntry } from './inboxRepository';
 import { type ReportOperation, secondsSince } from './operationEvents';
 import { isTransient, LeaseLostError, PipelineClosedError } from './pipelineErrors';
 import { TurnScheduler } from './turnScheduler';
@@ -375,6 +375,7 @@ export class InboundPipeline {
         throw e;
       }
       const newest = new Map<string, PulledCustomerMessage>();
+      const entries: NewInboxEntry[] = [];
       for (const msg of page.msg_list) {
         seq++;
         if (firstPull && localTimeOf(msg.send_time * 1000, now, this.o.store.clock.aheadMs?.() ?? 0) < now - this.o.backfillMs) {
@@ -386,8 +387,7 @@ export class InboundPipeline {
         const conversationId = parties.externalUserId
           ? conversationIdOf({ corpId, openKfId: kf, externalUserId: parties.externalUserId })
           : accountConversationIdOf({ corpId, openKfId: kf });
-        const added = await this.o.inbox.add({ corpId, openKfId: kf, conversationId, msgid: msg.msgid, seq, sendTime: msg.send_time, status: 'pending', message: msg });
-        if (added) touched.add(conversationId);
+        entries.push({ corpId, openKfId: kf, conversationId, msgid: msg.msgid, seq, sendTime: msg.send_time, status: 'pending', message: msg });
         // Every customer message, also one already in the inbox: a pull that failed after the insert is
         // repeated, and the window must still learn of it (recording is idempotent).
         if (msg.origin === 3 && msg.msgtype !== 'event') {
@@ -399,6 +399,9 @@ export class InboundPipeline {
           }
         }
       }
+      // The page in one store write, before the window learns of it and before the cursor moves.
+      const added = await this.o.inbox.addMany(entries);
+      for (const [i, entry] of entries.entries()) if (added[i]) touched.add(entry.conversationId);
       if (newest.size > 0 && this.o.observer) await this.o.observer.customerMessagesPulled([...newest.values()]);
       if (page.next_cursor) cursor = page.next_cursor;
       await this.o.cursors.save(corpId, openKfId, cursor ?? '', seq);
