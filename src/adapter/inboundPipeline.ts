@@ -246,13 +246,17 @@ export class InboundPipeline {
     let wakeupsSeen = 0;
     let failure: { error: unknown } | undefined;
     try {
+      let firstRound = true;
       for (;;) {
         state.again = false;
+        // The lease was just taken for the first round; a later one makes sure it is still ours.
+        if (!firstRound) await this.renewOrThrow(leaseName);
+        firstRound = false;
         const wakeupsBefore = (await this.o.cursors.get(corpId, openKfId))?.wakeups ?? 0;
-        const touched = await this.pull(corpId, openKfId, leaseName);
+        // The pull's last cursor save also records it as a success (the wake-ups up to wakeupsBefore answered).
+        const touched = await this.pull(corpId, openKfId, leaseName, wakeupsBefore);
         this.o.report?.({ kind: 'pull', result: 'ok' });
         for (const conversationId of touched) this.dispatch(conversationId);
-        await this.o.cursors.pullSucceeded(corpId, openKfId, wakeupsBefore);
         this.cancelPullRetry(corpId, openKfId);
         wakeupsSeen = (await this.o.cursors.get(corpId, openKfId))?.wakeups ?? 0;
         if (!state.again && wakeupsSeen === wakeupsBefore) break;
@@ -352,8 +356,16 @@ export class InboundPipeline {
     this.pullFailures.delete(key);
   }
 
-  /** Pulls pages until has_more is 0. Each page's messages are in the inbox before its cursor is saved. */
-  private async pull(corpId: string, openKfId: string, leaseName: string): Promise<Set<string>> {
+  private async renewOrThrow(leaseName: string): Promise<void> {
+    if (!(await this.o.leases.renew(leaseName, this.o.instanceId, this.o.leaseTtlMs))) throw new LeaseLostError(leaseName);
+  }
+
+  /**
+   * Pulls pages until has_more is 0. Each page's messages are in the inbox before its cursor is saved;
+   * the last page's save also answers the wake-ups up to `answers`. The lease is renewed before each
+   * further page (the caller took or renewed it before the first).
+   */
+  private async pull(corpId: string, openKfId: string, leaseName: string, answers: number): Promise<Set<string>> {
     const client = this.o.clientFor(corpId);
     const doc = await this.o.cursors.get(corpId, openKfId);
     const now = this.o.store.clock.now();
@@ -404,13 +416,11 @@ export class InboundPipeline {
       for (const [i, entry] of entries.entries()) if (added[i]) touched.add(entry.conversationId);
       if (newest.size > 0 && this.o.observer) await this.o.observer.customerMessagesPulled([...newest.values()]);
       if (page.next_cursor) cursor = page.next_cursor;
-      await this.o.cursors.save(corpId, openKfId, cursor ?? '', seq);
-      if (!(await this.o.leases.renew(leaseName, this.o.instanceId, this.o.leaseTtlMs))) throw new LeaseLostError(leaseName);
-      if (!page.has_more) break;
-      if (!page.next_cursor) {
-        this.o.logger.warn({ corpId, openKfId }, 'WeCom said has_more without a next_cursor; stopping this pull');
-        break;
-      }
+      const last = !page.has_more || !page.next_cursor;
+      await this.o.cursors.save(corpId, openKfId, cursor ?? '', seq, last ? answers : undefined);
+      if (page.has_more && !page.next_cursor) this.o.logger.warn({ corpId, openKfId }, 'WeCom said has_more without a next_cursor; stopping this pull');
+      if (last) break;
+      await this.renewOrThrow(leaseName);
     }
     if (skipped > 0) this.o.logger.info({ corpId, openKfId, skipped }, 'first pull: skipped messages older than the backfill window');
     return touched;
