@@ -63,11 +63,21 @@ export class CursorRepository {
     return this.cursors.findOne({ _id: CursorRepository.idOf(corpId, openKfId) });
   }
 
-  /** Saves where pulling stopped, after the page's messages are in the inbox. */
-  async save(corpId: string, openKfId: string, cursor: string, seq: number): Promise<void> {
+  /**
+   * Saves where pulling stopped, after the page's messages are in the inbox. With `answeredWakeups`
+   * (the pull's last page), the same write also records the pull as a success: the wake-ups up to
+   * that number are answered, and the failure count and retry time are cleared.
+   */
+  async save(corpId: string, openKfId: string, cursor: string, seq: number, answeredWakeups?: number): Promise<void> {
+    const updatedAt = new Date(this.store.clock.now());
     await this.cursors.findOneAndUpdate(
       { _id: CursorRepository.idOf(corpId, openKfId) },
-      { $set: { cursor, seq, updatedAt: new Date(this.store.clock.now()) }, $setOnInsert: { corpId, openKfId, wakeups: 0 } },
+      answeredWakeups === undefined
+        ? { $set: { cursor, seq, updatedAt }, $setOnInsert: { corpId, openKfId, wakeups: 0 } }
+        : {
+          $set: { cursor, seq, updatedAt, pullFailures: 0 }, $setOnInsert: { corpId, openKfId, wakeups: 0 },
+          $max: { answeredWakeups }, $unset: { retryAt: '' },
+        },
       { upsert: true },
     );
   }
@@ -99,14 +109,6 @@ export class CursorRepository {
       { upsert: true, returnDocument: 'after' },
     );
     return doc?.wakeups ?? 0;
-  }
-
-  /** A pull that started after wake-up number `wakeups` got through: those wake-ups are answered. */
-  async pullSucceeded(corpId: string, openKfId: string, wakeups: number): Promise<void> {
-    await this.cursors.findOneAndUpdate(
-      { _id: CursorRepository.idOf(corpId, openKfId) },
-      { $max: { answeredWakeups: wakeups }, $set: { pullFailures: 0 }, $unset: { retryAt: '' } },
-    );
   }
 
   /** A pull failed: counts it and stores when to try again (so a restarted process knows). Returns the failures in a row. */

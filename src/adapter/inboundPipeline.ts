@@ -7,7 +7,7 @@ import type { WeComClient } from '../wecom/client';
 import { kfMessageParties } from '../wecom/kfMessages';
 import { accountConversationIdOf, conversationIdOf } from './conversationId';
 import { type CursorRepository, hasUnansweredWakeup, usableSyncToken } from './cursorRepository';
-import type { InboxEntry, InboxRepository } from './inboxRepository';
+import type { InboxEntry, InboxRepository, NewInboxEntry } from './inboxRepository';
 import { type ReportOperation, secondsSince } from './operationEvents';
 import { isTransient, LeaseLostError, PipelineClosedError } from './pipelineErrors';
 import { TurnScheduler } from './turnScheduler';
@@ -246,13 +246,17 @@ export class InboundPipeline {
     let wakeupsSeen = 0;
     let failure: { error: unknown } | undefined;
     try {
+      let firstRound = true;
       for (;;) {
         state.again = false;
+        // The lease was just taken for the first round; a later one makes sure it is still ours.
+        if (!firstRound) await this.renewOrThrow(leaseName);
+        firstRound = false;
         const wakeupsBefore = (await this.o.cursors.get(corpId, openKfId))?.wakeups ?? 0;
-        const touched = await this.pull(corpId, openKfId, leaseName);
+        // The pull's last cursor save also records it as a success (the wake-ups up to wakeupsBefore answered).
+        const touched = await this.pull(corpId, openKfId, leaseName, wakeupsBefore);
         this.o.report?.({ kind: 'pull', result: 'ok' });
         for (const conversationId of touched) this.dispatch(conversationId);
-        await this.o.cursors.pullSucceeded(corpId, openKfId, wakeupsBefore);
         this.cancelPullRetry(corpId, openKfId);
         wakeupsSeen = (await this.o.cursors.get(corpId, openKfId))?.wakeups ?? 0;
         if (!state.again && wakeupsSeen === wakeupsBefore) break;
@@ -352,8 +356,16 @@ export class InboundPipeline {
     this.pullFailures.delete(key);
   }
 
-  /** Pulls pages until has_more is 0. Each page's messages are in the inbox before its cursor is saved. */
-  private async pull(corpId: string, openKfId: string, leaseName: string): Promise<Set<string>> {
+  private async renewOrThrow(leaseName: string): Promise<void> {
+    if (!(await this.o.leases.renew(leaseName, this.o.instanceId, this.o.leaseTtlMs))) throw new LeaseLostError(leaseName);
+  }
+
+  /**
+   * Pulls pages until has_more is 0. Each page's messages are in the inbox before its cursor is saved;
+   * the last page's save also answers the wake-ups up to `answers`. The lease is renewed before each
+   * further page (the caller took or renewed it before the first).
+   */
+  private async pull(corpId: string, openKfId: string, leaseName: string, answers: number): Promise<Set<string>> {
     const client = this.o.clientFor(corpId);
     const doc = await this.o.cursors.get(corpId, openKfId);
     const now = this.o.store.clock.now();
@@ -375,6 +387,7 @@ export class InboundPipeline {
         throw e;
       }
       const newest = new Map<string, PulledCustomerMessage>();
+      const entries: NewInboxEntry[] = [];
       for (const msg of page.msg_list) {
         seq++;
         if (firstPull && localTimeOf(msg.send_time * 1000, now, this.o.store.clock.aheadMs?.() ?? 0) < now - this.o.backfillMs) {
@@ -386,8 +399,7 @@ export class InboundPipeline {
         const conversationId = parties.externalUserId
           ? conversationIdOf({ corpId, openKfId: kf, externalUserId: parties.externalUserId })
           : accountConversationIdOf({ corpId, openKfId: kf });
-        const added = await this.o.inbox.add({ corpId, openKfId: kf, conversationId, msgid: msg.msgid, seq, sendTime: msg.send_time, status: 'pending', message: msg });
-        if (added) touched.add(conversationId);
+        entries.push({ corpId, openKfId: kf, conversationId, msgid: msg.msgid, seq, sendTime: msg.send_time, status: 'pending', message: msg });
         // Every customer message, also one already in the inbox: a pull that failed after the insert is
         // repeated, and the window must still learn of it (recording is idempotent).
         if (msg.origin === 3 && msg.msgtype !== 'event') {
@@ -399,15 +411,16 @@ export class InboundPipeline {
           }
         }
       }
+      // The page in one store write, before the window learns of it and before the cursor moves.
+      const added = await this.o.inbox.addMany(entries);
+      for (const [i, entry] of entries.entries()) if (added[i]) touched.add(entry.conversationId);
       if (newest.size > 0 && this.o.observer) await this.o.observer.customerMessagesPulled([...newest.values()]);
       if (page.next_cursor) cursor = page.next_cursor;
-      await this.o.cursors.save(corpId, openKfId, cursor ?? '', seq);
-      if (!(await this.o.leases.renew(leaseName, this.o.instanceId, this.o.leaseTtlMs))) throw new LeaseLostError(leaseName);
-      if (!page.has_more) break;
-      if (!page.next_cursor) {
-        this.o.logger.warn({ corpId, openKfId }, 'WeCom said has_more without a next_cursor; stopping this pull');
-        break;
-      }
+      const last = !page.has_more || !page.next_cursor;
+      await this.o.cursors.save(corpId, openKfId, cursor ?? '', seq, last ? answers : undefined);
+      if (page.has_more && !page.next_cursor) this.o.logger.warn({ corpId, openKfId }, 'WeCom said has_more without a next_cursor; stopping this pull');
+      if (last) break;
+      await this.renewOrThrow(leaseName);
     }
     if (skipped > 0) this.o.logger.info({ corpId, openKfId, skipped }, 'first pull: skipped messages older than the backfill window');
     return touched;

@@ -1,5 +1,4 @@
 import type { Collection, Store } from '../store';
-import { DuplicateKeyError } from '../store';
 import type { KfMessage } from '../wecom/kfMessages';
 
 /**
@@ -32,6 +31,9 @@ export interface InboxEntry {
   lastError?: string;
 }
 
+/** An entry as the pipeline adds it; the repository sets the rest. */
+export type NewInboxEntry = Omit<InboxEntry, '_id' | 'attempts' | 'receivedAt'>;
+
 /** How long finished entries are kept for deduplication of late re-deliveries (WeCom retains 3 days). */
 const DONE_RETENTION_SECONDS = 7 * 24 * 3600;
 
@@ -39,7 +41,7 @@ const DONE_RETENTION_SECONDS = 7 * 24 * 3600;
  * The inbox: every pulled message, deduplicated by (corp, msgid), in pull order per conversation.
  *
  * @example
- * const fresh = await inbox.add(entry); // false: already there (a re-pull after a crash)
+ * const [fresh] = await inbox.addMany([entry]); // false: already there (a re-pull after a crash)
  * const next = await inbox.nextPending(conversationId);
  */
 export class InboxRepository {
@@ -63,17 +65,19 @@ export class InboxRepository {
     return `${corpId}:${openKfId}:${msgid}`;
   }
 
-  /** Adds a message; false when it was already there. */
-  async add(entry: Omit<InboxEntry, '_id' | 'attempts' | 'receivedAt'>): Promise<boolean> {
-    try {
-      await this.entries.insertOne({
-        ...entry, _id: InboxRepository.idOf(entry.corpId, entry.openKfId, entry.msgid), attempts: 0, receivedAt: new Date(this.store.clock.now()),
-      });
-      return true;
-    } catch (e) {
-      if (e instanceof DuplicateKeyError) return false;
-      throw e;
-    }
+  /**
+   * Adds a pulled page's messages in one store write. Returns, for each entry in order, whether it
+   * was new (false: already there, e.g. pulled again after a crash).
+   */
+  async addMany(entries: readonly NewInboxEntry[]): Promise<boolean[]> {
+    if (entries.length === 0) return [];
+    const receivedAt = new Date(this.store.clock.now());
+    const { duplicateIndexes } = await this.entries.insertMany(entries.map((entry) => ({
+      ...entry, _id: InboxRepository.idOf(entry.corpId, entry.openKfId, entry.msgid), attempts: 0, receivedAt,
+    })));
+    const added = entries.map(() => true);
+    for (const i of duplicateIndexes) added[i] = false;
+    return added;
   }
 
   /** The conversation's oldest entry still to run (pending or held), so held ones keep their place. */

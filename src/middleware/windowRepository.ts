@@ -97,6 +97,9 @@ export class WindowRepository {
     await this.ready();
     const fresh = { used: 0, replyMsgids: [], releasedMsgids: [], lastCustomerMessageAt: sentAt, expiresAt: new Date(sentAt + REPLY_WINDOW_MS + this.retentionMs) };
     const reset = { $unset: { lock: '', lastReservedAt: '' } as const, $inc: { generation: 1 } };
+    // Usually the message was recorded already (the pull records it, then its turn does again): one
+    // read settles that. A window only moves forward, so what is "older or already seen" now stays so.
+    if (isOlderOrSeen(await this.windows.findOne({ _id: conversationId }), sentAt, msgid)) return false;
     // A newer message: one upsert. When the document exists but is not older, the upsert collides on
     // _id; then it is either a same-second message (below) or nothing to do. A collision can also
     // be a concurrent first insert, so the newer-than test runs again against what is there now.
@@ -241,4 +244,10 @@ function keptSlots(doc: WindowDoc, forTurn: ReserveFor): number {
  */
 export function openFilter(now: number, kept = 0): Filter<WindowDoc> {
   return { lastCustomerMessageAt: { $gt: now - REPLY_WINDOW_MS }, used: { $lt: REPLIES_PER_CUSTOMER_MESSAGE - kept }, lock: null };
+}
+
+/** The window already follows this message or a newer one. */
+function isOlderOrSeen(current: WindowDoc | null, sentAt: number, msgid: string): boolean {
+  if (!current) return false;
+  return current.lastCustomerMessageAt > sentAt || (current.lastCustomerMessageAt === sentAt && Array.isArray(current.customerMsgids) && current.customerMsgids.includes(msgid));
 }

@@ -52,6 +52,19 @@ export interface Collection<T extends BaseDocument> {
   insertOne(doc: NewDocument<T>): Promise<{ insertedId: string }>;
 
   /**
+   * Inserts several documents in one write (MongoDB's unordered `insertMany`): every document that
+   * breaks no unique index is inserted; one that would (a document already stored, or an earlier one
+   * of the same batch) is left out and reported in `duplicateIndexes` (its positions in `docs`,
+   * ascending) instead of throwing. Documents are checked in the order given, so of two with one key
+   * the first is inserted. Other failures reject; some documents may have been inserted by then
+   * (as with a failed `insertOne`, repeating the call is safe when the keys are unique).
+   *
+   * @example
+   * const { duplicateIndexes } = await inbox.insertMany(page); // duplicates: already received
+   */
+  insertMany(docs: readonly NewDocument<T>[]): Promise<InsertManyResult>;
+
+  /**
    * Updates the first document matching `filter` and returns it (`'after'` by default), or inserts one
    * when none matches and `upsert` is set. Atomic: concurrent calls on one key never lose an `$inc`
    * and never create two documents for one `_id` or unique key.
@@ -73,6 +86,14 @@ export interface Collection<T extends BaseDocument> {
    * start (it is cheap when the index exists): the embedded store keeps TTL settings only in memory.
    */
   createIndex(spec: IndexSpec): Promise<void>;
+}
+
+/** What {@link Collection.insertMany} did. */
+export interface InsertManyResult {
+  /** `_id` of every document of the batch, in order (generated when a document had none), inserted or not. */
+  ids: string[];
+  /** Positions in the batch of the documents left out because they break a unique index, ascending. */
+  duplicateIndexes: number[];
 }
 
 /** Every stored document has a string `_id`. */

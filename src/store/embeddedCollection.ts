@@ -1,6 +1,7 @@
 import Nedb from '@seald-io/nedb';
-import { modify } from '@seald-io/nedb/lib/model.js';
+import { modify, serialize } from '@seald-io/nedb/lib/model.js';
 import type { Clock, Logger } from '../common';
+import { AppendLog } from './appendLog';
 import type {
   BaseDocument,
   Collection,
@@ -8,6 +9,7 @@ import type {
   FindOneAndUpdateOptions,
   FindOptions,
   IndexSpec,
+  InsertManyResult,
   NewDocument,
   Sort,
   Update,
@@ -61,6 +63,8 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
   /** TTL field → seconds, declared by `createIndex` in this process. */
   private readonly ttl = new Map<string, number>();
   private loading: Promise<Datastore> | undefined;
+  /** The loaded datastore's append side (its descriptor stays open between writes). */
+  private log: AppendLog | undefined;
   private compaction: NodeJS.Timeout | undefined;
   /** The message of the fault the collection is in, if any. */
   private faultMessage: string | undefined;
@@ -90,6 +94,32 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
     const insertedId = doc._id ?? newId();
     await this.run((db) => this.insertOverExpired(db, { ...doc, _id: insertedId }));
     return { insertedId };
+  }
+
+  async insertMany(docs: readonly NewDocument<T>[]): Promise<InsertManyResult> {
+    for (const doc of docs) validateNewDocument(doc);
+    const batch: Doc[] = docs.map((doc) => ({ ...doc, _id: doc._id ?? newId() }));
+    const ids = batch.map((doc) => doc._id as string);
+    if (batch.length === 0) return { ids, duplicateIndexes: [] };
+    const duplicateIndexes = await this.run(async (db) => {
+      try {
+        // nedb inserts an array all or nothing, with one append for the lot: the usual case, one write.
+        await db.insertAsync(batch);
+        return [];
+      } catch (e) {
+        if (!isUniqueViolation(e)) throw e;
+      }
+      // Some are duplicates (a page pulled again after a crash): one at a time, keeping the others.
+      const duplicates: number[] = [];
+      for (const [i, doc] of batch.entries()) {
+        await this.insertOverExpired(db, doc).catch((e: unknown) => {
+          if (!isUniqueViolation(e)) throw e;
+          duplicates.push(i);
+        });
+      }
+      return duplicates;
+    });
+    return { ids, duplicateIndexes };
   }
 
   async findOneAndUpdate(filter: Filter<T>, update: Update<T>, options: FindOneAndUpdateOptions = {}): Promise<T | null> {
@@ -165,6 +195,7 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
     this.sweepTimer = undefined;
     await this.queue.drain();
     clearInterval(this.compaction);
+    this.log?.close();
   }
 
   private run<R>(op: (db: Datastore) => Promise<R>): Promise<R> {
@@ -196,14 +227,17 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
   private async loadDatafile(): Promise<Datastore> {
     const file = this.ctx.filename;
     dropTornTail(file, this.ctx.logger);
+    // A reload (after a refused write, or of a datafile that failed to load) starts a new datastore.
+    this.log?.close();
+    this.log = new AppendLog(file, 0o644);
     let db: Datastore;
     try {
-      db = await loadNedb(file);
+      db = await loadNedb(file, this.log);
     } catch (e) {
       if ((e as { corruptItems?: unknown }).corruptItems === undefined) throw asLoadError(file, e);
       // nedb met unreadable lines (our threshold for it is 0: under its own it drops them silently).
       this.ctx.onLoaded(this.name, setAsideBadLines(file, this.ctx.clock, this.ctx.logger));
-      db = await loadNedb(file).catch((again: unknown) => Promise.reject(asLoadError(file, again)));
+      db = await loadNedb(file, this.log).catch((again: unknown) => Promise.reject(asLoadError(file, again)));
     }
     clearInterval(this.compaction);
     if (this.ctx.compactionIntervalMs > 0) {
@@ -292,9 +326,25 @@ function isUniqueViolation(e: unknown): e is Error & { key?: unknown } {
   return e instanceof Error && (e as { errorType?: unknown }).errorType === 'uniqueViolated';
 }
 
-/** Loads a datafile; any unreadable line fails the load (our code then sets them aside, see datafileCheck). */
-async function loadNedb(file: string): Promise<Datastore> {
+/** The part of nedb's `Persistence` replaced here (internal to nedb, stable across 4.x). */
+interface NedbAppend {
+  persistNewStateAsync(newDocs: Doc[]): Promise<void>;
+}
+
+/**
+ * Loads a datafile; any unreadable line fails the load (our code then sets them aside, see datafileCheck).
+ * nedb's append (open, write, close per operation) is replaced by `log`, which writes the same lines
+ * (no serialization hooks are configured, so a line is `serialize(doc)`) through a descriptor kept open.
+ */
+async function loadNedb(file: string, log: AppendLog): Promise<Datastore> {
   const db: Datastore = new Nedb<Doc>({ filename: file, corruptAlertThreshold: 0 });
+  (db.persistence as unknown as NedbAppend).persistNewStateAsync = (newDocs: Doc[]): Promise<void> => {
+    let lines = '';
+    for (const doc of newDocs) lines += serialize(doc) + '\n';
+    return lines.length === 0 ? Promise.resolve() : log.append(lines);
+  };
+  // Compaction (at load and on our timer) renames a new file over the datafile: let the old one go now.
+  db.on('compaction.done', () => log.close());
   await db.loadDatabaseAsync(); // also compacts the datafile
   return db;
 }

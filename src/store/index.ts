@@ -10,6 +10,7 @@ export type {
   FindOneAndUpdateOptions,
   FindOptions,
   IndexSpec,
+  InsertManyResult,
   NewDocument,
   Sort,
   Update,

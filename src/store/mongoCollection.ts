@@ -1,4 +1,4 @@
-import type { Collection as DriverCollection, Document, Filter as DriverFilter, UpdateFilter } from 'mongodb';
+import type { Collection as DriverCollection, Document, Filter as DriverFilter, MongoBulkWriteError, UpdateFilter } from 'mongodb';
 import type { Clock, Logger } from '../common';
 import type {
   BaseDocument,
@@ -7,6 +7,7 @@ import type {
   FindOneAndUpdateOptions,
   FindOptions,
   IndexSpec,
+  InsertManyResult,
   NewDocument,
   Sort,
   Update,
@@ -73,6 +74,39 @@ export class MongoCollection<T extends BaseDocument> implements Collection<T> {
     if (this.ttl.size > 0) await this.retryingExpired(insert);
     else await insert().catch((e: unknown) => Promise.reject(this.mapError(e)));
     return { insertedId };
+  }
+
+  async insertMany(docs: readonly NewDocument<T>[]): Promise<InsertManyResult> {
+    for (const doc of docs) validateNewDocument(doc);
+    this.assertOpen();
+    // Copies with their `_id`: the driver would otherwise write an ObjectId into the caller's objects.
+    const batch = docs.map((doc) => ({ ...doc, _id: doc._id ?? newId() }) as Document);
+    const ids = batch.map((doc) => doc._id as string);
+    if (batch.length === 0) return { ids, duplicateIndexes: [] }; // the driver refuses an empty batch
+    let duplicates = await this.insertUnordered(batch, batch.map((_doc, i) => i));
+    if (duplicates.length > 0 && this.ttl.size > 0) {
+      // A duplicate may be an expired document the server's TTL monitor has not deleted yet.
+      await this.deleteExpired();
+      duplicates = await this.insertUnordered(duplicates.map((i) => batch[i]!), duplicates);
+    }
+    return { ids, duplicateIndexes: duplicates };
+  }
+
+  /**
+   * One unordered `insertMany`: the server inserts every document it can and reports the rest.
+   * Returns the positions (in `positions`' terms) refused as duplicates; any other refusal rejects.
+   */
+  private async insertUnordered(batch: Document[], positions: number[]): Promise<number[]> {
+    try {
+      await this.coll.insertMany(batch, { ordered: false });
+      return [];
+    } catch (e) {
+      if (!isBulkWriteError(e) || e.err) throw this.mapError(e); // `err`: a write concern failure
+      const writeErrors = Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors];
+      if (writeErrors.length === 0) throw this.mapError(e);
+      if (writeErrors.some((w) => !isDuplicateCode(w.code))) throw e;
+      return writeErrors.map((w) => positions[w.index]!).sort((a, b) => a - b);
+    }
   }
 
   async findOneAndUpdate(filter: Filter<T>, update: Update<T>, options: FindOneAndUpdateOptions = {}): Promise<T | null> {
@@ -167,11 +201,7 @@ export class MongoCollection<T extends BaseDocument> implements Collection<T> {
     } catch (e) {
       if (!(this.mapError(e) instanceof DuplicateKeyError)) throw e;
     }
-    if (this.ttl.size > 0) {
-      const now = this.ctx.clock.now();
-      const expired = [...this.ttl].map(([field, seconds]) => ({ [field]: { $lte: new Date(now - seconds * 1000) } }));
-      await this.coll.deleteMany({ $or: expired });
-    }
+    await this.deleteExpired();
     try {
       return await write();
     } catch (e) {
@@ -179,9 +209,17 @@ export class MongoCollection<T extends BaseDocument> implements Collection<T> {
     }
   }
 
+  /** Deletes what the clock says is expired now (the server's TTL monitor runs only once a minute). */
+  private async deleteExpired(): Promise<void> {
+    if (this.ttl.size === 0) return;
+    const now = this.ctx.clock.now();
+    const expired = [...this.ttl].map(([field, seconds]) => ({ [field]: { $lte: new Date(now - seconds * 1000) } }));
+    await this.coll.deleteMany({ $or: expired });
+  }
+
   private mapError(e: unknown): unknown {
     const code = (e as { code?: unknown } | null)?.code;
-    if (e instanceof Error && (code === 11000 || code === 11001)) {
+    if (e instanceof Error && isDuplicateCode(code)) {
       return new DuplicateKeyError(this.name, (e as { keyValue?: unknown }).keyValue, { cause: e });
     }
     return e;
@@ -190,4 +228,13 @@ export class MongoCollection<T extends BaseDocument> implements Collection<T> {
   private assertOpen(): void {
     if (this.ctx.isClosed()) throw new StoreClosedError('mongodb');
   }
+}
+
+function isDuplicateCode(code: unknown): boolean {
+  return code === 11000 || code === 11001;
+}
+
+/** The driver's error for a bulk write some of whose documents the server refused (a type import: the driver loads lazily). */
+function isBulkWriteError(e: unknown): e is MongoBulkWriteError {
+  return e instanceof Error && e.name === 'MongoBulkWriteError' && 'writeErrors' in e;
 }

@@ -288,6 +288,59 @@ export function storeContract(harness: StoreHarness): void {
     });
   });
 
+  describe('insertMany (a pulled page in one write)', () => {
+    it('inserts every document, generating string ids for those without', async () => {
+      const result = await items.insertMany([{ _id: 'a', n: 1 }, { n: 2 }, { _id: 'c', n: 3 }]);
+      expect(result.duplicateIndexes).toEqual([]);
+      expect(result.ids[0]).toBe('a');
+      expect(result.ids[1]).toMatch(/^[0-9a-f]{24}$/);
+      expect(result.ids[2]).toBe('c');
+      expect((await items.find({}, { sort: { n: 1 } })).map((d) => d._id)).toEqual(result.ids);
+      expect(await items.insertMany([])).toEqual({ ids: [], duplicateIndexes: [] });
+    });
+
+    it('leaves out and reports duplicates (stored before, or twice in the batch), inserting all the others', async () => {
+      const inbox = store.collection<BaseDocument & { msgid: string; n: number }>('inbox');
+      await inbox.createIndex({ keys: { msgid: 1 }, unique: true });
+      await inbox.insertOne({ _id: 'old', msgid: 'm1', n: 0 });
+      const batch = [
+        { _id: 'x1', msgid: 'm1', n: 1 }, // msgid already stored
+        { _id: 'x2', msgid: 'm2', n: 2 },
+        { _id: 'old', msgid: 'm3', n: 3 }, // _id already stored
+        { _id: 'x4', msgid: 'm2', n: 4 }, // msgid of an earlier one of this batch
+        { _id: 'x5', msgid: 'm5', n: 5 },
+      ];
+      expect(await inbox.insertMany(batch)).toEqual({ ids: ['x1', 'x2', 'old', 'x4', 'x5'], duplicateIndexes: [0, 2, 3] });
+      expect(await inbox.find({}, { sort: { n: 1 } })).toEqual([
+        { _id: 'old', msgid: 'm1', n: 0 },
+        { _id: 'x2', msgid: 'm2', n: 2 },
+        { _id: 'x5', msgid: 'm5', n: 5 },
+      ]);
+      // The same page again (a re-pull after a crash): all duplicates, nothing changes.
+      expect((await inbox.insertMany(batch)).duplicateIndexes).toEqual([0, 1, 2, 3, 4]);
+      expect(await inbox.countDocuments()).toBe(3);
+    });
+
+    it('an expired document does not make a duplicate', async () => {
+      await items.createIndex({ keys: { when: 1 }, expireAfterSeconds: 60 });
+      await items.insertOne({ _id: 'gone', when: new Date(clock.now()) });
+      clock.advance(61_000);
+      expect(await items.insertMany([{ _id: 'gone', n: 1 }, { _id: 'new', n: 2 }])).toEqual({ ids: ['gone', 'new'], duplicateIndexes: [] });
+      expect(await items.find({}, { sort: { n: 1 } })).toEqual([{ _id: 'gone', n: 1 }, { _id: 'new', n: 2 }]);
+    });
+
+    it('a malformed document refuses the whole batch before anything is written', async () => {
+      await expect(items.insertMany([{ _id: 'ok', n: 1 }, { nested: { $k: 1 } as never }])).rejects.toMatchObject({ code: 'invalid_query' });
+      expect(await items.countDocuments()).toBe(0);
+    });
+
+    it('does not change the caller\'s documents', async () => {
+      const doc: { n: number; _id?: string } = { n: 1 };
+      await items.insertMany([doc]);
+      expect(doc).toEqual({ n: 1 });
+    });
+  });
+
   describe('TTL by the injected clock', () => {
     beforeEach(async () => {
       await items.createIndex({ keys: { when: 1 }, expireAfterSeconds: 60 });

@@ -1,0 +1,79 @@
+/**
+ * The store's share of the hot path: how many store operations, and how many writes, one customer
+ * message costs with the channel as an app runs it (WeComAdapter with its default middleware, the
+ * embedded store, an echo bot). Counted, not timed, so the machine's load cannot change it.
+ */
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { ManualClock } from '../src/common';
+import { openStore } from '../src/store';
+import { WeComAdapter } from '../src/wecomAdapter';
+import { adapterRig, type AdapterRig, receivedTexts, T0 } from './support/adapterRig';
+import { countingStore } from './support/countingStore';
+import { settle } from './support/e2e';
+
+describe('store operations per customer message', () => {
+  let rig: AdapterRig | undefined;
+  let dataDir: string;
+  afterEach(async () => {
+    await rig?.close();
+    rig = undefined;
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function start(): Promise<{ rig: AdapterRig; counted: ReturnType<typeof countingStore> }> {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wecom-storeops-'));
+    const counted = countingStore(await openStore({ dataDir, clock: new ManualClock(T0) }));
+    rig = await adapterRig({ adapterClass: WeComAdapter, store: counted.store, dataDir });
+    const closeRig = rig.close;
+    rig.close = async () => {
+      await closeRig();
+      await counted.store.close();
+    };
+    return { rig, counted };
+  }
+
+  it('one message at a time (a pull per message): at most 13 writes each', async () => {
+    const { rig, counted } = await start();
+    const customer = rig.emu.customer(rig.corp.corpId, rig.kf);
+    await settle(rig, customer.sendText('warm-up')); // indexes, cursor and window documents made once
+    counted.reset();
+    const appends = jest.spyOn(fs, 'writeSync'); // the embedded store's datafile appends (one per tick and file)
+    const n = 10;
+    for (let i = 0; i < n; i++) await settle(rig, customer.sendText(`m${i}`));
+    const datafileWrites = appends.mock.calls.length;
+    appends.mockRestore();
+    expect(receivedTexts(rig, customer.externalUserId)).toHaveLength(n + 1);
+    const c = counted.counts();
+    console.log(`one at a time: ${(c.writes / n).toFixed(1)} writes, ${(c.operations / n).toFixed(1)} operations, ${(datafileWrites / n).toFixed(1)} datafile writes per message`, c.byCall);
+    expect(c.writes / n).toBeLessThanOrEqual(13);
+  });
+
+  it('a backlog of 20 customers pulled in one page: at most 9 writes per message', async () => {
+    const { rig, counted } = await start();
+    const customers = Array.from({ length: 20 }, () => rig.emu.customer(rig.corp.corpId, rig.kf));
+    await settle(rig, customers[0]!.sendText('warm-up'));
+    // The callbacks of the first 19 go to a receiver that only acknowledges them, so one pull, woken
+    // by the 20th, brings them all in one page (as after a busy second, or an outage).
+    const deaf = createServer((_req, res) => res.end('success'));
+    await new Promise<void>((resolve) => deaf.listen(0, '127.0.0.1', resolve));
+    rig.emu.setCallbackUrl(rig.corp.corpId, `http://127.0.0.1:${(deaf.address() as AddressInfo).port}/`);
+    for (const [i, c] of customers.slice(0, -1).entries()) await (await c.sendText(`m${i}`)).delivery;
+    deaf.close();
+    rig.emu.setCallbackUrl(rig.corp.corpId, rig.callbackUrl);
+    counted.reset();
+    const appends = jest.spyOn(fs, 'writeSync');
+    await settle(rig, customers.at(-1)!.sendText('m19'));
+    const datafileWrites = appends.mock.calls.length;
+    appends.mockRestore();
+    for (const c of customers.slice(1)) expect(receivedTexts(rig, c.externalUserId)).toHaveLength(1);
+    const c = counted.counts();
+    const n = customers.length;
+    console.log(`backlog: ${(c.writes / n).toFixed(1)} writes, ${(c.operations / n).toFixed(1)} operations, ${(datafileWrites / n).toFixed(1)} datafile writes per message`, c.byCall);
+    expect(c.byCall['kf_cursors.findOneAndUpdate']).toBe(2); // one pull: the wake-up, and the page's cursor
+    expect(c.writes / n).toBeLessThanOrEqual(9);
+  });
+});
