@@ -6,6 +6,7 @@ import { type KfEventReply, type KfMessage, type KfOutboundMessage, KfServiceSta
 import { AccessTokenCache, type SharedTokenStore, type TokenFetcher } from './tokenCache';
 import { mediaUploadBody, type MultipartBody } from './multipart';
 import { type DownloadedMedia, type DownloadOptions, type TransportOptions, WeComTransport } from './transport';
+import { jsonNumber } from './jsonNumber';
 
 export type MediaType = 'image' | 'voice' | 'video' | 'file';
 
@@ -158,7 +159,7 @@ export class WeComClient {
       method: 'gettoken', verb: 'GET', query: { corpid: this.corpId, corpsecret: secret }, idempotent: true,
     });
     if (typeof body.access_token !== 'string' || body.access_token === '') throw new WeComApiError('gettoken', -1, 'no access_token in the answer');
-    return { accessToken: body.access_token, expiresInSeconds: Number(body.expires_in) || 7200 };
+    return { accessToken: body.access_token, expiresInSeconds: jsonNumber(body.expires_in) || 7200 };
   }
 
   /** A valid access token from the cache (single flight). */
@@ -176,7 +177,7 @@ export class WeComClient {
     return {
       // A cursor that is not a string would be stored and sent back, failing every later pull.
       next_cursor: typeof body.next_cursor === 'string' ? body.next_cursor : typeof body.next_cursor === 'number' ? String(body.next_cursor) : '',
-      has_more: Number(body.has_more) === 1,
+      has_more: jsonNumber(body.has_more) === 1,
       msg_list: list.map(toKfMessage).filter((m): m is KfMessage => m !== undefined),
     };
   }
@@ -197,7 +198,7 @@ export class WeComClient {
 
   async getServiceState(req: { open_kfid: string; external_userid: string }): Promise<ServiceStateResponse> {
     const body = await this.post<{ service_state?: number; servicer_userid?: string; service_userid?: string }>('kf/service_state/get', req, true);
-    const state = Number(body.service_state);
+    const state = jsonNumber(body.service_state);
     if (!Number.isInteger(state) || state < 0 || state > 4) throw new WeComApiError('kf/service_state/get', -1, `unexpected service_state ${String(body.service_state)}`);
     return { service_state: state as KfServiceState, servicer_userid: body.servicer_userid ?? body.service_userid };
   }

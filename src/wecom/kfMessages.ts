@@ -3,6 +3,8 @@
  * names. Unknown message and event types are kept opaque rather than dropped.
  */
 
+import { jsonNumber } from './jsonNumber';
+
 /** 3 customer, 4 system event, 5 servicer via the WeCom client. */
 export type KfOrigin = 3 | 4 | 5;
 
@@ -115,7 +117,7 @@ export function toKfMessage(raw: unknown): KfMessage | undefined {
   const msgid = typeof raw.msgid === 'number' ? String(raw.msgid) : raw.msgid;
   if (typeof msgid !== 'string' || msgid === '') return undefined;
   const msgtype = typeof raw.msgtype === 'string' ? raw.msgtype : '';
-  const base = { ...withIds(raw), msgid, send_time: Number(raw.send_time) || 0, origin: Number(raw.origin) as KfOrigin };
+  const base = { ...withIds(raw), msgid, send_time: jsonNumber(raw.send_time) || 0, origin: jsonNumber(raw.origin) as KfOrigin };
   if (msgtype === 'event' && isRecord(raw.event)) {
     const ev = withIds(withNumbers(raw.event, eventNumberFields));
     const eventType = typeof ev.event_type === 'string' ? ev.event_type : '';

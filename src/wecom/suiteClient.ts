@@ -10,6 +10,7 @@ import { WeComClient } from './client';
 import { WeComApiError } from './errors';
 import { AccessTokenCache, type SharedTokenStore, type TokenFetcher } from './tokenCache';
 import { type TransportOptions, WeComTransport } from './transport';
+import { jsonNumber } from './jsonNumber';
 
 /** Errcodes after which a fresh suite_access_token makes the same call work (invalid, expired). */
 const suiteTokenErrcodes: ReadonlySet<number> = new Set([40082, 42009, 40014, 42001]);
@@ -122,7 +123,7 @@ export class SuiteClient {
       method: 'service/get_suite_token', verb: 'POST', idempotent: true,
       json: { suite_id: this.suiteId, suite_secret: this.suiteSecret, suite_ticket: ticket },
     });
-    return { accessToken: needString(body.suite_access_token, 'service/get_suite_token', 'suite_access_token'), expiresInSeconds: Number(body.expires_in) || 7200 };
+    return { accessToken: needString(body.suite_access_token, 'service/get_suite_token', 'suite_access_token'), expiresInSeconds: jsonNumber(body.expires_in) || 7200 };
   }
 
   /** A valid suite_access_token from the cache (single flight). */
@@ -133,7 +134,7 @@ export class SuiteClient {
   /** `service/get_pre_auth_code`: the code of one install link (20 minutes, single use). */
   async getPreAuthCode(): Promise<{ preAuthCode: string; expiresInSeconds: number }> {
     const body = await this.suiteCall<{ pre_auth_code?: unknown; expires_in?: unknown }>('service/get_pre_auth_code', 'GET', undefined, true);
-    return { preAuthCode: needString(body.pre_auth_code, 'service/get_pre_auth_code', 'pre_auth_code'), expiresInSeconds: Number(body.expires_in) || 1200 };
+    return { preAuthCode: needString(body.pre_auth_code, 'service/get_pre_auth_code', 'pre_auth_code'), expiresInSeconds: jsonNumber(body.expires_in) || 1200 };
   }
 
   /** `service/set_session_info`: formal or test install for this pre-auth code (before the admin opens the link). */
@@ -186,7 +187,7 @@ export class SuiteClient {
   async getCorpToken(authCorpId: string, permanentCode: string): Promise<{ accessToken: string; expiresInSeconds: number }> {
     const method = 'service/get_corp_token';
     const body = await this.suiteCall<{ access_token?: unknown; expires_in?: unknown }>(method, 'POST', { auth_corpid: authCorpId, permanent_code: permanentCode }, true);
-    return { accessToken: needString(body.access_token, method, 'access_token'), expiresInSeconds: Number(body.expires_in) || 7200 };
+    return { accessToken: needString(body.access_token, method, 'access_token'), expiresInSeconds: jsonNumber(body.expires_in) || 7200 };
   }
 
   /**

@@ -118,7 +118,8 @@ describe('kf/sync_msg answers under hostile input', () => {
         throw new Error(`untyped failure: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`, { cause: e });
       }
       expect(typeViolations(result)).toEqual([]);
-    }), { ...RUNS });
+      // Found by this property in CI: Number() throws on an object without a usable conversion.
+    }), { ...RUNS, examples: [['{"has_more":{"toString":null}}'], ['{"errcode":0,"next_cursor":"c","msg_list":[{"msgid":"m","send_time":{"valueOf":null,"toString":null}}]}']] });
   });
 
   it('round trip: a well-formed page comes back with every message, in order, fields intact', async () => {

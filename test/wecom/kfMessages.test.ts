@@ -24,3 +24,10 @@ describe('toKfMessage', () => {
     expect(ev?.msgtype === 'event' && 'open_kfid' in ev.event).toBe(false);
   });
 });
+
+describe('numbers in hostile sync_msg fields', () => {
+  it('an object with no usable conversion is not a number (no TypeError)', () => {
+    const m = toKfMessage({ msgid: 'm1', msgtype: 'text', send_time: { toString: null }, origin: { valueOf: null, toString: null }, text: { content: 'hi' } });
+    expect(m?.send_time).toBe(0);
+  });
+});
