@@ -10,8 +10,9 @@ import {
   buildEncryptedCallback, CallbackPayloadError, CallbackVerificationError, computeSignature, openCallback,
   parseCallbackEvent, parseCallbackXml, parseEnvelope, readRawBody, type RawBodyRequest, WeComCrypto,
 } from '../../src/wecom';
+import { propertyRuns } from './propertyRuns';
 
-const RUNS = { numRuns: 150 };
+const RUNS = propertyRuns(150);
 const CORP = 'wwcorp0001';
 const TOKEN = 'QDG6eK';
 const KEY = 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C';

@@ -8,8 +8,9 @@ import { createServer, type Server } from 'node:http';
 import fc from 'fast-check';
 import { WeComChannelError } from '../../src/common';
 import { kfMessageParties, type SyncMsgResponse, WeComClient } from '../../src/wecom';
+import { propertyRuns } from './propertyRuns';
 
-const RUNS = { numRuns: 120 };
+const RUNS = propertyRuns(120);
 jest.setTimeout(60_000);
 
 const KNOWN = ['text', 'image', 'voice', 'video', 'file', 'location', 'link', 'business_card', 'miniprogram', 'msgmenu',
@@ -137,6 +138,6 @@ describe('kf/sync_msg answers under hostile input', () => {
       const p = await client.syncMsg({ open_kfid: 'wk1', limit: 1000 });
       expect({ next_cursor: p.next_cursor, has_more: p.has_more }).toEqual({ next_cursor: cursor, has_more: more });
       expect(p.msg_list).toEqual(list);
-    }), { numRuns: 60 });
+    }), propertyRuns(60));
   });
 });
