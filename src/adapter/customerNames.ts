@@ -1,5 +1,6 @@
 import type { Clock } from '../common/clock';
 import type { Logger } from '../common/logger';
+import { withTimeout } from '../common/timeout';
 import type { KeyValueRepository } from '../store';
 import { CUSTOMER_BATCHGET_MAX, type WeComClient } from '../wecom/client';
 import { type KfMessage, kfMessageParties } from '../wecom/kfMessages';
@@ -84,7 +85,9 @@ export class CustomerNames {
     }
     if ((this.failedUntil.get(externalUserId) ?? 0) > this.o.clock.now()) return this.o.fallback;
     const waiter = this.inFlight.get(externalUserId) ?? this.enqueue(externalUserId);
-    return (await withDeadline(waiter.promise, this.o.waitMs ?? 1_500)) || this.o.fallback;
+    // The batch goes on past the wait (and fills the cache); this customer's turn does not wait for it.
+    const nickname = await withTimeout(waiter.promise, this.o.waitMs ?? 1_500, 'customer name lookup').catch(() => undefined);
+    return nickname || this.o.fallback;
   }
 
   private remember(externalUserId: string, nickname: string, ttlMs: number): void {
@@ -207,13 +210,3 @@ function newWaiter(): Waiter {
   return { promise, resolve };
 }
 
-/** `promise`'s value, or undefined once `ms` have passed (the promise goes on, unobserved). */
-async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

@@ -3,3 +3,4 @@ export * from './clock';
 export * from './logger';
 export * from './fileType';
 export * from './url';
+export * from './timeout';

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { silentLogger, systemClock, type Clock, type Logger } from '../common';
+import { silentLogger, systemClock, withTimeout, type Clock, type Logger } from '../common';
 import type { BaseDocument, Collection } from './collection';
 import { DataDirLock } from './dataDirLock';
 import { EmbeddedCollection } from './embeddedCollection';
 import type { StoreCorruptError, StoreFileError } from './errors';
 import { LEASE_COLLECTION } from './leaseRepository';
-import { describeFailure, PROBE_TIMEOUT_MS, probeDataDir, withTimeout } from './probe';
+import { describeFailure, PROBE_TIMEOUT_MS, probeDataDir } from './probe';
 import type { Store, StoreHealth } from './store';
 import { validateCollectionName } from './validation';
 

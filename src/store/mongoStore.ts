@@ -1,10 +1,10 @@
 import os from 'node:os';
 import type { Db, MongoClient } from 'mongodb';
-import { silentLogger, systemClock, type Clock, type Logger } from '../common';
+import { silentLogger, systemClock, withTimeout, type Clock, type Logger } from '../common';
 import type { BaseDocument, Collection } from './collection';
 import { StoreUnavailableError } from './errors';
 import { MongoCollection } from './mongoCollection';
-import { describeFailure, PROBE_TIMEOUT_MS, withTimeout } from './probe';
+import { describeFailure, PROBE_TIMEOUT_MS } from './probe';
 import type { Store, StoreHealth } from './store';
 import { validateCollectionName } from './validation';
 

@@ -26,19 +26,6 @@ export async function probeDataDir(dataDir: string): Promise<void> {
   if (back !== token) throw new Error(`${file} read back something else than was written`);
 }
 
-/** `work`, or a rejection once `ms` have passed (a hung disk or server must not hang `/healthz`). */
-export async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** A short description of a failed probe, with the system error code when there is one. */
 export function describeFailure(e: unknown): string {
   const err = e as { code?: unknown; message?: unknown };
