@@ -5,8 +5,8 @@
  */
 import { request } from 'undici';
 import { ManualClock } from '../../src/common';
-import { type CorpCredentials, type SuiteCredentials, WeComEmulator } from '../../src/sandbox/emulator';
-import { providerReceiver, type ProviderReceiver } from '../support/providerReceiver';
+import type { CorpCredentials, SuiteCredentials, WeComEmulator } from '../../src/sandbox/emulator';
+import { providerReceiver, providerWorld, type ProviderReceiver, type ProviderWorld } from '../support/providerReceiver';
 import { eventually } from '../support/e2e';
 import { agent, type Answer, start } from './helpers';
 
@@ -16,20 +16,16 @@ describe('emulator provider mode', () => {
   let suite: SuiteCredentials;
   let corp: CorpCredentials;
   let app: ProviderReceiver;
+  let world: ProviderWorld;
 
   beforeEach(async () => {
     clock = new ManualClock(start);
-    emu = new WeComEmulator({ clock, switches: { callbackTimeoutMs: 5000, instructionTimeoutMs: 5000, callbackRetryDelayMs: 10 } });
-    await emu.start();
-    suite = emu.provider.addSuite();
-    app = await providerReceiver({ token: suite.token, encodingAesKey: suite.encodingAesKey, suiteId: suite.suiteId, providerCorpId: suite.providerCorpId });
-    emu.provider.setUrls(suite.suiteId, { instructionUrl: `${app.base}/suite`, dataUrl: `${app.base}/callback` });
-    corp = emu.addCorp();
+    world = await providerWorld(clock);
+    ({ emu, suite, app, corp } = world);
   });
 
   afterEach(async () => {
-    await emu.stop();
-    await app.close();
+    await world.close();
   });
 
   async function call(path: string, body?: unknown, query: Record<string, string> = {}): Promise<Answer> {

@@ -5,6 +5,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ManualClock } from '../../src/common';
+import { type CorpCredentials, type SuiteCredentials, WeComEmulator } from '../../src/sandbox/emulator';
 import { type CallbackEvent, callbackErrorStatus, readRawBody, SuiteCallbacks } from '../../src/wecom';
 
 export interface Received {
@@ -73,4 +75,23 @@ export async function providerReceiver(options: ReceiverOptions): Promise<Provid
       server.close(() => resolve());
     }),
   };
+}
+
+/** A started emulator with one suite whose two callback URLs point at a {@link providerReceiver}, and one corp. */
+export interface ProviderWorld {
+  emu: WeComEmulator;
+  suite: SuiteCredentials;
+  app: ProviderReceiver;
+  corp: CorpCredentials;
+  close(): Promise<void>;
+}
+
+export async function providerWorld(clock: ManualClock): Promise<ProviderWorld> {
+  const emu = new WeComEmulator({ clock, switches: { callbackTimeoutMs: 5000, instructionTimeoutMs: 5000, callbackRetryDelayMs: 10 } });
+  await emu.start();
+  const suite = emu.provider.addSuite();
+  const app = await providerReceiver({ token: suite.token, encodingAesKey: suite.encodingAesKey, suiteId: suite.suiteId, providerCorpId: suite.providerCorpId });
+  emu.provider.setUrls(suite.suiteId, { instructionUrl: `${app.base}/suite`, dataUrl: `${app.base}/callback` });
+  const corp = emu.addCorp();
+  return { emu, suite, app, corp, close: async () => { await emu.stop(); await app.close(); } };
 }

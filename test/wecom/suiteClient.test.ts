@@ -4,9 +4,9 @@
  * code → install → permanent code → auth info → corp token → a kf call.
  */
 import { ManualClock } from '../../src/common';
-import { type CorpCredentials, type SuiteCredentials, WeComEmulator } from '../../src/sandbox/emulator';
+import type { CorpCredentials, SuiteCredentials, WeComEmulator } from '../../src/sandbox/emulator';
 import { buildInstallLink, corpTokenKey, SuiteClient, SuiteTicketMissingError, WeComApiError, WeComClient, type CallbackEvent } from '../../src/wecom';
-import { providerReceiver, type ProviderReceiver } from '../support/providerReceiver';
+import { providerWorld, type ProviderReceiver, type ProviderWorld } from '../support/providerReceiver';
 
 const T0 = Date.UTC(2026, 0, 1, 8);
 
@@ -17,18 +17,15 @@ describe('SuiteClient against the emulator', () => {
   let corp: CorpCredentials;
   let kf: string;
   let app: ProviderReceiver;
+  let world: ProviderWorld;
   let client: SuiteClient;
   /** What the app would persist: the newest ticket per suite. */
   let tickets: Map<string, string>;
 
   beforeEach(async () => {
     clock = new ManualClock(T0);
-    emu = new WeComEmulator({ clock, switches: { callbackTimeoutMs: 5000, instructionTimeoutMs: 5000, callbackRetryDelayMs: 10 } });
-    await emu.start();
-    suite = emu.provider.addSuite();
-    app = await providerReceiver({ token: suite.token, encodingAesKey: suite.encodingAesKey, suiteId: suite.suiteId, providerCorpId: suite.providerCorpId });
-    emu.provider.setUrls(suite.suiteId, { instructionUrl: `${app.base}/suite`, dataUrl: `${app.base}/callback` });
-    corp = emu.addCorp();
+    world = await providerWorld(clock);
+    ({ emu, suite, app, corp } = world);
     kf = emu.addKfAccount(corp.corpId, { name: 'Support' });
     tickets = new Map();
     client = new SuiteClient({
@@ -40,8 +37,7 @@ describe('SuiteClient against the emulator', () => {
 
   afterEach(async () => {
     await client.close();
-    await emu.stop();
-    await app.close();
+    await world.close();
   });
 
   /** Delivers the pending ticket push and keeps it, as the suite route would. */
