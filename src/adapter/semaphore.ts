@@ -1,6 +1,7 @@
 /**
- * At most `limit` holders at once; the others wait in arrival order. Bounds work whose cost is
- * memory (media downloads), where a queue is cheaper than running everything at once.
+ * At most `limit` holders at once; the others wait in arrival order, and a finished holder hands its
+ * slot straight to the next waiter, so no newcomer slips in between. Bounds work whose cost is memory
+ * (media downloads), and the turn scheduler's optional cap.
  *
  * @example
  * const slots = new Semaphore(4);
@@ -12,11 +13,6 @@ export class Semaphore {
 
   constructor(readonly limit: number) {
     if (!(Number.isInteger(limit) && limit >= 1)) throw new RangeError(`a semaphore needs a limit of at least 1, not ${limit}`);
-  }
-
-  /** Holders right now. */
-  get active(): number {
-    return this.held;
   }
 
   /** Runs `fn` once a slot is free, and frees the slot when it settles. */

@@ -1,3 +1,5 @@
+import { Semaphore } from './semaphore';
+
 /**
  * Runs jobs in order per key and in parallel across keys: one customer's turns never overlap or
  * reorder, while every customer with work is served at once. There is no global cap by default: a
@@ -15,14 +17,14 @@
  */
 export class TurnScheduler {
   private readonly keys = new Map<string, KeyState>();
-  private readonly waiting: (() => void)[] = [];
-  private running = 0;
+  private readonly slots: Semaphore | undefined;
   private pending = 0;
   private readonly idleWaiters: (() => void)[] = [];
 
   /** `concurrency`: an optional cap on jobs running at once across keys (default none). */
-  constructor(private readonly concurrency = Infinity) {
+  constructor(concurrency = Infinity) {
     if (concurrency !== Infinity && (!Number.isInteger(concurrency) || concurrency < 1)) throw new RangeError('concurrency must be a whole number ≥ 1');
+    this.slots = concurrency === Infinity ? undefined : new Semaphore(concurrency);
   }
 
   /**
@@ -57,18 +59,8 @@ export class TurnScheduler {
     return this.pending === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private async withSlot<T>(job: () => Promise<T>): Promise<T> {
-    if (this.concurrency === Infinity) return job();
-    // A finished job hands its slot straight to the next waiter, so no newcomer can slip in between.
-    if (this.running >= this.concurrency) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else this.running++;
-    try {
-      return await job();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.running--;
-    }
+  private withSlot<T>(job: () => Promise<T>): Promise<T> {
+    return this.slots ? this.slots.run(job) : job();
   }
 }
 
