@@ -6,7 +6,7 @@ import { WeComApiError } from '../wecom/errors';
 import type { WeComClient } from '../wecom/client';
 import { kfMessageParties } from '../wecom/kfMessages';
 import { accountConversationIdOf, conversationIdOf } from './conversationId';
-import { type CursorRepository, hasUnansweredWakeup, usableSyncToken } from './cursorRepository';
+import { type CursorDoc, type CursorRepository, hasUnansweredWakeup, usableSyncToken } from './cursorRepository';
 import type { InboxEntry, InboxRepository, NewInboxEntry } from './inboxRepository';
 import { type ReportOperation, secondsSince } from './operationEvents';
 import { isTransient, LeaseLostError, PipelineClosedError } from './pipelineErrors';
@@ -252,9 +252,10 @@ export class InboundPipeline {
         // The lease was just taken for the first round; a later one makes sure it is still ours.
         if (!firstRound) await this.renewOrThrow(leaseName);
         firstRound = false;
-        const wakeupsBefore = (await this.o.cursors.get(corpId, openKfId))?.wakeups ?? 0;
+        const cursorDoc = await this.o.cursors.get(corpId, openKfId);
+        const wakeupsBefore = cursorDoc?.wakeups ?? 0;
         // The pull's last cursor save also records it as a success (the wake-ups up to wakeupsBefore answered).
-        const touched = await this.pull(corpId, openKfId, leaseName, wakeupsBefore);
+        const touched = await this.pull(corpId, openKfId, leaseName, cursorDoc);
         this.o.report?.({ kind: 'pull', result: 'ok' });
         for (const conversationId of touched) this.dispatch(conversationId);
         this.cancelPullRetry(corpId, openKfId);
@@ -361,13 +362,14 @@ export class InboundPipeline {
   }
 
   /**
-   * Pulls pages until has_more is 0. Each page's messages are in the inbox before its cursor is saved;
-   * the last page's save also answers the wake-ups up to `answers`. The lease is renewed before each
-   * further page (the caller took or renewed it before the first).
+   * Pulls pages until has_more is 0, from the cursor document `doc` the caller just read. Each page's
+   * messages are in the inbox before its cursor is saved; the last page's save also answers the
+   * wake-ups `doc` counted. The lease is renewed before each further page (the caller took or renewed
+   * it before the first).
    */
-  private async pull(corpId: string, openKfId: string, leaseName: string, answers: number): Promise<Set<string>> {
+  private async pull(corpId: string, openKfId: string, leaseName: string, doc: CursorDoc | null): Promise<Set<string>> {
     const client = this.o.clientFor(corpId);
-    const doc = await this.o.cursors.get(corpId, openKfId);
+    const answers = doc?.wakeups ?? 0;
     const now = this.o.store.clock.now();
     const firstPull = !doc?.cursor;
     let token = usableSyncToken(doc, now);
