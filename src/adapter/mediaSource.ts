@@ -1,5 +1,6 @@
-import { type Dispatcher, request } from 'undici';
+import { request } from 'undici';
 import { WeComChannelError } from '../common/errors';
+import { type ByteStream, readCapped } from '../common/readCapped';
 import type { OutboundAttachment } from './fromActivity';
 
 /**
@@ -92,7 +93,7 @@ async function download(url: string, options: LoadOptions): Promise<Buffer> {
       await res.body.dump();
       throw new AttachmentLoadError('http_status', `downloading the attachment from ${current.host} answered HTTP ${res.statusCode}`);
     }
-    return readCapped(res.body, Number(res.headers['content-length']), current.host, options.maxBytes);
+    return readAttachment(res.body, Number(res.headers['content-length']), current.host, options.maxBytes);
   }
 }
 
@@ -115,29 +116,20 @@ function nextHop(from: URL, location: string | string[] | undefined, visited: re
   return next;
 }
 
-async function readCapped(body: Dispatcher.ResponseData['body'], declaredLength: number, host: string, maxBytes: number): Promise<Buffer> {
+async function readAttachment(body: ByteStream, declaredLength: number, host: string, maxBytes: number): Promise<Buffer> {
   if (Number.isFinite(declaredLength) && declaredLength > maxBytes) {
     // Refused before reading a byte of the body: the header already says it is too big.
     body.destroy();
     throw new AttachmentLoadError('too_large', `the attachment from ${host} is ${declaredLength} bytes by its Content-Length, more than ${maxBytes}`);
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
+  let bytes: Buffer | undefined;
   try {
-    for await (const chunk of body) {
-      const bytes = chunk as Buffer;
-      size += bytes.length;
-      if (size > maxBytes) {
-        body.destroy();
-        throw new AttachmentLoadError('too_large', `the attachment from ${host} is larger than ${maxBytes} bytes`);
-      }
-      chunks.push(bytes);
-    }
+    bytes = await readCapped(body, undefined, maxBytes);
   } catch (e) {
-    if (e instanceof AttachmentLoadError) throw e;
     throw new AttachmentLoadError('unreachable', `the download from ${host} broke off (${errorKind(e)})`, { cause: e });
   }
-  return Buffer.concat(chunks);
+  if (!bytes) throw new AttachmentLoadError('too_large', `the attachment from ${host} is larger than ${maxBytes} bytes`);
+  return bytes;
 }
 
 /** `ECONNREFUSED`, `TimeoutError`…: says what went wrong without the cause's message, which may quote the URL. */

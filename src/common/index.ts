@@ -4,3 +4,4 @@ export * from './logger';
 export * from './fileType';
 export * from './url';
 export * from './timeout';
+export * from './readCapped';

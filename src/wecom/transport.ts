@@ -1,6 +1,7 @@
 import { Agent, type Dispatcher, ProxyAgent, request } from 'undici';
 import { type Logger, silentLogger } from '../common/logger';
 import { normaliseApiBaseUrl } from '../common/url';
+import { readCapped } from '../common/readCapped';
 import { MediaTooLargeError, WeComApiError, WeComHttpError } from './errors';
 import { transientErrcodes } from './errorCodes';
 import type { MultipartBody } from './multipart';
@@ -229,30 +230,6 @@ function refusalIn(req: WeComRequest, body: object): Outcome<never> | undefined 
   const code = Number(errcode ?? 0);
   if (code === 0 || Number.isNaN(code)) return undefined;
   return { ok: false, error: new WeComApiError(req.method, code, typeof errmsg === 'string' ? errmsg : ''), retry: transientErrcodes.has(code) };
-}
-
-/**
- * Reads a body into one buffer, or undefined (and the body destroyed) once it passes `maxBytes`.
- * With a declared length the buffer is allocated once, so a file is held once, not twice (chunks
- * plus their concatenation).
- */
-async function readCapped(body: Dispatcher.ResponseData['body'], declared: number | undefined, maxBytes: number): Promise<Buffer | undefined> {
-  const whole = declared !== undefined ? Buffer.allocUnsafe(declared) : undefined;
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of body) {
-    const bytes = chunk as Buffer;
-    if (total + bytes.length > maxBytes || (whole && total + bytes.length > whole.length)) {
-      body.destroy();
-      if (total + bytes.length > maxBytes) return undefined;
-      throw new Error(`the body is longer than its Content-Length ${declared ?? '?'}`);
-    }
-    if (whole) bytes.copy(whole, total);
-    else chunks.push(bytes);
-    total += bytes.length;
-  }
-  if (whole) return total === whole.length ? whole : whole.subarray(0, total);
-  return Buffer.concat(chunks, total);
 }
 
 function errorCode(e: unknown): string | undefined {
