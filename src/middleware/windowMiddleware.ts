@@ -58,7 +58,7 @@ export class WindowMiddleware implements Middleware {
     if (customer && conversationId) {
       // Awaited before the bot runs, so its replies see the fresh window. A store failure fails the
       // turn, which the adapter retries: a customer message is never lost, only delayed.
-      await this.windows.recordCustomerMessage(conversationId, customer.sentAt, customer.msgid);
+      await this.windows.recordCustomerMessage(conversationId, customer.sentAt, customer.msgid, [], { likelyRecorded: true });
     }
     // Any pulled message's turn (an event's too) that is not the customer's newest message leaves
     // slots to the newest one's turn; proactive turns have no kf message and are not held back.

@@ -91,15 +91,17 @@ export class WindowRepository {
    * Records a customer message (`sentAt` = its `send_time` in ms). Returns true when it opened a
    * fresh window (a fresh count of 5), false when it was older than, or the same as, one seen.
    * `sameSecondBefore`: older messages sent in the same second, so their turns later read as older
-   * rather than as a fresh message of that second.
+   * rather than as a fresh message of that second. `likelyRecorded`: the caller expects the message
+   * to be on record already (a turn, after its pull recorded it), so one read settles it before any write.
    */
-  async recordCustomerMessage(conversationId: string, sentAt: number, msgid: string, sameSecondBefore: readonly string[] = []): Promise<boolean> {
+  async recordCustomerMessage(conversationId: string, sentAt: number, msgid: string, sameSecondBefore: readonly string[] = [], options: { likelyRecorded?: boolean } = {}): Promise<boolean> {
     await this.ready();
     const fresh = { used: 0, replyMsgids: [], releasedMsgids: [], lastCustomerMessageAt: sentAt, expiresAt: new Date(sentAt + REPLY_WINDOW_MS + this.retentionMs) };
     const reset = { $unset: { lock: '', lastReservedAt: '' } as const, $inc: { generation: 1 } };
-    // Usually the message was recorded already (the pull records it, then its turn does again): one
-    // read settles that. A window only moves forward, so what is "older or already seen" now stays so.
-    if (isOlderOrSeen(await this.windows.findOne({ _id: conversationId }), sentAt, msgid)) return false;
+    // A turn's message was usually recorded by its pull: one read settles that. A window only moves
+    // forward, so what is "older or already seen" now stays so. A pulled message is usually new, so
+    // the pull goes straight to the upsert below (which settles "already seen" too, at a write's cost).
+    if (options.likelyRecorded && isOlderOrSeen(await this.windows.findOne({ _id: conversationId }), sentAt, msgid)) return false;
     // A newer message: one upsert. When the document exists but is not older, the upsert collides on
     // _id; then it is either a same-second message (below) or nothing to do. A collision can also
     // be a concurrent first insert, so the newer-than test runs again against what is there now.
