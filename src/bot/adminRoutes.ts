@@ -1,12 +1,11 @@
 import type { Request, Response, Server } from 'restify';
-import { timingSafeEqual, createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { OffsetClock } from '../common/clock';
 import type { Logger } from '../common/logger';
 import type { LicensingService } from '../licensing';
 import { getConversationWindow } from '../middleware';
 import type { Store } from '../store';
-import { HttpProblem, readJson, sendJson, sendProblem } from './httpJson';
+import { bearerMatches, HttpProblem, readJson, sendJson, sendProblem } from './httpJson';
 
 export interface AdminRoutesOptions {
   /** Unset: every admin call is refused with a hint to set ADMIN_TOKEN. */
@@ -88,10 +87,7 @@ function param(req: Request, name: string): string {
 /** Bearer check in constant time (hashes first, so lengths never leak through timing). */
 function authorise(req: Request, adminToken: string | undefined): void {
   if (!adminToken) throw new HttpProblem(401, 'admin_disabled', 'the admin API is off: set ADMIN_TOKEN (at least 16 characters) and restart');
-  const header = req.header('Authorization') ?? '';
-  const given = /^Bearer\s+(.+)$/i.exec(header)?.[1] ?? '';
-  const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
-  if (!given || !timingSafeEqual(digest(given), digest(adminToken))) {
+  if (!bearerMatches(req, adminToken)) {
     throw new HttpProblem(401, 'unauthorized', 'missing or wrong bearer token: send Authorization: Bearer <ADMIN_TOKEN>');
   }
 }

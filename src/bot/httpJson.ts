@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'restify';
 import { z } from 'zod';
 import { isChannelError } from '../common/errors';
@@ -40,4 +41,11 @@ export function sendProblem(res: Response, e: unknown): void {
   if (e instanceof HttpProblem) return sendJson(res, e.status, { error: { code: e.code, message: e.message } });
   if (isChannelError(e)) return sendJson(res, statusByCode[e.code] ?? 500, { error: { code: e.code, message: e.message } });
   sendJson(res, 500, { error: { code: 'internal', message: 'internal error; see the server log' } });
+}
+
+/** Whether the request's `Authorization: Bearer` token is `token`, compared in constant time (hashes first, so lengths never leak through timing). */
+export function bearerMatches(req: Request, token: string): boolean {
+  const given = /^Bearer\s+(.+)$/i.exec(req.header('Authorization') ?? '')?.[1] ?? '';
+  const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+  return given !== '' && timingSafeEqual(digest(given), digest(token));
 }

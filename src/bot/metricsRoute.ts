@@ -1,7 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, Response, Server } from 'restify';
 import type { Logger } from '../common/logger';
-import { sendJson } from './httpJson';
+import { bearerMatches, sendJson } from './httpJson';
 import type { AppMetrics } from './metrics';
 
 export interface MetricsRouteOptions {
@@ -28,11 +27,4 @@ export function registerMetricsRoute(server: Server, o: MetricsRouteOptions): vo
       sendJson(res, 500, { error: { code: 'internal', message: 'metrics could not be rendered; see the server log' } });
     }
   });
-}
-
-/** Constant-time comparison (hashes first, so lengths never leak through timing). */
-function bearerMatches(req: Request, token: string): boolean {
-  const given = /^Bearer\s+(.+)$/i.exec(req.header('Authorization') ?? '')?.[1] ?? '';
-  const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
-  return given !== '' && timingSafeEqual(digest(given), digest(token));
 }
