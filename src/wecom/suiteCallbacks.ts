@@ -46,8 +46,7 @@ export type DataCallbackResult =
  */
 export class SuiteCallbacks {
   readonly suiteId: string;
-  private readonly instruction: WeComCrypto;
-  private readonly data: WeComCrypto;
+  private readonly crypto: WeComCrypto;
 
   constructor(settings: SuiteCallbackSettings) {
     this.suiteId = settings.suiteId;
@@ -55,10 +54,9 @@ export class SuiteCallbacks {
       token: settings.token, encodingAesKey: settings.encodingAesKey, maxTimestampSkewSeconds: settings.maxTimestampSkewSeconds, clock: settings.clock,
       settingName: 'WECOM_SUITE_ENCODING_AES_KEY',
     };
-    const ids = [settings.suiteId, ...(settings.providerCorpId ? [settings.providerCorpId] : [])];
-    this.instruction = new WeComCrypto({ ...base, receiveIds: ids });
-    // POSTs take the receive id from the envelope; this list only serves the GET check made when the URL is saved.
-    this.data = new WeComCrypto({ ...base, receiveIds: ids });
+    // One key and token for both URLs. Data POSTs take the receive id from the envelope; there these
+    // ids only serve the GET check made when the URL is saved.
+    this.crypto = new WeComCrypto({ ...base, receiveIds: [settings.suiteId, ...(settings.providerCorpId ? [settings.providerCorpId] : [])] });
   }
 
   /**
@@ -68,7 +66,7 @@ export class SuiteCallbacks {
    * @throws CallbackPayloadError `payload_malformed` for a data event or another suite's instruction
    */
   openInstruction(request: Incoming): InstructionCallbackResult {
-    const result = openCallback({ ...request, crypto: this.instruction, receiveIdFrom: 'configured' });
+    const result = openCallback({ ...request, crypto: this.crypto, receiveIdFrom: 'configured' });
     if (result.kind === 'url_verification') return result;
     const event = result.event;
     if (!isInstruction(event)) throw new CallbackPayloadError('payload_malformed', 'a data event arrived on the instruction URL');
@@ -85,7 +83,7 @@ export class SuiteCallbacks {
    * @throws CallbackVerificationError `receive_id_mismatch` when they differ; CallbackPayloadError for an instruction here
    */
   openData(request: Incoming): DataCallbackResult {
-    const result = openCallback({ ...request, crypto: this.data, receiveIdFrom: 'envelope' });
+    const result = openCallback({ ...request, crypto: this.crypto, receiveIdFrom: 'envelope' });
     if (result.kind === 'url_verification') return result;
     const event = result.event;
     if (isInstruction(event)) throw new CallbackPayloadError('payload_malformed', 'an instruction (InfoType) arrived on the data URL');
