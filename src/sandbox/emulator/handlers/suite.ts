@@ -7,7 +7,7 @@
 import type { EmulatorCore, RequestContext, Route } from '../core';
 import { errcodes, refuse } from '../errors';
 import { type Json, isObject, str } from '../fields';
-import { ids, randomString } from '../ids';
+import { randomString } from '../ids';
 import { type Authorisation, preAuthCodeTtlMs, type Suite, suiteTicketTtlMs, suiteTokenTtlMs } from '../providerState';
 
 /** Body fields never written to the call log. */
@@ -153,6 +153,3 @@ export function checkKfGrant(core: EmulatorCore, suiteId: string, corpId: string
 export function grantedTo(core: EmulatorCore, suiteId: string, corpId: string, openKfid: string): boolean {
   return core.world.provider.suites.get(suiteId)?.auths.get(corpId)?.kfAccounts.has(openKfid) ?? false;
 }
-
-/** A generated suite id (`ww` + 16 hex, as third-party suites are now). */
-export const newSuiteId = (): string => ids.corpId();
