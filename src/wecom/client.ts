@@ -6,7 +6,7 @@ import { type KfEventReply, type KfMessage, type KfOutboundMessage, KfServiceSta
 import { AccessTokenCache, type SharedTokenStore, type TokenFetcher } from './tokenCache';
 import { mediaUploadBody, type MultipartBody } from './multipart';
 import { type DownloadedMedia, type DownloadOptions, type TransportOptions, WeComTransport } from './transport';
-import { jsonNumber } from './jsonNumber';
+import { jsonId, jsonNumber } from './jsonFields';
 
 export type MediaType = 'image' | 'voice' | 'video' | 'file';
 
@@ -176,7 +176,7 @@ export class WeComClient {
     const list = Array.isArray(body.msg_list) ? body.msg_list : [];
     return {
       // A cursor that is not a string would be stored and sent back, failing every later pull.
-      next_cursor: typeof body.next_cursor === 'string' ? body.next_cursor : typeof body.next_cursor === 'number' ? String(body.next_cursor) : '',
+      next_cursor: jsonId(body.next_cursor) ?? '',
       has_more: jsonNumber(body.has_more) === 1,
       msg_list: list.map(toKfMessage).filter((m): m is KfMessage => m !== undefined),
     };

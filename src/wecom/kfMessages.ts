@@ -3,7 +3,7 @@
  * names. Unknown message and event types are kept opaque rather than dropped.
  */
 
-import { jsonNumber } from './jsonNumber';
+import { jsonId, jsonNumber } from './jsonFields';
 
 /** 3 customer, 4 system event, 5 servicer via the WeCom client. */
 export type KfOrigin = 3 | 4 | 5;
@@ -114,8 +114,8 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 export function toKfMessage(raw: unknown): KfMessage | undefined {
   if (!isRecord(raw)) return undefined;
   // Numbers are tolerated where WeCom documents strings, and the other way round.
-  const msgid = typeof raw.msgid === 'number' ? String(raw.msgid) : raw.msgid;
-  if (typeof msgid !== 'string' || msgid === '') return undefined;
+  const msgid = jsonId(raw.msgid);
+  if (msgid === undefined || msgid === '') return undefined;
   const msgtype = typeof raw.msgtype === 'string' ? raw.msgtype : '';
   const base = { ...withIds(raw), msgid, send_time: jsonNumber(raw.send_time) || 0, origin: jsonNumber(raw.origin) as KfOrigin };
   if (msgtype === 'event' && isRecord(raw.event)) {
@@ -135,15 +135,14 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 /** Event fields that rules compare as numbers (change_type 3 ends a session, ...). */
 const eventNumberFields = ['change_type', 'fail_type', 'status', 'stop_type', 'reject_switch'] as const;
 
-/** Ids the pipeline keys conversations on: a number becomes its string, any other non-string is dropped. */
-const idFields: ReadonlySet<string> = new Set(['open_kfid', 'external_userid', 'servicer_userid']);
-
+/** The ids the pipeline keys conversations on: a number becomes its string, any other non-string is dropped. */
 function withIds(record: Record<string, unknown>): Record<string, unknown> {
-  const kept = Object.entries(record).flatMap(([k, v]): [string, unknown][] => {
-    if (!idFields.has(k) || typeof v === 'string') return [[k, v]];
-    return typeof v === 'number' ? [[k, String(v)]] : [];
-  });
-  return Object.fromEntries(kept);
+  const { open_kfid, external_userid, servicer_userid, ...out } = record;
+  for (const [field, value] of Object.entries({ open_kfid, external_userid, servicer_userid })) {
+    const id = jsonId(value);
+    if (id !== undefined) out[field] = id;
+  }
+  return out;
 }
 
 function withNumbers(record: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {

@@ -10,7 +10,7 @@ import { WeComClient } from './client';
 import { WeComApiError } from './errors';
 import { AccessTokenCache, type SharedTokenStore, type TokenFetcher } from './tokenCache';
 import { type TransportOptions, WeComTransport } from './transport';
-import { jsonNumber } from './jsonNumber';
+import { jsonNumber } from './jsonFields';
 
 /** Errcodes after which a fresh suite_access_token makes the same call work (invalid, expired). */
 const suiteTokenErrcodes: ReadonlySet<number> = new Set([40082, 42009, 40014, 42001]);
