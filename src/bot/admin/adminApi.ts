@@ -10,7 +10,8 @@ export const pathParams = {
   corpId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'corpId must be 1–64 letters, digits, _ or -'),
   channelId: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'channelId must be 1–32 letters, digits, _ or -'),
   userId: z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/, 'userId must be a WeCom user id: 1–64 letters, digits, _ . @ or -'),
-  conversationId: z.string().min(1, 'conversationId is required').max(256, 'conversationId is at most 256 characters'),
+  conversationId: z.string().max(256, 'conversationId is at most 256 characters')
+    .regex(/^[^:]+:[^:]+:[^:]+$/, 'conversationId must be corpId:openKfId:externalUserId, as in an activity\'s conversation.id'),
 } as const;
 export type PathParam = keyof typeof pathParams;
 
