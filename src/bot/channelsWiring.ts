@@ -3,13 +3,12 @@ import type { WeComAdapter } from '../wecomAdapter';
 
 /**
  * Self-built mode's channels: the adapter's one corp, always authorised, its one client, and the
- * licence of that corp counting the agents. `directory` is the one the adapter routes with
- * (its `channelOf`), so a change shows in the next turn.
+ * licence of that corp counting the agents. Changes refresh the store's shared directory
+ * (`ChannelDirectory.for(store)`) and `directory` when given, so routing sees them in the next turn.
  *
  * @example
- * const directory = new ChannelDirectory(() => adapter.store());
- * const adapter = new WeComAdapter({ channelOf: directory.channelOf });
- * createAppServer({ ..., admin: { channels: selfBuiltChannels(adapter, directory) } });
+ * const adapter = new WeComAdapter({ store, channelOf: ChannelDirectory.for(store).channelOf });
+ * createAppServer({ ..., admin: { channels: selfBuiltChannels(adapter) } });
  */
 export function selfBuiltChannels(adapter: WeComAdapter, directory?: ChannelDirectory): () => Promise<ChannelService> {
   let service: Promise<ChannelService> | undefined;

@@ -8,11 +8,26 @@ import { ChannelRepository } from './channelRepository';
  * and kept in memory; a change through this process's ChannelService refreshes it at once, and
  * entries older than `ttlMs` are read again (so another instance's change shows within a minute).
  *
+ * `ChannelDirectory.for(store)` is the one directory of a store, which every ChannelService on that
+ * store refreshes without being told about it.
+ *
  * @example
- * const directory = new ChannelDirectory(() => adapter.store());
- * new WeComAdapter({ channelOf: directory.channelOf });
+ * const store = await openStore({ dataDir: './data' });
+ * new WeComAdapter({ store, channelOf: ChannelDirectory.for(store).channelOf });
  */
 export class ChannelDirectory {
+  private static readonly byStore = new WeakMap<Store, ChannelDirectory>();
+
+  /** The shared directory of a store. */
+  static for(store: Store): ChannelDirectory {
+    let directory = ChannelDirectory.byStore.get(store);
+    if (!directory) {
+      directory = new ChannelDirectory(async () => store, { clock: store.clock });
+      ChannelDirectory.byStore.set(store, directory);
+    }
+    return directory;
+  }
+
   private readonly cache = new Map<string, { at: number; routing: Promise<ChannelRouting | undefined> }>();
   private repo?: Promise<ChannelRepository>;
 

@@ -3,7 +3,7 @@ import type { Clock, Logger } from '../common';
 import type { Store } from '../store';
 import type { WeComClient } from '../wecom';
 import type { AgentResult, Channel, CorpInfo } from './channel';
-import type { ChannelDirectory } from './channelDirectory';
+import { ChannelDirectory } from './channelDirectory';
 import { messageButtonHtml, qrPng, qrSvg } from './channelLinks';
 import { ChannelRepository } from './channelRepository';
 import { defaultAvatarPng } from './defaultAvatar';
@@ -17,7 +17,7 @@ export interface ChannelServiceOptions {
   readonly corps: () => Promise<readonly CorpInfo[]>;
   /** Told the number of distinct agents of a corp's channels after every change (the licence counts them). */
   readonly agentsChanged?: (corpId: string, agents: number) => Promise<unknown>;
-  /** Refreshed on every change, so routing sees it at once. */
+  /** Refreshed on every change, so routing sees it at once. The store's shared one (`ChannelDirectory.for(store)`) always is. */
   readonly directory?: ChannelDirectory;
   /** Default the store's clock. */
   readonly clock?: Clock;
@@ -101,7 +101,7 @@ export class ChannelService {
     const channel = await this.repo.insert({
       id: newChannelId(), corpId: input.corpId, name: input.name, openKfId, department: input.department, agents: [], createdAt: now, updatedAt: now,
     });
-    this.o.directory?.invalidate(input.corpId);
+    this.changed(input.corpId);
     if (!input.agents?.length) return { channel, agents: [] };
     return this.assignAgents(input.corpId, channel.id, input.agents);
   }
@@ -116,7 +116,7 @@ export class ChannelService {
 
   async update(corpId: string, id: string, change: { name?: string; department?: string }): Promise<Channel> {
     const channel = await this.repo.update(corpId, id, { ...change, updatedAt: new Date(this.clock.now()).toISOString() });
-    this.o.directory?.invalidate(corpId);
+    this.changed(corpId);
     return channel;
   }
 
@@ -129,7 +129,7 @@ export class ChannelService {
         .catch((e: unknown) => this.o.logger?.warn({ err: e, corpId, channelId: id }, 'could not remove the agents of a deleted channel from its CSA'));
     }
     await this.repo.delete(corpId, id);
-    this.o.directory?.invalidate(corpId);
+    this.changed(corpId);
     await this.countAgents(corpId);
   }
 
@@ -196,6 +196,11 @@ export class ChannelService {
     const updated = await this.repo.update(corpId, id, { agents: agents.sort(), updatedAt: new Date(this.clock.now()).toISOString() });
     await this.countAgents(corpId);
     return { channel: updated, agents: results };
+  }
+
+  private changed(corpId: string): void {
+    this.o.directory?.invalidate(corpId);
+    ChannelDirectory.for(this.o.store).invalidate(corpId);
   }
 
   private async countAgents(corpId: string): Promise<void> {

@@ -26,12 +26,13 @@ describe('channels, end to end with the emulator', () => {
   beforeEach(async () => {
     bot = recorder(echoBot);
     const holder: { rig?: AdapterRig } = {};
-    const directory = new ChannelDirectory(async () => holder.rig!.store);
-    rig = holder.rig = await adapterRig({ bot: bot.logic, adapter: { channelOf: directory.channelOf, lookupCustomerNames: false } });
+    // The store's shared directory, as npm start wires it: the service refreshes it without being given it.
+    const channelOf = (corpId: string, openKfId: string) => ChannelDirectory.for(holder.rig!.store).channelOf(corpId, openKfId);
+    rig = holder.rig = await adapterRig({ bot: bot.logic, adapter: { channelOf, lookupCustomerNames: false } });
     corps = [{ corpId: rig.corp.corpId, authorised: true }];
     counts = [];
     channels = new ChannelService({
-      store: rig.store, clientFor: () => rig.adapter.client, corps: async () => corps, directory,
+      store: rig.store, clientFor: () => rig.adapter.client, corps: async () => corps,
       agentsChanged: async (corpId, n) => counts.push([corpId, n]),
     });
     rig.emu.addServicer(rig.corp.corpId, { userid: 'alice', openKfids: [] });
