@@ -146,6 +146,19 @@ export class ChannelService {
     return this.changeAgents(corpId, id, userIds, 'del');
   }
 
+  /**
+   * The channel's agents as WeCom sees them (`kf/servicer/list`): whether each is receiving, and
+   * servicers of the CSA that were added in WeCom rather than here (`assigned: false`).
+   */
+  async agentStatus(corpId: string, id: string): Promise<{ userId: string; assigned: boolean; receiving: boolean }[]> {
+    const channel = await this.repo.get(corpId, id);
+    const client = await this.o.clientFor(corpId);
+    const servicers = await withPrerequisites(corpId, channel.openKfId, () => client.listServicers(channel.openKfId));
+    const seen = new Map(servicers.filter((s) => s.userid !== undefined).map((s) => [s.userid!, s.status === 0]));
+    const userIds = [...new Set([...channel.agents, ...seen.keys()])].sort();
+    return userIds.map((userId) => ({ userId, assigned: channel.agents.includes(userId), receiving: seen.get(userId) ?? false }));
+  }
+
   /** The customer-facing chat link: `kf/add_contact_way` with the channel id as `scene`, cached on the channel. */
   async chatLink(corpId: string, id: string): Promise<string> {
     const channel = await this.repo.get(corpId, id);

@@ -29,6 +29,9 @@ describe('admin API: corps, channels, agents, links', () => {
 
     expect((await rig.call('POST', `${corpPath()}/channels/${id}/agents`, { userIds: ['bob'] })).json).toMatchObject({ channel: { agents: ['alice', 'bob'] } });
     expect((await rig.call('GET', `${corpPath()}/licence`)).json).toMatchObject({ agentCount: 2, yearCost: 8 });
+    expect((await rig.call('GET', `${corpPath()}/channels/${id}/agents`)).json).toEqual({ agents: [
+      { userId: 'alice', assigned: true, receiving: true }, { userId: 'bob', assigned: true, receiving: true },
+    ] });
     expect((await rig.call('GET', corpPath())).json).toMatchObject({ corpId: rig.corp.corpId, authorised: true, agentCount: 2, channels: 1, licence: { status: 'trial', valid: true } });
     expect((await rig.call('DELETE', `${corpPath()}/channels/${id}/agents/bob`)).json).toMatchObject({ channel: { agents: ['alice'] }, agents: [{ userId: 'bob', ok: true }] });
     expect((await rig.call('GET', `${corpPath()}/licence`)).json).toMatchObject({ agentCount: 1 });

@@ -55,6 +55,12 @@ export function registerChannelRoutes(api: AdminApi, channels: () => Promise<Cha
   });
 
   api.route({
+    method: 'GET', path: `${one}/agents`, tag: 'agents',
+    summary: 'The channel\'s agents as WeCom sees them (kf/servicer/list): receiving or not, and servicers added in WeCom itself (assigned: false)',
+    handler: async ({ res, params }) => sendJson(res, 200, { agents: await (await channels()).agentStatus(params.corpId, params.channelId) }),
+  });
+
+  api.route({
     method: 'POST', path: `${one}/agents`, tag: 'agents', body: agentsBody,
     summary: 'Assign agents (WeCom user ids): they become the CSA\'s servicers; each user\'s result is listed (ok, or WeCom\'s errcode)',
     handler: async ({ res, params, body }) => sendJson(res, 200, await (await channels()).assignAgents(params.corpId, params.channelId, body.userIds)),
