@@ -5,6 +5,8 @@ import { ChannelConflictError, ChannelNotFoundError } from './channelErrors';
 interface ChannelDoc extends BaseDocument, Omit<Channel, 'agents' | 'chatLink'> {
   agents: string[];
   chatLink?: string;
+  /** Bumped by every agent change: a change applies only to the version it read (no lost updates between instances). */
+  agentsVersion: number;
 }
 
 /** Channels in the store (`channels`): unique per (corp, id) and per (corp, CSA). Ids are compared exactly. */
@@ -27,7 +29,7 @@ export class ChannelRepository {
   async insert(channel: Channel): Promise<Channel> {
     await this.ready();
     try {
-      await this.docs.insertOne({ ...channel, agents: [...channel.agents] });
+      await this.docs.insertOne({ ...channel, agents: [...channel.agents], agentsVersion: 0 });
     } catch (e) {
       if (!(e instanceof DuplicateKeyError)) throw e;
       const taken = await this.byAccount(channel.corpId, channel.openKfId);
@@ -56,15 +58,33 @@ export class ChannelRepository {
   }
 
   /** Sets fields of one channel and returns it; {@link ChannelNotFoundError} when it is gone. */
-  async update(corpId: string, id: string, set: Partial<Pick<Channel, 'name' | 'department' | 'agents' | 'chatLink' | 'updatedAt'>>): Promise<Channel> {
+  async update(corpId: string, id: string, set: Partial<Pick<Channel, 'name' | 'department' | 'chatLink' | 'updatedAt'>>): Promise<Channel> {
     await this.ready();
-    const { agents, ...rest } = set;
     // Only the fields given: an undefined value is no change (the store refuses undefined anyway).
-    const fields: Partial<ChannelDoc> = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
-    if (agents) fields.agents = [...agents];
+    const fields: Partial<ChannelDoc> = Object.fromEntries(Object.entries(set).filter(([, v]) => v !== undefined));
     const doc = await this.docs.findOneAndUpdate({ corpId, id }, { $set: fields }, { returnDocument: 'after' });
     if (!doc) throw new ChannelNotFoundError(corpId, id);
     return toChannel(doc);
+  }
+
+  /**
+   * Replaces the agents with `change(current)`, atomically against other changes: it re-reads and
+   * tries again when another change came in between (the store has no `$addToSet`/`$pull`).
+   */
+  async changeAgents(corpId: string, id: string, change: (agents: readonly string[]) => string[], updatedAt: string): Promise<Channel> {
+    await this.ready();
+    for (let attempt = 0; ; attempt++) {
+      const doc = await this.docs.findOne({ corpId, id });
+      if (!doc) throw new ChannelNotFoundError(corpId, id);
+      const version = doc.agentsVersion;
+      const updated = await this.docs.findOneAndUpdate(
+        { corpId, id, agentsVersion: version },
+        { $set: { agents: change(doc.agents), updatedAt, agentsVersion: version + 1 } },
+        { returnDocument: 'after' },
+      );
+      if (updated) return toChannel(updated);
+      if (attempt >= 20) throw new Error(`channel ${id}: agents changed concurrently too often, try again`);
+    }
   }
 
   async delete(corpId: string, id: string): Promise<void> {
@@ -75,6 +95,6 @@ export class ChannelRepository {
 }
 
 function toChannel(doc: ChannelDoc): Channel {
-  const { _id: _ignored, ...channel } = doc;
+  const { _id: _ignored, agentsVersion: _version, ...channel } = doc;
   return { ...channel, agents: [...channel.agents] };
 }

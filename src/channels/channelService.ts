@@ -203,10 +203,9 @@ export class ChannelService {
       }
     }
     const done = new Set(results.filter((r) => r.ok).map((r) => r.userId));
-    // Re-read before writing, so two changes at once lose as little as possible.
-    const current = (await this.repo.get(corpId, id)).agents;
-    const agents = op === 'add' ? [...new Set([...current, ...done])] : current.filter((a) => !done.has(a));
-    const updated = await this.repo.update(corpId, id, { agents: agents.sort(), updatedAt: new Date(this.clock.now()).toISOString() });
+    const change = (current: readonly string[]): string[] =>
+      (op === 'add' ? [...new Set([...current, ...done])] : current.filter((a) => !done.has(a))).sort();
+    const updated = await this.repo.changeAgents(corpId, id, change, new Date(this.clock.now()).toISOString());
     await this.countAgents(corpId);
     return { channel: updated, agents: results };
   }

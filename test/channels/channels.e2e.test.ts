@@ -98,6 +98,15 @@ describe('channels, end to end with the emulator', () => {
     expect(counts.at(-1)).toEqual([rig.corp.corpId, 0]);
   });
 
+  it('agents assigned at the same time are all kept', async () => {
+    const users = Array.from({ length: 8 }, (_, i) => `agent${i}`);
+    for (const userid of users) rig.emu.addServicer(rig.corp.corpId, { userid, openKfids: [] });
+    const { channel } = await channels.create({ corpId: rig.corp.corpId, name: 'Sales', department: 'sales', openKfId: rig.kf });
+    await Promise.all(users.map((u) => channels.assignAgents(rig.corp.corpId, channel.id, [u])));
+    expect((await channels.get(rig.corp.corpId, channel.id)).agents).toEqual(users);
+    expect(await channels.agentCount(rig.corp.corpId)).toBe(8);
+  });
+
   it('creates a CSA in WeCom (with a generated avatar) when no existing one is linked', async () => {
     const { channel } = await channels.create({ corpId: rig.corp.corpId, name: 'A rather long channel name', department: 'web' });
     const accounts = await channels.accounts(rig.corp.corpId);
