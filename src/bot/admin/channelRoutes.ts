@@ -1,3 +1,4 @@
+import type { Response } from 'restify';
 import { z } from 'zod';
 import type { ChannelService } from '../../channels';
 import { sendJson } from '../httpJson';
@@ -94,7 +95,7 @@ export function registerChannelRoutes(api: AdminApi, channels: () => Promise<Cha
   });
 }
 
-function sendBytes(res: import('restify').Response, contentType: string, bytes: Buffer): void {
+function sendBytes(res: Response, contentType: string, bytes: Buffer): void {
   res.statusCode = 200;
   res.setHeader('Content-Type', contentType);
   res.setHeader('Content-Length', bytes.length);
