@@ -23,7 +23,10 @@ export interface CorpInfo {
   readonly name?: string;
   /** Whether an admin of the corp has authorised the app (always true in self-built mode). */
   readonly authorised: boolean;
-  /** Provider mode: the CSAs the corp authorised to the app. Undefined: ask WeCom (`kf/account/list`). */
+  /**
+   * Provider mode: the CSAs the corp authorised to the app (from `kf_account_auth_change`). WeCom's own
+   * `manage_privilege` in `kf/account/list` wins when it is given; this list decides only when it is not.
+   */
   readonly kfAccounts?: readonly string[];
 }
 

@@ -7,7 +7,7 @@ import { ChannelDirectory } from './channelDirectory';
 import { messageButtonHtml, qrPng, qrSvg } from './channelLinks';
 import { ChannelRepository } from './channelRepository';
 import { defaultAvatarPng } from './defaultAvatar';
-import { listAllAccounts, requireCorp, requireCsa, withPrerequisites } from './prerequisites';
+import { isManaged, listAllAccounts, requireCorp, requireCsa, withPrerequisites } from './prerequisites';
 
 export interface ChannelServiceOptions {
   readonly store: Store;
@@ -75,7 +75,7 @@ export class ChannelService {
     return accounts.map((a) => ({
       openKfId: a.open_kfid,
       name: a.name,
-      managed: a.manage_privilege !== false && (corp.kfAccounts?.includes(a.open_kfid) ?? true),
+      managed: isManaged(corp, a),
       ...(channels.has(a.open_kfid) ? { channelId: channels.get(a.open_kfid) } : {}),
     }));
   }
@@ -95,8 +95,7 @@ export class ChannelService {
     const corp = await requireCorp(this.o.corps, input.corpId);
     const client = await this.o.clientFor(input.corpId);
     const openKfId = input.openKfId ?? (await this.createAccount(input.corpId, [...input.name].slice(0, 16).join(''))).openKfId;
-    // A CSA the app just created is in the account list; a linked one must be authorised to the app.
-    await requireCsa(input.openKfId === undefined ? { ...corp, kfAccounts: undefined } : corp, client, openKfId);
+    await requireCsa(corp, client, openKfId);
     const now = new Date(this.clock.now()).toISOString();
     const channel = await this.repo.insert({
       id: newChannelId(), corpId: input.corpId, name: input.name, openKfId, department: input.department, agents: [], createdAt: now, updatedAt: now,

@@ -52,15 +52,20 @@ export async function listAllAccounts(client: WeComClient, corpId: string): Prom
 }
 
 /**
- * The CSA, if it exists in the corp and the app manages it (provider mode: the corp authorised it
- * to the app; WeCom's `manage_privilege`); else {@link CsaNotAuthorisedError}.
+ * The CSA, if it exists in the corp and the app manages it; else {@link CsaNotAuthorisedError}.
+ * WeCom's `manage_privilege` (provider mode) decides when it is given: the corp's own list of
+ * granted CSAs (from `kf_account_auth_change`) may lag behind, e.g. for a CSA the app just created.
+ * Only when WeCom does not say is the corp's list asked.
  */
 export async function requireCsa(corp: CorpInfo, client: WeComClient, openKfId: string): Promise<KfAccount> {
-  if (corp.kfAccounts && !corp.kfAccounts.includes(openKfId)) {
-    throw new CsaNotAuthorisedError(corp.corpId, openKfId, 'the organisation has not put it under this app (no kf_account_auth_change for it)');
-  }
   const account = (await listAllAccounts(client, corp.corpId)).find((a) => a.open_kfid === openKfId);
   if (!account) throw new CsaNotAuthorisedError(corp.corpId, openKfId, 'kf/account/list does not show it');
-  if (account.manage_privilege === false) throw new CsaNotAuthorisedError(corp.corpId, openKfId, 'WeCom says another app manages it (manage_privilege false)');
+  if (!isManaged(corp, account)) throw new CsaNotAuthorisedError(corp.corpId, openKfId, 'WeCom says this app does not manage it (manage_privilege false, or no kf_account_auth_change granted it)');
   return account;
+}
+
+/** Whether the app manages a CSA: WeCom's `manage_privilege` when given, else the corp's list of granted CSAs. */
+export function isManaged(corp: CorpInfo, account: KfAccount): boolean {
+  if (account.manage_privilege !== undefined) return account.manage_privilege;
+  return corp.kfAccounts?.includes(account.open_kfid) ?? true;
 }

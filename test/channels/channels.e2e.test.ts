@@ -143,9 +143,7 @@ describe('channels, end to end with the emulator', () => {
     });
 
     it('a CSA not authorised to the app, or not in the corp', async () => {
-      corps = [{ corpId: rig.corp.corpId, authorised: true, kfAccounts: [] }];
-      await expect(channels.create({ corpId: rig.corp.corpId, name: 'x', department: 'd', openKfId: rig.kf })).rejects.toBeInstanceOf(CsaNotAuthorisedError);
-      corps = [{ corpId: rig.corp.corpId, authorised: true }];
+      await expect(channels.create({ corpId: rig.corp.corpId, name: 'x', department: 'd', openKfId: `${rig.kf.slice(0, -1)}` })).rejects.toBeInstanceOf(CsaNotAuthorisedError);
       await expect(channels.create({ corpId: rig.corp.corpId, name: 'x', department: 'd', openKfId: `${rig.kf}X` }))
         .rejects.toMatchObject({ code: 'csa_not_authorised', step: 'csa_authorisation', hint: expect.stringContaining('API') });
       expect(await channels.list(rig.corp.corpId)).toEqual([]);
