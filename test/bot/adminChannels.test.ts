@@ -93,6 +93,17 @@ describe('admin API: corps, channels, agents, links', () => {
       expect(served.length).toBeGreaterThanOrEqual(20);
     });
 
+    it('documents every path parameter, body and error of each operation', () => {
+      for (const [method, path] of routes) {
+        const op = doc.paths[path]![method.toLowerCase()] as { parameters?: { name: string; in: string }[]; responses: Record<string, unknown>; summary: string };
+        const inPath = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+        expect({ route: `${method} ${path}`, params: (op.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name).sort() }).toEqual({ route: `${method} ${path}`, params: inPath });
+        expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['400', '401']));
+        expect(op.summary.length).toBeGreaterThan(5);
+      }
+      expect(doc).toMatchObject({ openapi: expect.stringMatching(/^3\./), components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } } });
+    });
+
     it('refuses a caller without the bearer token, or with a wrong one', async () => {
       for (const [method, path] of routes) {
         for (const authorization of ['', 'Bearer wrong-token-wrong-token', 'Basic dGVzdA==']) {
