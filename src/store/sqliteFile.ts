@@ -1,0 +1,193 @@
+import Database from 'better-sqlite3';
+import type { IndexSpec } from './collection';
+import { StoreCorruptError, StoreFileError } from './errors';
+
+/** The SQLite engine's database in `DATA_DIR` (plus `-wal` and `-shm` beside it while open). */
+export const SQLITE_FILE = 'store.sqlite';
+
+/** One pending row change: the serialized document, or null to delete the row. */
+type RowChange = string | null;
+
+interface Waiter {
+  resolve(): void;
+  reject(e: unknown): void;
+}
+
+/**
+ * The SQLite engine's durable side: one table per collection (`_id` → the document as one line of
+ * nedb's JSON, Dates as `{"$$date": ms}`), plus `_indexes` with each collection's declared indexes.
+ *
+ * Group commit: every row change of a tick, across all collections, goes into one transaction,
+ * committed in a microtask; changes to one row in that tick collapse to the last. Each caller's
+ * promise settles after that commit.
+ *
+ * Durability: WAL with `synchronous = NORMAL`. A commit returns once its pages are written to the
+ * `-wal` file, i.e. in the OS page cache, so a SIGKILL right after loses nothing (the kernel still
+ * writes them), and a restart replays the WAL. fsync happens at checkpoints only, so a power cut can
+ * lose the last commits but never corrupts the file. That is nedb's append without fsync, kept as is;
+ * `FULL` (an fsync per commit, milliseconds on a busy disk) would not change what a SIGKILL loses.
+ *
+ * @example
+ * const file = SqliteFile.open('/data/store.sqlite');
+ * file.ensureTable('inbox');
+ * file.write('inbox', 'm1', '{"_id":"m1"}');
+ * await file.settled(); // committed
+ */
+export class SqliteFile {
+  private readonly pending = new Map<string, Map<string, RowChange>>();
+  private waiters: Waiter[] = [];
+  private scheduled = false;
+  private readonly tables = new Set<string>();
+  private readonly upserts = new Map<string, Database.Statement>();
+  private readonly deletes = new Map<string, Database.Statement>();
+  private readonly commit: (batch: Map<string, Map<string, RowChange>>) => void;
+
+  private constructor(
+    readonly file: string,
+    private readonly db: Database.Database,
+  ) {
+    this.commit = db.transaction((batch: Map<string, Map<string, RowChange>>) => {
+      for (const [table, rows] of batch) {
+        const upsert = this.statement(this.upserts, table, `INSERT INTO ${quote(table)} (_id, doc) VALUES (?, ?) ON CONFLICT(_id) DO UPDATE SET doc = excluded.doc`);
+        const remove = this.statement(this.deletes, table, `DELETE FROM ${quote(table)} WHERE _id = ?`);
+        for (const [id, doc] of rows) {
+          if (doc === null) remove.run(id);
+          else upsert.run(id, doc);
+        }
+      }
+    });
+  }
+
+  /** Opens (or creates) the database. Throws StoreCorruptError when the file is not a sound SQLite database. */
+  static open(file: string): SqliteFile {
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(file, { timeout: 5000 });
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.exec('CREATE TABLE IF NOT EXISTS _indexes (collection TEXT NOT NULL, fields TEXT NOT NULL, spec TEXT NOT NULL, PRIMARY KEY (collection, fields)) WITHOUT ROWID');
+      return new SqliteFile(file, db);
+    } catch (e) {
+      db?.close();
+      throw asStoreError(file, e);
+    }
+  }
+
+  /** Creates the collection's table if it is missing. */
+  ensureTable(table: string): void {
+    if (this.tables.has(table)) return;
+    this.db.exec(`CREATE TABLE IF NOT EXISTS ${quote(table)} (_id TEXT PRIMARY KEY, doc TEXT NOT NULL) WITHOUT ROWID`);
+    this.tables.add(table);
+  }
+
+  /** Every row of the table (after what is pending is committed). */
+  rows(table: string): { _id: string; doc: string }[] {
+    return this.db.prepare(`SELECT _id, doc FROM ${quote(table)}`).all() as { _id: string; doc: string }[];
+  }
+
+  /** The collection's declared indexes. */
+  indexes(table: string): IndexSpec[] {
+    const rows = this.db.prepare('SELECT spec FROM _indexes WHERE collection = ?').all(table) as { spec: string }[];
+    return rows.map((r) => JSON.parse(r.spec) as IndexSpec);
+  }
+
+  /** Records an index (TTL settings are not kept: they are declared at every start). */
+  saveIndex(table: string, spec: IndexSpec): void {
+    const { expireAfterSeconds: _notKept, ...kept } = spec;
+    this.db.prepare('INSERT INTO _indexes (collection, fields, spec) VALUES (?, ?, ?) ON CONFLICT(collection, fields) DO UPDATE SET spec = excluded.spec')
+      .run(table, Object.keys(spec.keys).join(','), JSON.stringify(kept));
+  }
+
+  /** Removes a table and its indexes (used for leases at open). */
+  dropTable(table: string): void {
+    this.db.exec(`DROP TABLE IF EXISTS ${quote(table)}`);
+    this.db.prepare('DELETE FROM _indexes WHERE collection = ?').run(table);
+    this.tables.delete(table);
+  }
+
+  /** Queues a row change for this tick's commit; {@link settled} tells when it is on disk. */
+  write(table: string, id: string, doc: RowChange): void {
+    let rows = this.pending.get(table);
+    if (!rows) this.pending.set(table, (rows = new Map()));
+    rows.set(id, doc);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // A microtask, not a timer: a lone write is not delayed by a turn of the event loop.
+    queueMicrotask(() => this.flush());
+  }
+
+  /** Resolves after the pending commit (at once when nothing is pending); rejects when it fails. */
+  settled(): Promise<void> {
+    if (!this.scheduled) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  /** The tables with changes waiting for the next commit. */
+  pendingTables(): string[] {
+    return [...this.pending.keys()];
+  }
+
+  /**
+   * Commits what is pending now. A failed commit is rolled back and rejects every waiter with a
+   * StoreFileError (disk) or StoreCorruptError; {@link onFailed} hears which tables it held first, so
+   * their collections drop their in-memory state, which the disk now lacks.
+   */
+  flush(): void {
+    this.scheduled = false;
+    const batch = new Map(this.pending);
+    const waiters = this.waiters;
+    this.pending.clear();
+    this.waiters = [];
+    try {
+      if (batch.size > 0) this.commit(batch);
+    } catch (e) {
+      const error = asStoreError(this.file, e);
+      this.onFailed?.([...batch.keys()], error);
+      for (const w of waiters) w.reject(error);
+      return;
+    }
+    for (const w of waiters) w.resolve();
+  }
+
+  /** Told about every failed commit (set by the store). */
+  onFailed: ((tables: string[], error: unknown) => void) | undefined;
+
+  /** Commits what is pending, then closes the database (SQLite folds the WAL back into the file). */
+  close(): void {
+    this.flush();
+    this.db.close();
+  }
+
+  private statement(cache: Map<string, Database.Statement>, table: string, sql: string): Database.Statement {
+    let s = cache.get(table);
+    if (!s) cache.set(table, (s = this.db.prepare(sql)));
+    return s;
+  }
+}
+
+/** The collection name as an SQL identifier (names are letters, digits, `_ . -`; see validateCollectionName). */
+function quote(table: string): string {
+  return `"c:${table}"`;
+}
+
+const sqliteErrno: Record<string, string> = {
+  SQLITE_FULL: 'ENOSPC',
+  SQLITE_READONLY: 'EROFS',
+  SQLITE_CANTOPEN: 'EACCES',
+  SQLITE_PERM: 'EACCES',
+  SQLITE_IOERR: 'EIO',
+};
+
+/**
+ * SQLite's error as ours: a damaged file is StoreCorruptError, a refusing disk StoreFileError with the
+ * nearest system error code (`SQLITE_FULL` → `ENOSPC`, `SQLITE_READONLY_*` → `EROFS` ...).
+ */
+export function asStoreError(file: string, e: unknown): unknown {
+  if (e instanceof StoreCorruptError || e instanceof StoreFileError) return e;
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return e;
+  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') return new StoreCorruptError(file, (e as Error).message, { cause: e });
+  const base = code.split('_').slice(0, 2).join('_');
+  const errno = sqliteErrno[base] ?? (code.startsWith('E') ? code : undefined);
+  return errno === undefined ? e : new StoreFileError(file, `${errno}, ${code}`, { cause: e });
+}
