@@ -62,7 +62,9 @@ export class SqliteFile {
   static open(file: string): SqliteFile {
     let db: Database.Database | undefined;
     try {
-      db = new Database(file, { timeout: 5000 });
+      // Only this process writes (the DATA_DIR lock); another connection (an operator's sqlite3
+      // shell) holding a write lock for longer than this fails the commit loudly instead.
+      db = new Database(file, { timeout: 2000 });
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.exec('CREATE TABLE IF NOT EXISTS _indexes (collection TEXT NOT NULL, fields TEXT NOT NULL, spec TEXT NOT NULL, PRIMARY KEY (collection, fields)) WITHOUT ROWID');
@@ -70,6 +72,22 @@ export class SqliteFile {
     } catch (e) {
       db?.close();
       throw asStoreError(file, e);
+    }
+  }
+
+  /**
+   * A small write and read back, committed on its own (after what is pending): throws our error when
+   * the file refuses it. For {@link SqliteStore.check}.
+   */
+  probe(token: string): void {
+    this.flush();
+    try {
+      this.db.exec('CREATE TABLE IF NOT EXISTS _probe (k INTEGER PRIMARY KEY, v TEXT NOT NULL)');
+      this.db.prepare('INSERT INTO _probe (k, v) VALUES (1, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v').run(token);
+      const back = (this.db.prepare('SELECT v FROM _probe WHERE k = 1').get() as { v: string } | undefined)?.v;
+      if (back !== token) throw new Error(`${this.file} read back something else than was written`);
+    } catch (e) {
+      throw asStoreError(this.file, e);
     }
   }
 
@@ -176,6 +194,7 @@ const sqliteErrno: Record<string, string> = {
   SQLITE_CANTOPEN: 'EACCES',
   SQLITE_PERM: 'EACCES',
   SQLITE_IOERR: 'EIO',
+  SQLITE_BUSY: 'EBUSY',
 };
 
 /**

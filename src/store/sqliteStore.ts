@@ -6,6 +6,7 @@ import { DataDirLock } from './dataDirLock';
 import { emptyExceptLock } from './embeddedStore';
 import type { StoreCorruptError, StoreFileError } from './errors';
 import { LEASE_COLLECTION } from './leaseRepository';
+import { newId } from './newId';
 import { describeFailure, PROBE_TIMEOUT_MS, probeDataDir } from './probe';
 import { SqliteCollection } from './sqliteCollection';
 import { SQLITE_FILE, SqliteFile } from './sqliteFile';
@@ -100,7 +101,8 @@ export class SqliteStore implements Store {
 
   /**
    * Not ok while a collection failed to load or a commit failed (until an operation on it works
-   * again), or when `DATA_DIR` refuses a small write and rename (read-only or full disk).
+   * again), when `store.sqlite` refuses a small committed write, or when `DATA_DIR` refuses a small
+   * file write and rename (read-only or full disk).
    *
    * @example
    * const { ok, reason } = await store.check(); // reason names the file and what to do
@@ -111,6 +113,11 @@ export class SqliteStore implements Store {
     for (const name of [...this.faults.keys()]) await this.collections.get(name)?.findOne({ _id: '' }).catch(() => undefined);
     const [fault] = this.faults.values();
     if (fault) return { ok: false, reason: fault.message };
+    try {
+      this.file.probe(newId());
+    } catch (e) {
+      return { ok: false, reason: e instanceof Error ? e.message : String(e) };
+    }
     try {
       await withTimeout(probeDataDir(this.dataDir), PROBE_TIMEOUT_MS, `DATA_DIR ${this.dataDir}`);
     } catch (e) {
