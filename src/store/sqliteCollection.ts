@@ -61,6 +61,9 @@ export interface SqliteCollectionContext {
  */
 export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
   private docs: Map<string, Doc> | undefined;
+  /** `_id` → the document's row in the table. */
+  private readonly rids = new Map<string, number>();
+  private nextRid = 1;
   private readonly indexes = new Map<string, MemoryIndex>();
   /** TTL field → seconds, declared by `createIndex` in this process. */
   private readonly ttl = new Map<string, number>();
@@ -185,6 +188,7 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
   /** Forgets the in-memory documents (a commit holding their changes failed): the next operation reloads them. */
   dropMemory(): void {
     this.docs = undefined;
+    this.rids.clear();
     this.indexes.clear();
   }
 
@@ -213,12 +217,21 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
     const { file } = this.ctx;
     file.ensureTable(this.name);
     const docs = new Map<string, Doc>();
+    const where = `${file.file} (collection ${this.name})`;
+    this.rids.clear();
+    this.nextRid = 1;
     for (const row of file.rows(this.name)) {
+      let doc: Doc;
       try {
-        docs.set(row._id, deserialize(row.doc) as Doc);
+        doc = deserialize(row.doc) as Doc;
       } catch (e) {
-        throw new StoreCorruptError(`${file.file} (collection ${this.name})`, `the document ${JSON.stringify(row._id)} cannot be read`, { cause: e });
+        throw new StoreCorruptError(where, `row ${row.rid} cannot be read`, { cause: e });
       }
+      const id = doc?._id;
+      if (typeof id !== 'string' || docs.has(id)) throw new StoreCorruptError(where, `row ${row.rid} has ${typeof id === 'string' ? 'a duplicate' : 'no string'} _id`);
+      docs.set(id, doc);
+      this.rids.set(id, row.rid);
+      this.nextRid = row.rid + 1;
     }
     for (const spec of file.indexes(this.name)) {
       try {
@@ -291,9 +304,11 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
         this.remove(holder);
       }
     }
+    const rid = this.nextRid++;
     docs.set(id, doc);
+    this.rids.set(id, rid);
     for (const index of this.indexes.values()) index.add(doc);
-    this.ctx.file.write(this.name, id, serialize(doc));
+    this.ctx.file.write(this.name, rid, serialize(doc));
   }
 
   /** Replaces documents by their updated versions, all or none: a unique key taken by another document refuses the lot. */
@@ -321,7 +336,7 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
       const id = updated._id as string;
       docs.set(id, updated);
       for (const index of this.indexes.values()) index.add(updated);
-      this.ctx.file.write(this.name, id, serialize(updated));
+      this.ctx.file.write(this.name, this.rids.get(id)!, serialize(updated));
     }
   }
 
@@ -329,7 +344,8 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
     const id = doc._id as string;
     this.docs!.delete(id);
     for (const index of this.indexes.values()) index.remove(doc);
-    this.ctx.file.write(this.name, id, null);
+    this.ctx.file.write(this.name, this.rids.get(id)!, null);
+    this.rids.delete(id);
   }
 
   /** Every minute, like MongoDB's TTL monitor; unref'd, so it never keeps a process alive. */

@@ -8,14 +8,23 @@ export const SQLITE_FILE = 'store.sqlite';
 /** One pending row change: the serialized document, or null to delete the row. */
 type RowChange = string | null;
 
+/** The row ids of a table, mapped to their change. */
+type TableChanges = Map<number, RowChange>;
+
 interface Waiter {
   resolve(): void;
   reject(e: unknown): void;
 }
 
 /**
- * The SQLite engine's durable side: one table per collection (`_id` → the document as one line of
- * nedb's JSON, Dates as `{"$$date": ms}`), plus `_indexes` with each collection's declared indexes.
+ * The SQLite engine's durable side: one table per collection, a row per document (the document as
+ * one line of nedb's JSON, Dates as `{"$$date": ms}`), plus `_indexes` with each collection's
+ * declared indexes.
+ *
+ * Rows are keyed by an integer the collection hands out in insertion order (`rid`), not by `_id`:
+ * an insert then appends to the table's last page, where a random `_id` would dirty a page per
+ * document (a pulled page of 10 documents: ~10 WAL pages per commit instead of 1–2, measured 7×
+ * slower). `_id` uniqueness is the collection's job, in memory, as every other unique index.
  *
  * Group commit: every row change of a tick, across all collections, goes into one transaction,
  * committed in a microtask; changes to one row in that tick collapse to the last. Each caller's
@@ -30,29 +39,29 @@ interface Waiter {
  * @example
  * const file = SqliteFile.open('/data/store.sqlite');
  * file.ensureTable('inbox');
- * file.write('inbox', 'm1', '{"_id":"m1"}');
+ * file.write('inbox', 1, '{"_id":"m1"}');
  * await file.settled(); // committed
  */
 export class SqliteFile {
-  private readonly pending = new Map<string, Map<string, RowChange>>();
+  private readonly pending = new Map<string, TableChanges>();
   private waiters: Waiter[] = [];
   private scheduled = false;
   private readonly tables = new Set<string>();
   private readonly upserts = new Map<string, Database.Statement>();
   private readonly deletes = new Map<string, Database.Statement>();
-  private readonly commit: (batch: Map<string, Map<string, RowChange>>) => void;
+  private readonly commit: (batch: Map<string, TableChanges>) => void;
 
   private constructor(
     readonly file: string,
     private readonly db: Database.Database,
   ) {
-    this.commit = db.transaction((batch: Map<string, Map<string, RowChange>>) => {
+    this.commit = db.transaction((batch: Map<string, TableChanges>) => {
       for (const [table, rows] of batch) {
-        const upsert = this.statement(this.upserts, table, `INSERT INTO ${quote(table)} (_id, doc) VALUES (?, ?) ON CONFLICT(_id) DO UPDATE SET doc = excluded.doc`);
-        const remove = this.statement(this.deletes, table, `DELETE FROM ${quote(table)} WHERE _id = ?`);
-        for (const [id, doc] of rows) {
-          if (doc === null) remove.run(id);
-          else upsert.run(id, doc);
+        const upsert = this.statement(this.upserts, table, `INSERT INTO ${quote(table)} (rid, doc) VALUES (?, ?) ON CONFLICT(rid) DO UPDATE SET doc = excluded.doc`);
+        const remove = this.statement(this.deletes, table, `DELETE FROM ${quote(table)} WHERE rid = ?`);
+        for (const [rid, doc] of rows) {
+          if (doc === null) remove.run(rid);
+          else upsert.run(rid, doc);
         }
       }
     });
@@ -62,9 +71,13 @@ export class SqliteFile {
   static open(file: string): SqliteFile {
     let db: Database.Database | undefined;
     try {
-      // Only this process writes (the DATA_DIR lock); another connection (an operator's sqlite3
-      // shell) holding a write lock for longer than this fails the commit loudly instead.
+      // Another process still holding the file (an operator's sqlite3 shell) fails the open after this.
       db = new Database(file, { timeout: 2000 });
+      // One process per DATA_DIR (the lock): the connection may keep the file's lock, which spares
+      // the lock and shared-memory system calls of every transaction (measured: half a commit's cost).
+      // The WAL index then lives in this process's memory, and no other process can open the file
+      // while this one runs.
+      db.pragma('locking_mode = EXCLUSIVE');
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.exec('CREATE TABLE IF NOT EXISTS _indexes (collection TEXT NOT NULL, fields TEXT NOT NULL, spec TEXT NOT NULL, PRIMARY KEY (collection, fields)) WITHOUT ROWID');
@@ -94,13 +107,13 @@ export class SqliteFile {
   /** Creates the collection's table if it is missing. */
   ensureTable(table: string): void {
     if (this.tables.has(table)) return;
-    this.db.exec(`CREATE TABLE IF NOT EXISTS ${quote(table)} (_id TEXT PRIMARY KEY, doc TEXT NOT NULL) WITHOUT ROWID`);
+    this.db.exec(`CREATE TABLE IF NOT EXISTS ${quote(table)} (rid INTEGER PRIMARY KEY, doc TEXT NOT NULL)`);
     this.tables.add(table);
   }
 
-  /** Every row of the table (after what is pending is committed). */
-  rows(table: string): { _id: string; doc: string }[] {
-    return this.db.prepare(`SELECT _id, doc FROM ${quote(table)}`).all() as { _id: string; doc: string }[];
+  /** Every row of the table, in insertion order. */
+  rows(table: string): { rid: number; doc: string }[] {
+    return this.db.prepare(`SELECT rid, doc FROM ${quote(table)} ORDER BY rid`).all() as { rid: number; doc: string }[];
   }
 
   /** The collection's declared indexes. */
@@ -123,11 +136,11 @@ export class SqliteFile {
     this.tables.delete(table);
   }
 
-  /** Queues a row change for this tick's commit; {@link settled} tells when it is on disk. */
-  write(table: string, id: string, doc: RowChange): void {
+  /** Queues a row change (`doc` null: delete the row) for this tick's commit; {@link settled} tells when it is on disk. */
+  write(table: string, rid: number, doc: RowChange): void {
     let rows = this.pending.get(table);
     if (!rows) this.pending.set(table, (rows = new Map()));
-    rows.set(id, doc);
+    rows.set(rid, doc);
     if (this.scheduled) return;
     this.scheduled = true;
     // A microtask, not a timer: a lone write is not delayed by a turn of the event loop.

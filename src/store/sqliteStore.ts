@@ -68,18 +68,20 @@ export class SqliteStore implements Store {
     const logger = options.logger ?? silentLogger;
     await fs.promises.mkdir(dataDir, { recursive: true });
     const lock = DataDirLock.acquire(dataDir, logger);
-    let file: SqliteFile;
+    let file: SqliteFile | undefined;
     try {
       if (options.fresh) await emptyExceptLock(dataDir, DataDirLock.files(dataDir));
-      file = SqliteFile.open(path.join(dataDir, SQLITE_FILE));
+      const opened = SqliteFile.open(path.join(dataDir, SQLITE_FILE));
+      file = opened;
       // The lock makes this the only process: a lease on file is a dead process's (see EmbeddedStore.open).
-      file.dropTable(LEASE_COLLECTION);
+      opened.dropTable(LEASE_COLLECTION);
+      logger.info({ dataDir, engine: 'sqlite' }, 'embedded store open (one process only; set MONGODB_URI for several instances)');
+      return new SqliteStore(dataDir, opened, lock, options.clock ?? systemClock, logger);
     } catch (e) {
+      file?.close();
       lock.release();
       throw e;
     }
-    logger.info({ dataDir, engine: 'sqlite' }, 'embedded store open (one process only; set MONGODB_URI for several instances)');
-    return new SqliteStore(dataDir, file, lock, options.clock ?? systemClock, logger);
   }
 
   collection<T extends BaseDocument>(name: string): Collection<T> {
