@@ -225,10 +225,10 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
       try {
         doc = deserialize(row.doc) as Doc;
       } catch (e) {
-        throw new StoreCorruptError(where, `row ${row.rid} cannot be read`, { cause: e });
+        throw new StoreCorruptError(where, `row ${row.rid} cannot be read`, { cause: e, engine: 'sqlite' });
       }
       const id = doc?._id;
-      if (typeof id !== 'string' || docs.has(id)) throw new StoreCorruptError(where, `row ${row.rid} has ${typeof id === 'string' ? 'a duplicate' : 'no string'} _id`);
+      if (typeof id !== 'string' || docs.has(id)) throw new StoreCorruptError(where, `row ${row.rid} has ${typeof id === 'string' ? 'a duplicate' : 'no string'} _id`, { engine: 'sqlite' });
       docs.set(id, doc);
       this.rids.set(id, row.rid);
       this.nextRid = row.rid + 1;
@@ -237,7 +237,7 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
       try {
         this.indexes.set(Object.keys(spec.keys).join(','), buildIndex(this.name, spec, docs.values()));
       } catch (e) {
-        throw new StoreCorruptError(`${file.file} (collection ${this.name})`, `its unique index on ${Object.keys(spec.keys).join(', ')} holds a duplicate`, { cause: e });
+        throw new StoreCorruptError(`${file.file} (collection ${this.name})`, `its unique index on ${Object.keys(spec.keys).join(', ')} holds a duplicate`, { cause: e, engine: 'sqlite' });
       }
     }
     this.docs = docs;

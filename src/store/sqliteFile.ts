@@ -218,7 +218,7 @@ export function asStoreError(file: string, e: unknown): unknown {
   if (e instanceof StoreCorruptError || e instanceof StoreFileError) return e;
   const code = (e as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return e;
-  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') return new StoreCorruptError(file, (e as Error).message, { cause: e });
+  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') return new StoreCorruptError(file, (e as Error).message, { cause: e, engine: 'sqlite' });
   const base = code.split('_').slice(0, 2).join('_');
   const errno = sqliteErrno[base] ?? (code.startsWith('E') ? code : undefined);
   return errno === undefined ? e : new StoreFileError(file, `${errno}, ${code}`, { cause: e });
