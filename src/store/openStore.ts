@@ -19,7 +19,7 @@ export interface OpenStoreOptions {
   /** MongoDB pool size per instance. Default 20. */
   maxPoolSize?: number;
   /**
-   * `STORE_ENGINE`: the embedded engine for a new `DATA_DIR` (default SQLite). A `DATA_DIR` that
+   * `STORE_ENGINE`: the embedded engine for a new `DATA_DIR` (default {@link DEFAULT_STORE_ENGINE}). A `DATA_DIR` that
    * already holds one engine's files keeps it, whatever this says (see detectStoreEngine).
    */
   engine?: StoreEngine;
@@ -30,8 +30,8 @@ export interface OpenStoreOptions {
 }
 
 /**
- * Opens MongoDB when `mongodbUri` is set, else the embedded store in `dataDir`: SQLite, or nedb for a
- * `DATA_DIR` written by nedb (or a new one with `engine: 'nedb'`).
+ * Opens MongoDB when `mongodbUri` is set, else the embedded store in `dataDir`: the engine whose
+ * files it holds, else `engine`, else {@link DEFAULT_STORE_ENGINE}.
  *
  * @example
  * const store = await openStore({

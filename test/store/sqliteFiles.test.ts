@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ManualClock } from '../../src/common';
-import { EmbeddedStore, LeaseRepository, openStore, SqliteStore, StoreCorruptError, StoreFileError } from '../../src/store';
+import { DEFAULT_STORE_ENGINE, EmbeddedStore, LeaseRepository, openStore, SqliteStore, StoreCorruptError, StoreFileError } from '../../src/store';
 import { capturingLogger } from '../support/capturingLogger';
 
 interface Msg {
@@ -21,8 +21,8 @@ describe('embedded store (SQLite): files, restarts and faults', () => {
   beforeEach(() => (dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wecom-sqlite-files-'))));
   afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-  it('openStore without MONGODB_URI opens SQLite in a new DATA_DIR: one store.sqlite for every collection', async () => {
-    const store = await openStore({ mongodbUri: '', dataDir });
+  it("openStore with engine 'sqlite' opens SQLite in a new DATA_DIR: one store.sqlite for every collection", async () => {
+    const store = await openStore({ mongodbUri: '', dataDir, engine: 'sqlite' });
     expect(store).toBeInstanceOf(SqliteStore);
     expect(store.kind).toBe('embedded');
     await store.collection('inbox').insertOne({ _id: 'm1' });
@@ -66,9 +66,9 @@ describe('embedded store (SQLite): files, restarts and faults', () => {
   it('fresh: starts empty, but only once the lock is held', async () => {
     const first = await SqliteStore.open({ dataDir });
     await first.collection('notes').insertOne({ _id: 'a' });
-    await expect(openStore({ dataDir, fresh: true })).rejects.toMatchObject({ code: 'store_locked' });
+    await expect(openStore({ dataDir, engine: 'sqlite', fresh: true })).rejects.toMatchObject({ code: 'store_locked' });
     await first.close();
-    const again = await openStore({ dataDir, fresh: true });
+    const again = await openStore({ dataDir, engine: 'sqlite', fresh: true });
     expect(again).toBeInstanceOf(SqliteStore);
     expect(await again.collection('notes').find({})).toEqual([]);
     await again.close();
@@ -153,7 +153,7 @@ describe('which engine opens a DATA_DIR', () => {
     await byDefault.close();
   });
 
-  it("a DATA_DIR written by SQLite keeps SQLite whatever STORE_ENGINE says; engine 'nedb' chooses nedb for a new one", async () => {
+  it("a DATA_DIR written by SQLite keeps SQLite whatever STORE_ENGINE says; for a new one, engine decides, else the default", async () => {
     const first = await SqliteStore.open({ dataDir });
     await first.collection('inbox').insertOne({ _id: 'from-sqlite' });
     await first.close();
@@ -168,5 +168,9 @@ describe('which engine opens a DATA_DIR', () => {
     await nedb.collection('inbox').insertOne({ _id: 'n' });
     await nedb.close();
     expect(fs.readdirSync(newDir)).toContain('inbox.db');
+
+    const unset = await openStore({ dataDir: path.join(dataDir, 'unset') });
+    expect(unset).toBeInstanceOf(DEFAULT_STORE_ENGINE === 'sqlite' ? SqliteStore : EmbeddedStore);
+    await unset.close();
   });
 });
