@@ -16,6 +16,13 @@ describe('loadConfig', () => {
     expect(config.locale).toBeUndefined();
   });
 
+  it('reads STORE_ENGINE (sqlite or nedb; unset → the store decides) and refuses anything else, naming the fix', () => {
+    expect(loadConfig({}).storeEngine).toBeUndefined();
+    expect(loadConfig({ STORE_ENGINE: 'nedb' }).storeEngine).toBe('nedb');
+    expect(loadConfig({ STORE_ENGINE: 'SQLite' }).storeEngine).toBe('sqlite');
+    expect(() => loadConfig({ STORE_ENGINE: 'mongo' })).toThrow(/STORE_ENGINE[\s\S]*set sqlite or nedb/);
+  });
+
   it('reads WECOM_LOCALE as a canonical BCP 47 tag', () => {
     expect(loadConfig({ WECOM_LOCALE: 'zh-cn' }).locale).toBe('zh-CN');
     expect(loadConfig({ WECOM_LOCALE: 'en' }).locale).toBe('en');

@@ -91,8 +91,8 @@ async function main(): Promise<void> {
  * emptied only once its lock is held: a second start fails with StoreLockedError and wipes nothing).
  */
 async function openAppStore(config: ChannelConfig, clock: OffsetClock | typeof systemClock, sandbox: boolean, logger: Logger): Promise<Store> {
-  if (sandbox && !config.mongodbUri) return openStore({ dataDir: join(config.dataDir, 'sandbox'), clock, logger, fresh: true });
-  return openStore({ mongodbUri: config.mongodbUri, mongodbDb: config.mongodbDb, dataDir: config.dataDir, clock, logger });
+  if (sandbox && !config.mongodbUri) return openStore({ dataDir: join(config.dataDir, 'sandbox'), engine: config.storeEngine, clock, logger, fresh: true });
+  return openStore({ mongodbUri: config.mongodbUri, mongodbDb: config.mongodbDb, dataDir: config.dataDir, engine: config.storeEngine, clock, logger });
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

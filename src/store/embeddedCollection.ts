@@ -1,5 +1,5 @@
 import Nedb from '@seald-io/nedb';
-import { modify, serialize } from '@seald-io/nedb/lib/model.js';
+import { serialize } from '@seald-io/nedb/lib/model.js';
 import type { Clock, Logger } from '../common';
 import { AppendLog } from './appendLog';
 import type {
@@ -16,10 +16,10 @@ import type {
 } from './collection';
 import { dropTornTail, setAsideBadLines, type SetAside } from './datafileCheck';
 import { DuplicateKeyError, StoreClosedError, StoreCorruptError, StoreFileError } from './errors';
-import { newId } from './newId';
 import { type NedbQuery, toNedbQuery } from './nedbQuery';
 import { SerialQueue } from './serialQueue';
-import { upsertId, upsertSeed } from './upsertSeed';
+import { newId } from './newId';
+import { newDocument, withoutSetOnInsert } from './upsertSeed';
 import {
   validateCount,
   validateFilter,
@@ -370,20 +370,4 @@ async function findDocs(db: Datastore, query: NedbQuery, options: FindOptions): 
 
 async function count(db: Datastore, query: Doc): Promise<number> {
   return (await db.countAsync(query)) as unknown as number;
-}
-
-/** The update without `$setOnInsert`, or undefined when nothing else is left. */
-function withoutSetOnInsert(update: Doc): Doc | undefined {
-  const { $setOnInsert: _ignored, ...rest } = update;
-  return Object.keys(rest).length === 0 ? undefined : rest;
-}
-
-/** The document an upsert inserts: the filter's equality fields, then the update applied as nedb applies it. */
-function newDocument(filter: Doc, update: Doc): Doc {
-  const seed = upsertSeed(filter);
-  seed._id = upsertId(filter, update) ?? newId();
-  const { $setOnInsert, ...ops } = update as { $setOnInsert?: Doc } & Doc;
-  const { _id: _taken, ...onInsert } = $setOnInsert ?? {};
-  const set = { ...(ops.$set as Doc | undefined), ...onInsert };
-  return modify(seed, { ...ops, ...(Object.keys(set).length > 0 ? { $set: set } : {}) });
 }

@@ -48,6 +48,7 @@ export interface EmbeddedStoreOptions {
  */
 export class EmbeddedStore implements Store {
   readonly kind = 'embedded' as const;
+  readonly engine = 'nedb' as const;
   private readonly collections = new Map<string, EmbeddedCollection<BaseDocument>>();
   private readonly faults = new Map<string, StoreCorruptError | StoreFileError>();
   private setAsideLines = 0;
@@ -142,7 +143,8 @@ export class EmbeddedStore implements Store {
   }
 }
 
-async function emptyExceptLock(dataDir: string, lockFiles: string[]): Promise<void> {
+/** Removes everything in `dataDir` but the lock's files (a `fresh` open, lock held). */
+export async function emptyExceptLock(dataDir: string, lockFiles: string[]): Promise<void> {
   const entries = await fs.promises.readdir(dataDir);
   await Promise.all(entries
     .map((name) => path.join(dataDir, name))

@@ -81,7 +81,7 @@ export class StoreLockedError extends WeComChannelError {
 
 /**
  * An embedded datafile cannot be loaded: too many of its lines are unreadable (more than 10 %), or
- * nedb refused it. The message names the file and what to do; the file is left as it was.
+ * nedb refused it; or the SQLite engine's `store.sqlite` is not a sound database. The message names the file and what to do; the file is left as it was.
  *
  * @example
  * try { await store.collection('inbox').find({}); }
@@ -95,12 +95,16 @@ export class StoreCorruptError extends WeComChannelError {
     /** The datafile's full path. */
     readonly file: string,
     problem: string,
-    options?: { cause?: unknown },
+    /** `engine: 'sqlite'`: the file is the SQLite engine's database (no lines are set aside there). */
+    options?: { cause?: unknown; engine?: 'nedb' | 'sqlite' },
   ) {
     super(
-      `The embedded store cannot load ${file}: ${problem}. It was left as it is. Restore it from a backup, ` +
-        'or stop the app and move it aside (that collection then starts empty); lines set aside earlier are in ' +
-        `${file}.bad-* files.`,
+      options?.engine === 'sqlite'
+        ? `The embedded store cannot load ${file}: ${problem}. It was left as it is. Restore it from a backup, ` +
+            'or stop the app and move it aside (the store then starts empty).'
+        : `The embedded store cannot load ${file}: ${problem}. It was left as it is. Restore it from a backup, ` +
+            'or stop the app and move it aside (that collection then starts empty); lines set aside earlier are in ' +
+            `${file}.bad-* files.`,
       options,
     );
   }

@@ -18,6 +18,8 @@ export type {
 export type { Store, StoreHealth } from './store';
 export { openStore, type OpenStoreOptions } from './openStore';
 export { EmbeddedStore, type EmbeddedStoreOptions } from './embeddedStore';
+export { SqliteStore, type SqliteStoreOptions } from './sqliteStore';
+export { DEFAULT_STORE_ENGINE, detectStoreEngine, storeEngines, type StoreEngine } from './storeEngine';
 export { MongoStore, dbNameFromUri, type MongoStoreOptions } from './mongoStore';
 export { LeaseRepository, type Lease } from './leaseRepository';
 export { KeyValueRepository } from './keyValueRepository';

@@ -1,7 +1,9 @@
 import type { Clock, Logger } from '../common';
 import { EmbeddedStore } from './embeddedStore';
 import { MongoStore } from './mongoStore';
+import { SqliteStore } from './sqliteStore';
 import type { Store } from './store';
+import { DEFAULT_STORE_ENGINE, detectStoreEngine, type StoreEngine } from './storeEngine';
 
 export interface OpenStoreOptions {
   /** `MONGODB_URI`. When set, MongoDB is used; when empty or missing, the embedded store in `dataDir`. */
@@ -16,14 +18,20 @@ export interface OpenStoreOptions {
   logger?: Logger;
   /** MongoDB pool size per instance. Default 20. */
   maxPoolSize?: number;
-  /** Embedded datafile compaction period. Default 15 minutes; 0: only at open. */
+  /**
+   * `STORE_ENGINE`: the embedded engine for a new `DATA_DIR` (default {@link DEFAULT_STORE_ENGINE}). A `DATA_DIR` that
+   * already holds one engine's files keeps it, whatever this says (see detectStoreEngine).
+   */
+  engine?: StoreEngine;
+  /** nedb engine: datafile compaction period. Default 15 minutes; 0: only at open. */
   compactionIntervalMs?: number;
   /** Embedded store only: start empty (after the lock is taken; see {@link EmbeddedStore}). Ignored with MongoDB. */
   fresh?: boolean;
 }
 
 /**
- * Opens MongoDB when `mongodbUri` is set, else the embedded store in `dataDir`.
+ * Opens MongoDB when `mongodbUri` is set, else the embedded store in `dataDir`: the engine whose
+ * files it holds, else `engine`, else {@link DEFAULT_STORE_ENGINE}.
  *
  * @example
  * const store = await openStore({
@@ -43,6 +51,15 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       logger: options.logger,
       maxPoolSize: options.maxPoolSize,
     });
+  }
+  const logger = options.logger;
+  const { engine, mismatch } = detectStoreEngine(options.dataDir, options.engine);
+  if (mismatch && !options.fresh) {
+    logger?.warn({ dataDir: options.dataDir, engine, configured: options.engine }, `embedded store: DATA_DIR holds ${engine} files, so it opens with ${engine} (STORE_ENGINE applies to a new DATA_DIR)`);
+  }
+  // A fresh open wipes the folder: what it held does not decide.
+  if ((options.fresh ? (options.engine ?? DEFAULT_STORE_ENGINE) : engine) === 'sqlite') {
+    return SqliteStore.open({ dataDir: options.dataDir, clock: options.clock, logger, fresh: options.fresh });
   }
   return EmbeddedStore.open({
     dataDir: options.dataDir,

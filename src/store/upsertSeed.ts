@@ -1,4 +1,6 @@
+import { modify } from '@seald-io/nedb/lib/model.js';
 import { InvalidQueryError } from './errors';
+import { newId } from './newId';
 import { isOperatorObject } from './validation';
 
 /**
@@ -52,4 +54,25 @@ export function upsertId(filter: Record<string, unknown>, update: Record<string,
   const id = onInsert?._id ?? upsertSeed(filter)._id;
   if (id !== undefined && typeof id !== 'string') throw new InvalidQueryError('_id must be a string', '_id');
   return id;
+}
+
+type Doc = Record<string, unknown>;
+
+/** The update without `$setOnInsert`, or undefined when nothing else is left. */
+export function withoutSetOnInsert(update: Doc): Doc | undefined {
+  const { $setOnInsert: _ignored, ...rest } = update;
+  return Object.keys(rest).length === 0 ? undefined : rest;
+}
+
+/**
+ * The document an upsert inserts (both embedded engines): the filter's equality fields, then the
+ * update applied as nedb applies it, `$setOnInsert` included.
+ */
+export function newDocument(filter: Doc, update: Doc): Doc {
+  const seed = upsertSeed(filter);
+  seed._id = upsertId(filter, update) ?? newId();
+  const { $setOnInsert, ...ops } = update as { $setOnInsert?: Doc } & Doc;
+  const { _id: _taken, ...onInsert } = $setOnInsert ?? {};
+  const set = { ...(ops.$set as Doc | undefined), ...onInsert };
+  return modify(seed, { ...ops, ...(Object.keys(set).length > 0 ? { $set: set } : {}) });
 }

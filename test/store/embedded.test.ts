@@ -115,7 +115,7 @@ describe('embedded store: files, restarts and the one-process rule', () => {
     await reopened.close();
   });
 
-  describe('a killed process', () => {
+  describe.each(['sqlite', 'nedb'] as const)('a killed process (%s engine)', (engine) => {
     let child: ChildProcess | undefined;
     afterEach(() => {
       if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -123,7 +123,7 @@ describe('embedded store: files, restarts and the one-process rule', () => {
 
     it('loses no acknowledged write to SIGKILL, refuses a second live process, and hands the lock over after the kill', async () => {
       const n = 200;
-      const started = startChild(dataDir, n);
+      const started = startChild(dataDir, n, engine);
       child = started.child;
       expect(await started.firstLine).toBe('ready');
 
@@ -144,7 +144,7 @@ describe('embedded store: files, restarts and the one-process rule', () => {
     }, 20_000);
 
     it('of several processes started at once on one DATA_DIR, exactly one opens it; the others are refused', async () => {
-      const starts = [startChild(dataDir, 1), startChild(dataDir, 1), startChild(dataDir, 1)];
+      const starts = [startChild(dataDir, 1, engine), startChild(dataDir, 1, engine), startChild(dataDir, 1, engine)];
       const lines = await Promise.all(starts.map((s) => s.firstLine.catch((e: Error) => e.message)));
       try {
         expect(lines.filter((l) => l === 'ready')).toHaveLength(1);
@@ -156,9 +156,9 @@ describe('embedded store: files, restarts and the one-process rule', () => {
   });
 });
 
-function startChild(dataDir: string, n: number): { child: ChildProcess; firstLine: Promise<string> } {
+function startChild(dataDir: string, n: number, engine: 'sqlite' | 'nedb'): { child: ChildProcess; firstLine: Promise<string> } {
   const script = path.join(__dirname, 'fixtures', 'storeChild.js');
-  const child = spawn(process.execPath, [script, dataDir, String(n)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script, dataDir, String(n), engine], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const firstLine = new Promise<string>((resolve, reject) => {

@@ -1,0 +1,417 @@
+import { compareThings, deepCopy, deserialize, getDotValue, match, modify, serialize } from '@seald-io/nedb/lib/model.js';
+import type { Clock, Logger } from '../common';
+import type {
+  BaseDocument,
+  Collection,
+  Filter,
+  FindOneAndUpdateOptions,
+  FindOptions,
+  IndexSpec,
+  InsertManyResult,
+  NewDocument,
+  Sort,
+  Update,
+} from './collection';
+import { DuplicateKeyError, StoreClosedError, StoreCorruptError, StoreFileError } from './errors';
+import { isIndexable, keyOf, MemoryIndex } from './memoryIndex';
+import { toNedbQuery } from './nedbQuery';
+import { newId } from './newId';
+import { asStoreError, type SqliteFile } from './sqliteFile';
+import { newDocument, withoutSetOnInsert } from './upsertSeed';
+import {
+  isOperatorObject,
+  validateCount,
+  validateFilter,
+  validateIndexSpec,
+  validateNewDocument,
+  validateSort,
+  validateUpdate,
+} from './validation';
+
+type Doc = Record<string, unknown>;
+
+/** How often expired documents are deleted (they are hidden from queries at once, whatever this is). */
+const SWEEP_INTERVAL_MS = 60_000;
+
+/** What a collection needs from its store. */
+export interface SqliteCollectionContext {
+  file: SqliteFile;
+  clock: Clock;
+  logger: Logger;
+  isClosed(): boolean;
+  /** Told when the collection cannot be loaded or a commit failed (`fault`), and when an operation works again (undefined). */
+  onFault(name: string, fault: StoreCorruptError | StoreFileError | undefined): void;
+}
+
+/**
+ * One collection of the SQLite engine: its documents live in memory (a Map by `_id`, plus a
+ * {@link MemoryIndex} per declared index), and every change is written to the collection's table in
+ * `store.sqlite`, committed with the rest of the tick's changes (see {@link SqliteFile}).
+ *
+ * Why memory and not SQL queries: the contract is MongoDB's matching (arrays match an element,
+ * `null` matches a missing field, values of different types never compare), which nedb's matcher
+ * already implements and the contract suite checks; translated to `json_extract` SQL it would be a
+ * second implementation to keep identical. Every operation runs synchronously on the Map (so
+ * find → update → insert is atomic without a queue), and SQLite is the durable side only, which
+ * reads it once, at the collection's first use.
+ *
+ * Every operation resolves after the commit of the tick it ran in, reads included: nothing is
+ * answered from a change the disk has not taken. A failed commit drops the collection's memory;
+ * the next operation reloads it from the file.
+ */
+export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
+  private docs: Map<string, Doc> | undefined;
+  /** `_id` → the document's row in the table. */
+  private readonly rids = new Map<string, number>();
+  private nextRid = 1;
+  private readonly indexes = new Map<string, MemoryIndex>();
+  /** TTL field → seconds, declared by `createIndex` in this process. */
+  private readonly ttl = new Map<string, number>();
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private faultMessage: string | undefined;
+
+  constructor(
+    readonly name: string,
+    private readonly ctx: SqliteCollectionContext,
+  ) {}
+
+  async findOne(filter: Filter<T>, options: { sort?: Sort } = {}): Promise<T | null> {
+    const [doc] = await this.find(filter, { sort: options.sort, limit: 1 });
+    return doc ?? null;
+  }
+
+  async find(filter: Filter<T>, options: FindOptions = {}): Promise<T[]> {
+    validateFilter(filter);
+    validateSort(options.sort);
+    validateCount(options.skip, 'skip');
+    validateCount(options.limit, 'limit');
+    return this.run(() => this.select(filter, options).map((d) => deepCopy(d) as unknown as T));
+  }
+
+  async insertOne(doc: NewDocument<T>): Promise<{ insertedId: string }> {
+    validateNewDocument(doc);
+    const insertedId = doc._id ?? newId();
+    return this.run(() => {
+      this.insert({ ...deepCopy(doc as Doc), _id: insertedId });
+      return { insertedId };
+    });
+  }
+
+  async insertMany(docs: readonly NewDocument<T>[]): Promise<InsertManyResult> {
+    for (const doc of docs) validateNewDocument(doc);
+    const batch: Doc[] = docs.map((doc) => ({ ...deepCopy(doc as Doc), _id: doc._id ?? newId() }));
+    const ids = batch.map((doc) => doc._id as string);
+    return this.run(() => {
+      const duplicateIndexes: number[] = [];
+      for (const [i, doc] of batch.entries()) {
+        try {
+          this.insert(doc);
+        } catch (e) {
+          if (!(e instanceof DuplicateKeyError)) throw e;
+          duplicateIndexes.push(i);
+        }
+      }
+      return { ids, duplicateIndexes };
+    });
+  }
+
+  async findOneAndUpdate(filter: Filter<T>, update: Update<T>, options: FindOneAndUpdateOptions = {}): Promise<T | null> {
+    validateFilter(filter);
+    validateUpdate(update);
+    validateSort(options.sort);
+    const after = (options.returnDocument ?? 'after') === 'after';
+    const seed = options.upsert ? newDocument(filter, update as Doc) : undefined;
+    const ops = withoutSetOnInsert(update as Doc);
+    return this.run(() => {
+      const [found] = this.select(filter, { sort: options.sort, limit: 1 });
+      if (found) {
+        if (!ops) return deepCopy(found) as unknown as T;
+        const updated = modify(found, ops);
+        this.replace([[found, updated]]);
+        return deepCopy(after ? updated : found) as unknown as T;
+      }
+      if (!seed) return null;
+      this.insert(seed);
+      return after ? (deepCopy(seed) as unknown as T) : null;
+    });
+  }
+
+  async updateMany(filter: Filter<T>, update: Update<T>): Promise<{ matchedCount: number }> {
+    validateFilter(filter);
+    validateUpdate(update);
+    const ops = withoutSetOnInsert(update as Doc);
+    return this.run(() => {
+      const found = this.select(filter, {});
+      if (ops) this.replace(found.map((doc) => [doc, modify(doc, ops)]));
+      return { matchedCount: found.length };
+    });
+  }
+
+  async deleteMany(filter: Filter<T>): Promise<{ deletedCount: number }> {
+    validateFilter(filter);
+    return this.run(() => {
+      const found = this.select(filter, {});
+      for (const doc of found) this.remove(doc);
+      return { deletedCount: found.length };
+    });
+  }
+
+  async countDocuments(filter: Filter<T> = {} as Filter<T>): Promise<number> {
+    validateFilter(filter);
+    return this.run(() => this.select(filter, {}).length);
+  }
+
+  async createIndex(spec: IndexSpec): Promise<void> {
+    validateIndexSpec(spec);
+    const fields = Object.keys(spec.keys);
+    return this.run((docs) => {
+      if (spec.expireAfterSeconds === undefined) this.ttl.delete(fields[0]!);
+      else this.ttl.set(fields[0]!, spec.expireAfterSeconds);
+      if (fields.length > 1 || fields[0] !== '_id') {
+        // Built anew each time, so changed options take effect; over duplicates it is refused, not installed.
+        this.indexes.set(fields.join(','), buildIndex(this.name, spec, docs.values()));
+        this.ctx.file.saveIndex(this.name, spec);
+      }
+      if (spec.expireAfterSeconds !== undefined) {
+        this.sweepExpired(); // what expired while the process was down goes at start
+        this.startSweeping();
+      }
+    });
+  }
+
+  /** Stops the expiry timer (the store commits and closes the file). */
+  close(): void {
+    clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+  }
+
+  /** Forgets the in-memory documents (a commit holding their changes failed): the next operation reloads them. */
+  dropMemory(): void {
+    this.docs = undefined;
+    this.rids.clear();
+    this.indexes.clear();
+  }
+
+  /**
+   * Runs `op` now, synchronously (so it is atomic), then waits for the commit of this tick. Errors
+   * (including a failed commit) become our store errors; a disk or file fault is logged once.
+   */
+  private async run<R>(op: (docs: Map<string, Doc>) => R): Promise<R> {
+    if (this.ctx.isClosed()) throw new StoreClosedError('embedded');
+    let result: R;
+    try {
+      result = op(this.load());
+      await this.ctx.file.settled();
+    } catch (e) {
+      throw this.mapError(e);
+    }
+    if (this.faultMessage !== undefined) {
+      this.ctx.logger.info({ collection: this.name }, 'embedded store: the collection works again');
+      this.setFault(undefined);
+    }
+    return result;
+  }
+
+  private load(): Map<string, Doc> {
+    if (this.docs) return this.docs;
+    const { file } = this.ctx;
+    file.ensureTable(this.name);
+    const docs = new Map<string, Doc>();
+    const where = `${file.file} (collection ${this.name})`;
+    this.rids.clear();
+    this.nextRid = 1;
+    for (const row of file.rows(this.name)) {
+      let doc: Doc;
+      try {
+        doc = deserialize(row.doc) as Doc;
+      } catch (e) {
+        throw new StoreCorruptError(where, `row ${row.rid} cannot be read`, { cause: e, engine: 'sqlite' });
+      }
+      const id = doc?._id;
+      if (typeof id !== 'string' || docs.has(id)) throw new StoreCorruptError(where, `row ${row.rid} has ${typeof id === 'string' ? 'a duplicate' : 'no string'} _id`, { engine: 'sqlite' });
+      docs.set(id, doc);
+      this.rids.set(id, row.rid);
+      this.nextRid = row.rid + 1;
+    }
+    for (const spec of file.indexes(this.name)) {
+      try {
+        this.indexes.set(Object.keys(spec.keys).join(','), buildIndex(this.name, spec, docs.values()));
+      } catch (e) {
+        throw new StoreCorruptError(`${file.file} (collection ${this.name})`, `its unique index on ${Object.keys(spec.keys).join(', ')} holds a duplicate`, { cause: e, engine: 'sqlite' });
+      }
+    }
+    this.docs = docs;
+    return docs;
+  }
+
+  /** The live documents matching `filter`, sorted, skipped and limited (the stored objects: copy before handing out). */
+  private select(filter: Doc, options: FindOptions): Doc[] {
+    const query = toNedbQuery(filter);
+    const now = this.ctx.clock.now();
+    const want = options.sort || !options.limit ? Infinity : (options.skip ?? 0) + options.limit;
+    const out: Doc[] = [];
+    for (const doc of this.candidates(filter)) {
+      if (this.isExpired(doc, now) || !match(doc, query)) continue;
+      out.push(doc);
+      if (out.length >= want) break;
+    }
+    if (options.sort) out.sort(comparator(options.sort));
+    const skip = options.skip ?? 0;
+    return skip > 0 || options.limit ? out.slice(skip, options.limit ? skip + options.limit : undefined) : out;
+  }
+
+  /** A superset of the documents `filter` matches: by `_id` or an indexed field's equality when it has one. */
+  private candidates(filter: Doc): Iterable<Doc> {
+    const docs = this.docs!;
+    const id = equalityValue(filter._id, '_id');
+    if (typeof id === 'string') {
+      const doc = docs.get(id);
+      return doc ? [doc] : [];
+    }
+    for (const [field, value] of Object.entries(filter)) {
+      const index = field.startsWith('$') ? undefined : this.indexes.get(field);
+      if (!index) continue;
+      const eq = equalityValue(value, field);
+      if (eq === undefined || !isIndexable(eq)) continue;
+      const holders = index.holders(keyOf(eq));
+      return holders ? [...holders].map((h) => docs.get(h)!) : [];
+    }
+    return docs.values();
+  }
+
+  private isExpired(doc: Doc, now: number): boolean {
+    for (const [field, seconds] of this.ttl) {
+      const value = getDotValue(doc, field);
+      if (value instanceof Date && value.getTime() <= now - seconds * 1000) return true;
+    }
+    return false;
+  }
+
+  /** Adds a new document, unless a live one holds its `_id` or a unique key (an expired holder is deleted first). */
+  private insert(doc: Doc): void {
+    const docs = this.docs!;
+    const now = this.ctx.clock.now();
+    const id = doc._id as string;
+    const existing = docs.get(id);
+    if (existing) {
+      if (!this.isExpired(existing, now)) throw new DuplicateKeyError(this.name, { _id: id });
+      this.remove(existing);
+    }
+    for (const index of this.indexes.values()) {
+      for (let c = index.conflict(doc); c; c = index.conflict(doc)) {
+        const holder = docs.get(c.holder)!;
+        if (!this.isExpired(holder, now)) throw new DuplicateKeyError(this.name, keyValue(index, doc));
+        this.remove(holder);
+      }
+    }
+    const rid = this.nextRid++;
+    docs.set(id, doc);
+    this.rids.set(id, rid);
+    for (const index of this.indexes.values()) index.add(doc);
+    this.ctx.file.write(this.name, rid, serialize(doc));
+  }
+
+  /** Replaces documents by their updated versions, all or none: a unique key taken by another document refuses the lot. */
+  private replace(pairs: [Doc, Doc][]): void {
+    if (pairs.length === 0) return;
+    const changed = new Set(pairs.map(([old]) => old._id as string));
+    for (const index of this.indexes.values()) {
+      if (!index.unique) continue;
+      const claimed = new Map<string, string>();
+      for (const [, updated] of pairs) {
+        const id = updated._id as string;
+        if (index.conflict(updated, changed)) throw new DuplicateKeyError(this.name, keyValue(index, updated));
+        for (const key of index.keysOf(updated)) {
+          const other = claimed.get(key);
+          if (other !== undefined && other !== id) throw new DuplicateKeyError(this.name, keyValue(index, updated));
+          claimed.set(key, id);
+        }
+      }
+    }
+    const docs = this.docs!;
+    for (const [old] of pairs) {
+      for (const index of this.indexes.values()) index.remove(old);
+    }
+    for (const [, updated] of pairs) {
+      const id = updated._id as string;
+      docs.set(id, updated);
+      for (const index of this.indexes.values()) index.add(updated);
+      this.ctx.file.write(this.name, this.rids.get(id)!, serialize(updated));
+    }
+  }
+
+  private remove(doc: Doc): void {
+    const id = doc._id as string;
+    this.docs!.delete(id);
+    for (const index of this.indexes.values()) index.remove(doc);
+    this.ctx.file.write(this.name, this.rids.get(id)!, null);
+    this.rids.delete(id);
+  }
+
+  /** Every minute, like MongoDB's TTL monitor; unref'd, so it never keeps a process alive. */
+  private startSweeping(): void {
+    if (this.sweepTimer) return;
+    this.sweepTimer = setInterval(() => {
+      if (this.ctx.isClosed()) return;
+      this.run(() => this.sweepExpired()).catch((e: unknown) => {
+        this.ctx.logger.warn({ err: e, collection: this.name }, 'embedded store: deleting expired documents failed; tried again in a minute');
+      });
+    }, SWEEP_INTERVAL_MS);
+    this.sweepTimer.unref();
+  }
+
+  private sweepExpired(): void {
+    const now = this.ctx.clock.now();
+    const expired = [...this.docs!.values()].filter((doc) => this.isExpired(doc, now));
+    for (const doc of expired) this.remove(doc);
+  }
+
+  private setFault(fault: StoreCorruptError | StoreFileError | undefined): void {
+    this.faultMessage = fault?.message;
+    this.ctx.onFault(this.name, fault);
+  }
+
+  /** Our error for `e`; a disk or file fault is also logged (once per fault) and reported to the store. */
+  private mapError(e: unknown): unknown {
+    const error = asStoreError(this.ctx.file.file, e);
+    if (!(error instanceof StoreCorruptError) && !(error instanceof StoreFileError)) return error;
+    if (error instanceof StoreFileError) this.dropMemory();
+    if (error.message !== this.faultMessage) this.ctx.logger.error({ err: error, collection: this.name, file: error.file }, error.message);
+    this.setFault(error);
+    return error;
+  }
+}
+
+/** Builds an index over `docs`; a unique one over a duplicate throws DuplicateKeyError. */
+function buildIndex(collection: string, spec: IndexSpec, docs: Iterable<Doc>): MemoryIndex {
+  const index = new MemoryIndex(spec);
+  for (const doc of docs) {
+    if (index.conflict(doc)) throw new DuplicateKeyError(collection, keyValue(index, doc));
+    index.add(doc);
+  }
+  return index;
+}
+
+/** The duplicated key as MongoDB reports it (`keyValue`): the index's fields and the document's values. */
+function keyValue(index: MemoryIndex, doc: Doc): Doc {
+  return Object.fromEntries(index.fields.map((f) => [f, getDotValue(doc, f) ?? null]));
+}
+
+/** The value a filter entry requires by equality (`v` or `{$eq: v, ...}`), if any. */
+function equalityValue(value: unknown, path: string): unknown {
+  if (value === undefined) return undefined;
+  if (isOperatorObject(value, path)) return value.$eq;
+  return value;
+}
+
+/** nedb's cursor order for a sort document. */
+function comparator(sort: Sort): (a: Doc, b: Doc) => number {
+  const criteria = Object.entries(sort);
+  return (a, b) => {
+    for (const [key, direction] of criteria) {
+      const c = compareThings(getDotValue(a, key), getDotValue(b, key)) * direction;
+      if (c !== 0) return c;
+    }
+    return 0;
+  };
+}

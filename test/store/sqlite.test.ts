@@ -1,0 +1,23 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { SqliteStore, type Store } from '../../src/store';
+import { storeContract } from './contract';
+
+const dirs = new Map<Store, string>();
+
+describe('embedded store (SQLite): the store contract', () => {
+  storeContract({
+    async open(clock) {
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wecom-sqlite-'));
+      const store = await SqliteStore.open({ dataDir, clock });
+      dirs.set(store, dataDir);
+      return store;
+    },
+    async dispose(store) {
+      await store.close();
+      fs.rmSync(dirs.get(store)!, { recursive: true, force: true });
+      dirs.delete(store);
+    },
+  });
+});
