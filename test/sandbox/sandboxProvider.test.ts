@@ -11,11 +11,12 @@ import type { Server } from 'restify';
 import { request } from 'undici';
 import { silentLogger } from '../../src/common';
 import { ReferenceBot } from '../../src/bot/referenceBot';
-import { installDemoCorps } from '../../src/bot/sandboxProvider';
+import { installDemoCorps, type InstalledDemoCorp } from '../../src/bot/sandboxProvider';
 import { registerSandboxRoutes } from '../../src/bot/sandboxRoutes';
 import { createAppServer } from '../../src/bot/server';
 import { ProviderMode } from '../../src/provider';
-import { SANDBOX_DEMO_CORPS, SandboxWorld } from '../../src/sandbox';
+import { PassThrough } from 'node:stream';
+import { parseChatLine, SANDBOX_DEMO_CORPS, SandboxWorld, startTerminalChat } from '../../src/sandbox';
 import { openStore, type Store } from '../../src/store';
 import { WeComAdapter } from '../../src/wecomAdapter';
 
@@ -39,6 +40,7 @@ describe('the sandbox in provider mode', () => {
   let server: Server;
   let base: string;
   let dataDir: string;
+  let installed: InstalledDemoCorp[];
 
   beforeAll(async () => {
     const logger = silentLogger;
@@ -60,6 +62,8 @@ describe('the sandbox in provider mode', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     await adapter.start((context) => bot.run(context));
+    world.connectProvider(base);
+    installed = await installDemoCorps({ world, provider, adapter, base, logger });
   });
 
   afterAll(async () => {
@@ -72,8 +76,6 @@ describe('the sandbox in provider mode', () => {
   });
 
   it('installs both demo corps from install links, then answers a customer of each, each with its own corp\'s token', async () => {
-    world.connectProvider(base);
-    const installed = await installDemoCorps({ world, provider, adapter, base, logger: silentLogger });
     expect(installed.map((c) => c.corpId)).toEqual(SANDBOX_DEMO_CORPS.map((d) => d.corpId));
     for (const c of installed) expect(c.installLink).toMatch(/^https:\/\/open\.work\.weixin\.qq\.com\/3rdapp\/install\?suite_id=wwsandboxsuite000001&pre_auth_code=/);
     expect((await adapter.corps()).map((c) => ({ corpId: c.corpId, openKfIds: c.openKfIds })).sort((x, y) => x.corpId.localeCompare(y.corpId)))
@@ -95,5 +97,26 @@ describe('the sandbox in provider mode', () => {
     const unknown = await request(`${base}/sandbox/customers/sam/messages?corp=z`);
     expect(unknown.statusCode).toBe(404);
     expect(((await unknown.body.json()) as { error: { message: string } }).error.message).toMatch(/no demo corp "z"/);
+  });
+
+  it('lets the terminal chat switch to a customer of corp B with /corp b', async () => {
+    expect(parseChatLine('/corp b')).toEqual({ kind: 'corp', key: 'b' });
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let text = '';
+    output.on('data', (d: Buffer) => (text += d.toString()));
+    const chat = startTerminalChat(world, { input, output, customerId: 'terry', onQuit: () => undefined, pollMs: 20 });
+    try {
+      input.write('/corp b\n');
+      input.write('hi from the terminal\n');
+      await waitFor(async () => (text.includes('bot › You said: hi from the terminal') ? true : undefined), 'the reply in the terminal');
+      expect(text).toContain(`customer of corp ${SANDBOX_DEMO_CORPS[1]!.corpId}`);
+      expect(world.demoCorp('b')!.replies('terry')).toHaveLength(1);
+      expect(world.replies('terry')).toEqual([]);
+      input.write('/corp z\n');
+      await waitFor(async () => (text.includes('(no demo corp z: use a or b)') ? true : undefined), 'the refusal');
+    } finally {
+      chat.stop();
+    }
   });
 });
