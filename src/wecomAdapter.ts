@@ -106,8 +106,12 @@ export class WeComAdapter extends WeComAdapterBase {
       if (this.licensingOptions !== false) await (await this.licensing()).recordAuthorisation(corpId);
       this.logger.info({ corpId, first }, first ? 'corp authorised the app: its trial starts' : 'corp authorised the app again: its traffic resumes');
       await this.releaseHeld(corpId);
-      // Accounts known from before: what customers wrote meanwhile (WeCom sent us no callback).
-      if (!this.isClosing) await (await this.ready()).pipeline.catchUp([corpId]);
+      if (this.isClosing) return;
+      const { pipeline } = await this.ready();
+      // Turns left pending while the corp was away, then what customers wrote meanwhile on the
+      // accounts known from before (WeCom sent us no callback for it).
+      await pipeline.recover([corpId]);
+      await pipeline.catchUp([corpId]);
     }));
     events.on('corpCancelled', ({ corpId }) => run('a cancellation', corpId, async () => {
       await provider.corps.forgetToken(corpId);

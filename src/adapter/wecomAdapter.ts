@@ -376,7 +376,9 @@ export class WeComAdapterBase extends BotAdapter {
    * queued behind the conversation's other turns. Without bot logic yet, nothing runs.
    */
   async emitEvent(activity: Partial<Activity> & { conversation: { id: string } }): Promise<void> {
-    await this.enqueueTurn(activity.conversation.id, { type: ActivityTypes.Event, channelId: WECOM_CHANNEL_ID, serviceUrl: `wecom://${this.corpId}`, ...activity });
+    // Provider mode: the corp is the conversation's tenant (the adapter's corpId is the suite's).
+    const corpId = activity.conversation.tenantId ?? this.corpId;
+    await this.enqueueTurn(activity.conversation.id, { type: ActivityTypes.Event, channelId: WECOM_CHANNEL_ID, serviceUrl: `wecom://${corpId}`, ...activity });
   }
 
   /** Waits for pulls and turns in flight (tests and benchmarks). */

@@ -55,6 +55,10 @@ describe('WeComAdapter in provider mode', () => {
     // The corp token came from service/get_corp_token, and the reply went out with it.
     expect(rig.emu.calls.filter((c) => c.path === 'service/get_corp_token' && c.errcode === 0).length).toBeGreaterThanOrEqual(1);
     expect(rig.emu.calls.filter((c) => c.path === 'kf/send_msg').map((c) => c.corpId)).toEqual([a.corp.corpId]);
+
+    // The admin takes the account back (AuthDelOpenKfId): the corp stays, without it.
+    expect((await rig.emu.provider.grantKfAccounts(a.corp.corpId, { remove: [a.kf] }, rig.suite.suiteId)).delivered).toBe(true);
+    expect(await rig.adapter.corps()).toEqual([expect.objectContaining({ corpId: a.corp.corpId, openKfIds: [] })]);
   });
 
   it('serves two corps side by side with no cross-talk: each reply goes out with its own corp\'s token', async () => {
