@@ -5,7 +5,9 @@
  * traffic; re-authorising resumes it with the trial unchanged and the held messages in order.
  */
 import { request } from 'undici';
+import { silentLogger } from '../../src/common';
 import { buildEncryptedCallback, WeComCrypto } from '../../src/wecom';
+import { WeComAdapter } from '../../src/wecomAdapter';
 import { providerRig, type ProviderRig } from '../support/providerRig';
 
 jest.setTimeout(60_000);
@@ -161,6 +163,21 @@ describe('WeComAdapter in provider mode', () => {
     const cancelled = await post(a.corp.corpId);
     expect(cancelled.status).toBe(403);
     expect(cancelled.body).toMatch(/cancelled its authorisation/);
+  });
+
+  it('has no single client in provider mode, and a self-built adapter serves only its own corp', async () => {
+    expect(() => rig.adapter.client).toThrow(/clientFor\(corpId\)/);
+    const selfBuilt = new WeComAdapter({
+      corpId: 'wwOwnCorp', secret: 's', token: 'token', encodingAesKey: 'a'.repeat(43), apiBaseUrl: rig.emu.baseUrl,
+      store: rig.store, logger: silentLogger, autoStart: false, licensing: false,
+    });
+    try {
+      expect(await selfBuilt.corps()).toEqual([{ corpId: 'wwOwnCorp' }]);
+      expect(selfBuilt.clientFor('wwOwnCorp')).toBe(selfBuilt.client);
+      expect(() => selfBuilt.clientFor('wwowncorp')).toThrow(expect.objectContaining({ code: 'corp_not_served' }));
+    } finally {
+      await selfBuilt.close();
+    }
   });
 
   it('drops a corp\'s cached token when its permanent code is reset', async () => {
