@@ -15,6 +15,7 @@ import { isFinalRefusal, WeComAdapter } from '../wecomAdapter';
 import { ReferenceBot } from './referenceBot';
 import type { InstalledDemoCorp } from './sandboxProvider';
 import { createAppServer } from './server';
+import { ChannelDirectory } from '../channels';
 
 /**
  * `npm start`: the reference bot on WeCom. With `WECOM_CORP_ID` and its secret it serves one corp
@@ -53,7 +54,9 @@ async function main(): Promise<void> {
   const httpProxy = world ? '' : config.httpProxy;
   const provider = providerModeOf(config, world, { store, logger, apiBaseUrl, httpProxy });
   const credentials = provider ? { provider } : { ...config.corp! };
-  const adapter = new WeComAdapter({ ...credentials, apiBaseUrl, httpProxy, store, logger, licensing: { cron: config.licensingCron } });
+  const adapter = new WeComAdapter({
+    ...credentials, apiBaseUrl, httpProxy, store, logger, licensing: { cron: config.licensingCron }, channelOf: ChannelDirectory.for(store).channelOf,
+  });
   // Auth codes that arrived before a restart but were not exchanged yet.
   await provider?.instructions.resume();
   adapter.onTurnError = async (context, error) => {

@@ -8,7 +8,7 @@ import { request } from 'undici';
 import { silentLogger } from '../../src/common';
 import { buildEncryptedCallback, WeComCrypto } from '../../src/wecom';
 import { WeComAdapter } from '../../src/wecomAdapter';
-import { providerRig, type ProviderRig } from '../support/providerRig';
+import { PROVIDER_ADMIN_TOKEN, providerRig, type ProviderRig } from '../support/providerRig';
 
 jest.setTimeout(60_000);
 
@@ -82,6 +82,13 @@ describe('WeComAdapter in provider mode', () => {
 
     expect(texts(a.corp.corpId, 'ann')).toEqual([`${a.corp.corpId}: from A`, `${a.corp.corpId}: again A`]);
     expect(texts(b.corp.corpId, 'bob')).toEqual([`${b.corp.corpId}: from B`]);
+    // The admin API lists both corps with the CSAs each granted.
+    const listed = await request(`${rig.url}/admin/v1/corps`, { headers: { authorization: `Bearer ${PROVIDER_ADMIN_TOKEN}` } });
+    expect(listed.statusCode).toBe(200);
+    const { corps } = (await listed.body.json()) as { corps: { corpId: string; authorised: boolean; kfAccounts?: string[] }[] };
+    const byId = (x: { corpId: string }, y: { corpId: string }): number => x.corpId.localeCompare(y.corpId);
+    expect(corps.map((c) => ({ corpId: c.corpId, authorised: c.authorised, kfAccounts: c.kfAccounts })).sort(byId))
+      .toEqual([a, b].map((c) => ({ corpId: c.corp.corpId, authorised: true, kfAccounts: [c.kf] })).sort(byId));
     expect(rig.emu.received(a.corp.corpId, 'bob')).toEqual([]);
     expect(rig.emu.received(b.corp.corpId, 'ann')).toEqual([]);
     const sends = rig.emu.calls.filter((c) => c.path === 'kf/send_msg');

@@ -16,6 +16,8 @@ import { type CorpCredentials, type SuiteCredentials, WeComEmulator } from '../.
 import { openStore, type Store } from '../../src/store';
 import { isFinalRefusal, WeComAdapter } from '../../src/wecomAdapter';
 
+export const PROVIDER_ADMIN_TOKEN = 'provider-admin-token-0123456789';
+
 /** Replies `<corp>: <text>`; a message `wait` blocks its turn until {@link EchoBot.release}. */
 export class EchoBot {
   private gate?: Promise<void>;
@@ -98,7 +100,7 @@ export async function providerRig(options: { logger?: Logger } = {}): Promise<Pr
     if (!isFinalRefusal(error)) throw error;
   };
   const bot = new EchoBot();
-  const server: Server = createAppServer({ adapter, bot, logger, mode: 'provider', admin: { adminToken: undefined }, provider: { callbacks: provider.callbacks, instructions: provider.instructions } });
+  const server: Server = createAppServer({ adapter, bot, logger, mode: 'provider', admin: { adminToken: PROVIDER_ADMIN_TOKEN }, provider: { callbacks: provider.callbacks, instructions: provider.instructions } });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   emu.provider.setUrls(suite.suiteId, { instructionUrl: `${url}/api/wecom/suite`, dataUrl: `${url}/api/wecom/callback` });
