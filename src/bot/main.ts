@@ -69,7 +69,10 @@ async function main(): Promise<void> {
   const server = createAppServer({
     isReady: () => started,
     adapter, bot, logger, mode: config.mode, metricsToken: config.metricsToken, http: config.http,
-    admin: { adminToken, testClock, afterAdvance: async () => (await adapter.licensing()).runDueJobs() },
+    admin: {
+      adminToken, testClock, afterAdvance: async () => (await adapter.licensing()).runDueJobs(),
+      installLink: provider ? (o) => provider.installLink(o) : undefined,
+    },
     extraRoutes: world && sandboxRoutes ? (s) => sandboxRoutes.registerSandboxRoutes(s, world) : undefined,
     provider: provider ? { callbacks: provider.callbacks, instructions: provider.instructions } : undefined,
   });

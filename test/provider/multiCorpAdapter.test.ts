@@ -63,6 +63,26 @@ describe('WeComAdapter in provider mode', () => {
     expect(await rig.adapter.corps()).toEqual([expect.objectContaining({ corpId: a.corp.corpId, openKfIds: [] })]);
   });
 
+  it('gives the admin an install link and its QR code through the admin API, and a corp installs from it', async () => {
+    const post = (body: unknown, token = PROVIDER_ADMIN_TOKEN) => request(`${rig.url}/admin/v1/install-links`, {
+      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
+    });
+    expect((await post({ redirectUri: 'https://bot.example.com/installed' }, 'wrong-token-0123456789')).statusCode).toBe(401);
+    expect((await post({ redirectUri: 'not a url' })).statusCode).toBe(400);
+    expect((await post({ redirectUri: 'https://bot.example.com/installed', state: 'no spaces allowed' })).statusCode).toBe(400);
+    await rig.ticket();
+    const made = await post({ redirectUri: 'https://bot.example.com/installed', state: 'corpA' });
+    expect(made.statusCode).toBe(201);
+    const link = (await made.body.json()) as { url: string; expiresInSeconds: number; qrSvg: string };
+    expect(link.qrSvg).toMatch(/^<svg/);
+    expect(link.expiresInSeconds).toBe(1200);
+    const preAuthCode = new URL(link.url).searchParams.get('pre_auth_code')!;
+    expect(new URL(link.url).searchParams.get('state')).toBe('corpA');
+    expect((await rig.emu.provider.authorise(rig.a.corp.corpId, preAuthCode).delivery).delivered).toBe(true);
+    await rig.settle();
+    expect(await rig.provider.corps.statusOf(rig.a.corp.corpId)).toBe('active');
+  });
+
   it('serves two corps side by side with no cross-talk: each reply goes out with its own corp\'s token', async () => {
     const { a, b } = rig;
     await rig.ticket();

@@ -100,7 +100,7 @@ export async function providerRig(options: { logger?: Logger } = {}): Promise<Pr
     if (!isFinalRefusal(error)) throw error;
   };
   const bot = new EchoBot();
-  const server: Server = createAppServer({ adapter, bot, logger, mode: 'provider', admin: { adminToken: PROVIDER_ADMIN_TOKEN }, provider: { callbacks: provider.callbacks, instructions: provider.instructions } });
+  const server: Server = createAppServer({ adapter, bot, logger, mode: 'provider', admin: { adminToken: PROVIDER_ADMIN_TOKEN, installLink: (o) => provider.installLink(o) }, provider: { callbacks: provider.callbacks, instructions: provider.instructions } });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   emu.provider.setUrls(suite.suiteId, { instructionUrl: `${url}/api/wecom/suite`, dataUrl: `${url}/api/wecom/callback` });
