@@ -13,7 +13,10 @@ export {
   conversationIdOf, parseConversationId, type ConversationParties,
   addSendHook, setMediaHook, type SendHook, type MediaHook, type OutboundSend, type SendOutcome,
   type InboundGate, type InboundObserver, type PulledCustomerMessage, UnsupportedActivityError, ReplyTooLargeError, ReplyHeldBackError, WELCOME_OVERFLOW_EVENT,
+  CorpNotServedError, type CorpDirectory, type CorpStatus, type ServedCorp, type ProviderAdapterSetup,
 } from './adapter';
+/** Provider (third-party app) mode: one deployment serving every corp that authorises the suite. */
+export { ProviderMode, ProviderCorps, type ProviderModeOptions, type ProviderCorp, type InstallLinkResult } from './provider';
 export { AttachmentLoadError, type AttachmentLoadReason } from './adapter';
 export type { OperationEvent, OperationListener, CallbackResult, PullResult, SendResult, TurnResult } from './adapter';
 export {
@@ -36,6 +39,6 @@ export { WeComChannelError, ConfigError, isChannelError, ManualClock, OffsetCloc
 export {
   WeComEmulator, SimulatedCustomer, SimulatedServicer, FaultInjector, type EmulatorOptions, type EmulatorSwitches, type CorpCredentials,
   type SentMessage, type DeliveryReport,
-  SandboxWorld, SANDBOX_CREDENTIALS, SANDBOX_AGENT, SandboxAttachmentError, type ChatEntry, type CustomerAttachment,
+  SandboxWorld, SANDBOX_CREDENTIALS, SANDBOX_SUITE, SANDBOX_DEMO_CORPS, SANDBOX_AGENT, SandboxAttachmentError, type ChatEntry, type CustomerAttachment,
   startTerminalChat, type TerminalChat, type TerminalChatOptions,
 } from './sandbox';

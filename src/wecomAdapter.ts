@@ -1,8 +1,9 @@
 import type { Middleware, TurnContext } from 'botbuilder';
 import { isChannelError } from './common/errors';
-import { type InboundObserver, WeComAdapterBase, type WeComAdapterOptions as BaseOptions } from './adapter';
+import { type InboundObserver, type ProviderAdapterSetup, WeComAdapterBase, type WeComAdapterOptions as BaseOptions } from './adapter';
 import { type LicenceStatusName, LicensingScheduler, LicensingService, type LicensingPolicy } from './licensing';
 import { LicenceGate, MEDIA_RULES, MediaMiddleware, WindowMiddleware, WindowRepository } from './middleware';
+import { ProviderMode } from './provider';
 
 /** Options of {@link WeComAdapter}: those of the adapter core, plus the product's rules. */
 export interface WeComAdapterOptions extends BaseOptions {
@@ -21,6 +22,19 @@ export interface WeComAdapterOptions extends BaseOptions {
    * (the default WindowMiddleware's `keepForNewest`). Default 2.
    */
   readonly keepForNewest?: number;
+  /**
+   * Provider (third-party app) mode: serve every corp that authorised the suite on one callback
+   * URL. The adapter follows the suite's authorisation events: a corp's first authorisation ever
+   * starts its trial; a cancelled corp's traffic is held (never dropped); re-authorising resumes
+   * it without resetting the trial and delivers what was held, in order; a reset permanent code
+   * drops the corp's cached token (all this with a {@link ProviderMode}; a bare
+   * `{ callbacks, corps }` only routes traffic). Default none: self-built mode.
+   *
+   * @example
+   * const provider = ProviderMode.create({ store, logger, suiteId, suiteSecret, token, encodingAesKey, secretKey });
+   * const adapter = new WeComAdapter({ store, provider });
+   */
+  readonly provider?: ProviderMode | ProviderAdapterSetup;
 }
 
 /** Event raised to the bot when a corp's licence status changes (value: `{ corpId, from, to, valid }`). */
@@ -49,6 +63,8 @@ export class WeComAdapter extends WeComAdapterBase {
   private scheduler?: LicensingScheduler;
   private windowRepository?: Promise<WindowRepository>;
   private readonly licensingOptions: false | { readonly cron?: string; readonly policy?: Partial<LicensingPolicy> };
+  /** Work started by authorisation events, so `idle()` can wait for it. */
+  private readonly corpEventWork = new Set<Promise<void>>();
 
   constructor(options: WeComAdapterOptions = {}) {
     // The gate needs `this`, which does not exist before super(): it reaches the service late.
@@ -71,6 +87,48 @@ export class WeComAdapter extends WeComAdapterBase {
       this.use(new MediaMiddleware({ logger: this.logger }));
       this.use(new DeferredMiddleware(async () => new WindowMiddleware(await this.windows(), { clock: this.clock, logger: this.logger, keepForNewest: options.keepForNewest })));
     }
+    if (options.provider instanceof ProviderMode) this.followAuthorisations(options.provider);
+  }
+
+  /** Provider mode: what each corp's authorisation events mean for its licence and its traffic. */
+  private followAuthorisations(provider: ProviderMode): void {
+    const run = (what: string, corpId: string, work: () => Promise<void>): void => {
+      const done = work()
+        .catch((e: unknown) => this.logger.error({ err: e, corpId }, `could not apply ${what}; the sweep and the next start catch up`))
+        .finally(() => this.corpEventWork.delete(done));
+      this.corpEventWork.add(done);
+    };
+    const events = provider.instructions.events;
+    events.on('corpAuthorised', ({ corpId, first }) => run('an authorisation', corpId, async () => {
+      // A re-install brings a new permanent code: a token of the old one is refused (48004).
+      await provider.corps.forgetToken(corpId);
+      // The first authorisation ever starts the trial; a later one keeps it where it was.
+      if (this.licensingOptions !== false) await (await this.licensing()).recordAuthorisation(corpId);
+      this.logger.info({ corpId, first }, first ? 'corp authorised the app: its trial starts' : 'corp authorised the app again: its traffic resumes');
+      await this.releaseHeld(corpId);
+      if (this.isClosing) return;
+      const { pipeline } = await this.ready();
+      // Turns left pending while the corp was away, then what customers wrote meanwhile on the
+      // accounts known from before (WeCom sent us no callback for it).
+      await pipeline.recover([corpId]);
+      await pipeline.catchUp([corpId]);
+    }));
+    events.on('corpCancelled', ({ corpId }) => run('a cancellation', corpId, async () => {
+      await provider.corps.forgetToken(corpId);
+      if (this.licensingOptions !== false) await (await this.licensing()).recordDeauthorisation(corpId).catch((e: unknown) => {
+        if (!isChannelError(e, 'unknown_corp')) throw e; // never authorised while licensing was on: nothing to mark
+      });
+      this.logger.info({ corpId }, 'corp cancelled its authorisation: its traffic is held until it authorises again');
+    }));
+    events.on('corpChanged', ({ corpId, reason }) => {
+      if (reason === 'reset_permanent_code') run('a reset permanent code', corpId, () => provider.corps.forgetToken(corpId));
+    });
+  }
+
+  /** Waits for authorisation events being applied, then for pulls and turns in flight (tests and benchmarks). */
+  override async idle(): Promise<void> {
+    while (this.corpEventWork.size > 0) await Promise.all([...this.corpEventWork]);
+    await super.idle();
   }
 
   /** The conversation windows of this adapter's store (WeChat's 48 h / 5-reply rules). */
@@ -93,8 +151,9 @@ export class WeComAdapter extends WeComAdapterBase {
     this.licensingService ??= (async () => {
       const service = await LicensingService.create({ store: await this.store(), policy, logger: this.logger, instanceId: this.options.instanceId });
       service.onStatusChange((corpId, from, to) => void this.licenceChanged(corpId, from, to));
-      // Self-built mode: the trial starts at the first start-up with this corp (later calls keep the anchor).
-      await service.recordAuthorisation(this.corpId);
+      // Self-built mode: the trial starts at the first start-up with this corp (later calls keep the
+      // anchor). Provider mode: at each corp's first authorisation (followAuthorisations).
+      if (!this.isProviderMode) await service.recordAuthorisation(this.corpId);
       return service;
     })().catch((e: unknown) => {
       this.licensingService = undefined; // the store may be back next time

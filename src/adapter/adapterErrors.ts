@@ -52,3 +52,24 @@ export class ReplyTooLargeError extends WeComChannelError {
     super(`the activity needs ${sent + unsent.length} kf messages and conversation ${conversationId} may receive ${sent} more now: ${sent} sent, ${unsent.length} not. Send less at once, or the rest after the customer writes`);
   }
 }
+
+/**
+ * A data callback or a call named a corp this adapter does not serve: one that never authorised
+ * the provider's app (`unknown`), or one that removed it (`cancelled`; its messages stay with
+ * WeCom, and those already pulled stay held, until it authorises the app again).
+ */
+export class CorpNotServedError extends WeComChannelError {
+  override readonly name = 'CorpNotServedError' as const;
+  readonly code = 'corp_not_served' as const;
+  /** A callback refused for this answers 403: WeCom's retries cannot make it acceptable. */
+  readonly httpStatus = 403;
+
+  constructor(
+    readonly corpId: string,
+    readonly reason: 'unknown' | 'cancelled',
+  ) {
+    super(reason === 'unknown'
+      ? `corp ${corpId} has not authorised this app: its admin must install it (the install link) before its callbacks are served`
+      : `corp ${corpId} cancelled its authorisation of this app: its traffic is held until its admin authorises the app again`);
+  }
+}

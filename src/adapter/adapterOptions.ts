@@ -5,6 +5,7 @@ import { createLogger, type Logger } from '../common/logger';
 import { loadConfig, readLocale } from '../config';
 import type { Store } from '../store';
 import type { SharedTokenStore } from '../wecom/tokenCache';
+import type { ProviderAdapterSetup } from './corpDirectory';
 import type { InboundGate, InboundObserver } from './inboundPipeline';
 
 /**
@@ -110,6 +111,12 @@ export interface WeComAdapterOptions {
   /** Identifies this process in leases. Default a random id. */
   readonly instanceId?: string;
   /**
+   * Provider (third-party app) mode: serve every corp that authorised the suite, on one callback
+   * URL. The corp credentials (`corpId`, `secret`, `token`, `encodingAesKey`) are then not used;
+   * `corpId` reads as the suite id. Default none: self-built mode, one corp.
+   */
+  readonly provider?: ProviderAdapterSetup;
+  /**
    * The channel a kf account (CSA) belongs to, put into every inbound activity's `channelData`
    * (`channel`, `department`). Default none. The channels layer gives one (`ChannelDirectory.channelOf`).
    *
@@ -128,15 +135,18 @@ export interface ChannelRouting {
   readonly department: string;
 }
 
-type OptionalAfterResolve = 'store' | 'mongodbUri' | 'mongodbDb' | 'clock' | 'gate' | 'observer' | 'sharedTokens' | 'locale' | 'httpProxy' | 'maxInboundMediaBytes' | 'channelOf';
+type OptionalAfterResolve = 'provider' | 'store' | 'mongodbUri' | 'mongodbDb' | 'clock' | 'gate' | 'observer' | 'sharedTokens' | 'locale' | 'httpProxy' | 'maxInboundMediaBytes' | 'channelOf';
 export type ResolvedAdapterOptions = Required<Omit<WeComAdapterOptions, OptionalAfterResolve>> & Pick<WeComAdapterOptions, OptionalAfterResolve>;
 
 /** Fills options from the environment and defaults; a missing credential is a {@link ConfigError}. */
 export function resolveAdapterOptions(options: WeComAdapterOptions, env: NodeJS.ProcessEnv = process.env): ResolvedAdapterOptions {
-  const needsEnv = !options.corpId || !options.secret || !options.token || !options.encodingAesKey;
+  const provider = options.provider;
+  // Provider mode takes its corps from the suite: no corp credentials are needed.
+  const needsEnv = !provider && (!options.corpId || !options.secret || !options.token || !options.encodingAesKey);
   const config = needsEnv ? loadConfig(env) : undefined;
   const corp = config?.corp;
   const pick = (value: string | undefined, fromEnv: string | undefined, variable: string, what: string): string => {
+    if (provider) return value ?? (variable === 'WECOM_CORP_ID' ? provider.callbacks.suiteId : '');
     const chosen = value ?? fromEnv;
     if (!chosen) throw new ConfigError(variable, 'is required for WeComAdapter', `set ${variable} or pass { ${what} } to new WeComAdapter(...)`);
     return chosen;
@@ -147,6 +157,7 @@ export function resolveAdapterOptions(options: WeComAdapterOptions, env: NodeJS.
     token: pick(options.token, corp?.token, 'WECOM_TOKEN', 'token'),
     encodingAesKey: pick(options.encodingAesKey, corp?.encodingAesKey, 'WECOM_ENCODING_AES_KEY', 'encodingAesKey'),
     apiBaseUrl: options.apiBaseUrl ?? config?.apiBaseUrl ?? env.WECOM_API_BASE_URL ?? 'https://qyapi.weixin.qq.com/cgi-bin/',
+    provider,
     store: options.store,
     dataDir: options.dataDir ?? config?.dataDir ?? env.DATA_DIR ?? './data',
     mongodbUri: options.mongodbUri ?? config?.mongodbUri ?? (env.MONGODB_URI || undefined),

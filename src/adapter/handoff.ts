@@ -13,7 +13,8 @@ export const HANDOFF_MESSAGE_EVENT = 'wecom.handoffMessage';
 export type HandoffState = 'accepted' | 'failed' | 'completed';
 
 export interface HandoffOptions {
-  readonly client: WeComClient;
+  /** The kf client of the conversation's corp. */
+  readonly clientFor: (corpId: string) => WeComClient;
   readonly sessions: SessionRepository;
   readonly logger: Logger;
   /** Runs an activity as a turn after the conversation's current one (never awaited from inside it). */
@@ -42,7 +43,7 @@ export class Handoff {
       // A retried turn asks again: the session already moved, so WeCom would refuse (95016).
       const done = known?.state === target && (target === KfServiceState.Queued || known.servicerUserId === servicer);
       if (!done) {
-        await this.o.client.transServiceState({ open_kfid: parties.openKfId, external_userid: parties.externalUserId, service_state: target, servicer_userid: servicer });
+        await this.o.clientFor(parties.corpId).transServiceState({ open_kfid: parties.openKfId, external_userid: parties.externalUserId, service_state: target, servicer_userid: servicer });
         await this.o.sessions.set(conversationId, target, servicer);
       }
     } catch (e) {
@@ -90,7 +91,7 @@ export class Handoff {
     if (!humanHolds(known.state)) return known.state;
     try {
       const parties = parseConversationId(conversationId);
-      const live = await this.o.client.getServiceState({ open_kfid: parties.openKfId, external_userid: parties.externalUserId });
+      const live = await this.o.clientFor(parties.corpId).getServiceState({ open_kfid: parties.openKfId, external_userid: parties.externalUserId });
       if (live.service_state !== known.state) await sessions.set(conversationId, live.service_state, live.servicer_userid);
       return live.service_state;
     } catch (e) {

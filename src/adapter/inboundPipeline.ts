@@ -14,7 +14,8 @@ import { TurnScheduler } from './turnScheduler';
 
 /** Decides whether a corp's customer traffic may reach the bot now (the licence gate plugs in here). */
 export interface InboundGate {
-  admits(corpId: string): Promise<boolean>;
+  /** `openKfId`: the account of the message about to run (provider mode admits granted accounts only); absent for a corp-wide look. */
+  admits(corpId: string, openKfId?: string): Promise<boolean>;
 }
 
 /** A customer's message as pulled: the newest one of a conversation in a page. */
@@ -477,10 +478,10 @@ export class InboundPipeline {
       }
       const entry = await this.o.inbox.next(conversationId);
       if (!entry) return false;
-      if (this.o.gate && !(await this.o.gate.admits(entry.corpId))) {
+      if (this.o.gate && !(await this.o.gate.admits(entry.corpId, entry.openKfId))) {
         await this.o.inbox.holdConversation(conversationId);
         // The licence may have become valid while we held: look again rather than strand them.
-        if (await this.o.gate.admits(entry.corpId)) continue;
+        if (await this.o.gate.admits(entry.corpId, entry.openKfId)) continue;
         return false;
       }
       const startedAt = performance.now();

@@ -14,3 +14,4 @@ export type { InboundGate, InboundObserver, PulledCustomerMessage } from './inbo
 export type { InboxEntry, InboxStatus } from './inboxRepository';
 export { WELCOME_OVERFLOW_EVENT, mergeWelcome, type WelcomeMessage, type WelcomeKfMessage } from './welcomeMessage';
 export type { OperationEvent, OperationListener, CallbackResult, PullResult, SendResult, TurnResult } from './operationEvents';
+export * from './corpDirectory';

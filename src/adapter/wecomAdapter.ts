@@ -12,11 +12,13 @@ import { openCallback } from '../wecom/callback';
 import { WeComClient } from '../wecom/client';
 import { WeComCrypto } from '../wecom/crypto';
 import { readRawBody } from '../wecom/rawBody';
+import type { DataCallbackEvent } from '../wecom/callbackEvents';
 import type { CachedToken, SharedTokenStore } from '../wecom/tokenCache';
 import { WeComTransport } from '../wecom/transport';
-import { AdapterStateError, OperationNotSupportedError } from './adapterErrors';
+import { AdapterStateError, CorpNotServedError, OperationNotSupportedError } from './adapterErrors';
 import { resolveAdapterOptions, type ResolvedAdapterOptions, type WeComAdapterOptions } from './adapterOptions';
 import { parseConversationId } from './conversationId';
+import type { CorpDirectory, ServedCorp } from './corpDirectory';
 import { CursorRepository } from './cursorRepository';
 import { type CachedCustomerName, CustomerNames } from './customerNames';
 import { InboundPipeline } from './inboundPipeline';
@@ -59,13 +61,20 @@ const DEFAULT_MAX_INBOUND_MEDIA_BYTES = 20 * 1024 * 1024;
  * const handle = async (req, res) => adapter.process(req, res, (ctx) => bot.run(ctx));
  * server.get('/api/wecom/callback', handle);
  * server.post('/api/wecom/callback', handle);
+ *
+ * In provider mode (`provider` option) one adapter serves every corp that authorised the suite:
+ * callbacks are routed by the envelope's ToUserName, and each corp's calls use its own token.
  */
 export class WeComAdapterBase extends BotAdapter {
+  /** The corp served in self-built mode; in provider mode, the suite id (see {@link corps}). */
   readonly corpId: string;
-  readonly client: WeComClient;
   readonly logger: Logger;
   protected readonly options: ResolvedAdapterOptions;
-  private readonly crypto: WeComCrypto;
+  /** Self-built mode's callback crypto (provider mode opens callbacks with the suite's). */
+  private readonly crypto?: WeComCrypto;
+  /** Self-built mode's one client; provider mode has one per corp (the directory's). */
+  private readonly ownClient?: WeComClient;
+  private readonly directory?: CorpDirectory;
   private readonly mediaLimits: InboundMediaLimits;
   private readonly mediaSlots: Semaphore;
   private initialising?: Promise<AdapterServices>;
@@ -85,7 +94,7 @@ export class WeComAdapterBase extends BotAdapter {
     this.corpId = this.options.corpId;
     this.logger = this.options.logger;
     this.operations = new OperationEvents(this.logger);
-    this.crypto = new WeComCrypto({
+    if (!this.options.provider) this.crypto = new WeComCrypto({
       token: this.options.token, encodingAesKey: this.options.encodingAesKey, receiveIds: [this.corpId], settingName: 'WECOM_ENCODING_AES_KEY',
       // A replayed callback (signed long ago) is refused; the clock is read late, once the store's is known.
       maxTimestampSkewSeconds: this.options.maxCallbackAgeSeconds > 0 ? this.options.maxCallbackAgeSeconds : undefined,
@@ -99,13 +108,59 @@ export class WeComAdapterBase extends BotAdapter {
       get: async (key) => (await this.ready()).tokens.get(key),
       set: async (key, token) => (await this.ready()).tokens.set(key, token, { ttlMs: Math.max(1, token.expiresAt - this.clock.now()) }),
     };
-    this.client = new WeComClient({ corpId: this.corpId, secret: this.options.secret, transport, sharedTokens, clock: { now: () => this.clock.now() } });
+    this.directory = this.options.provider?.corps;
+    if (!this.directory) this.ownClient = new WeComClient({ corpId: this.corpId, secret: this.options.secret, transport, sharedTokens, clock: { now: () => this.clock.now() } });
     if (this.options.autoStart) {
       // After the constructor, so a subclass is complete and the caller can still set onTurnError.
       setImmediate(() => {
         this.startBackground().catch((e: unknown) => this.logger.error({ err: e }, 'start-up failed; the first callback or start() tries again'));
       });
     }
+  }
+
+  /**
+   * Self-built mode's kf client. In provider mode there is one per corp: use {@link clientFor}.
+   *
+   * @throws AdapterStateError in provider mode
+   */
+  get client(): WeComClient {
+    if (!this.ownClient) throw new AdapterStateError('a provider-mode adapter serves many corps: use clientFor(corpId)');
+    return this.ownClient;
+  }
+
+  /** Whether the adapter serves many corps (provider mode). */
+  get isProviderMode(): boolean {
+    return this.directory !== undefined;
+  }
+
+  /**
+   * The kf client of one corp: its calls carry that corp's own access token. Self-built mode serves
+   * its one corp; provider mode every corp that authorised the suite (tokens cached per suite and corp).
+   *
+   * @example
+   * const { account_list } = await adapter.clientFor('wwCorpA').listAccounts();
+   * @throws CorpNotServedError in self-built mode for a corp other than `corpId`
+   */
+  clientFor(corpId: string): WeComClient {
+    if (this.directory) return this.directory.clientFor(corpId);
+    if (corpId !== this.corpId) throw new CorpNotServedError(corpId, 'unknown');
+    return this.ownClient!;
+  }
+
+  /**
+   * The corps served now, with the kf accounts granted to the app: in provider mode every corp
+   * whose authorisation is active; in self-built mode the one corp (`openKfIds` undefined: all).
+   *
+   * @example
+   * for (const { corpId, openKfIds } of await adapter.corps()) console.log(corpId, openKfIds);
+   */
+  async corps(): Promise<readonly ServedCorp[]> {
+    return this.directory ? this.directory.activeCorps() : [{ corpId: this.corpId }];
+  }
+
+  /** The ids of {@link corps}: whose accounts the sweep, catch-up and recovery look at. */
+  protected async servedCorpIds(): Promise<string[]> {
+    return (await this.corps()).map((c) => c.corpId);
   }
 
   /** Whether close() was called: background work must not start anything new. */
@@ -152,7 +207,7 @@ export class WeComAdapterBase extends BotAdapter {
       if (this.closing) return;
       const { pipeline } = await this.ready();
       pipeline.startTurns();
-      await pipeline.recover([this.corpId]);
+      await pipeline.recover(await this.servedCorpIds());
     })().catch((e: unknown) => {
       this.starting = undefined; // try again on the next call
       throw e;
@@ -175,7 +230,7 @@ export class WeComAdapterBase extends BotAdapter {
         this.sweepTimer = setInterval(() => void this.sweep(this.options.sweepStaleMs), this.options.sweepIntervalMs);
         this.sweepTimer.unref();
       }
-      await services.pipeline.catchUp([this.corpId]);
+      await services.pipeline.catchUp(await this.servedCorpIds());
     })().catch((e: unknown) => {
       this.background = undefined; // the store may be back next time
       throw e;
@@ -190,7 +245,7 @@ export class WeComAdapterBase extends BotAdapter {
   async sweep(staleMs = 0): Promise<void> {
     if (this.closing) return;
     try {
-      await (await this.ready()).pipeline.sweep([this.corpId], staleMs);
+      await (await this.ready()).pipeline.sweep(await this.servedCorpIds(), staleMs);
     } catch (e) {
       this.logger.warn({ err: e }, 'sweep failed; it runs again at the next interval');
     }
@@ -205,12 +260,12 @@ export class WeComAdapterBase extends BotAdapter {
       await this.start(logic);
       const body = req.method === 'POST' ? await readRawBody(req, { limit: this.options.maxCallbackBytes }) : undefined;
       const query = new URL(req.url ?? '/', 'http://callback.invalid').searchParams;
-      const result = openCallback({ method: req.method, query, body, crypto: this.crypto, maxBodyBytes: this.options.maxCallbackBytes });
-      if (result.kind === 'url_verification') {
+      const opened = await this.openDataCallback(req.method, query, body);
+      if (opened.kind === 'url_verification') {
         this.operations.report({ kind: 'callback', result: 'verified' });
-        return respond(res, 200, result.echo);
+        return respond(res, 200, opened.echo);
       }
-      const event = result.event;
+      const { event, corpId } = opened;
       if (event.kind === 'kf_msg_or_event') {
         // Shutting down: nothing would store the wake-up, so let WeCom deliver it again later.
         if (this.closing) {
@@ -220,13 +275,24 @@ export class WeComAdapterBase extends BotAdapter {
         // The wake-up (and its sync token) is stored before WeCom hears 200: should we crash right
         // after, the sweep still knows the account. A store that is down answers 500, and WeCom retries.
         const { pipeline } = await this.ready();
-        await pipeline.wake(this.corpId, event.openKfId, event.token, signedAtOf(query));
+        await pipeline.wake(corpId, event.openKfId, event.token, signedAtOf(query));
         this.operations.report({ kind: 'callback', result: 'ok' });
         respond(res, 200, 'success');
-        const pull = pipeline.pullAccount(this.corpId, event.openKfId)
-          .catch((e: unknown) => this.logger.error({ err: e }, 'pull after callback failed'))
-          .finally(() => this.callbackPulls.delete(pull));
-        this.callbackPulls.add(pull);
+        this.pullInBackground(corpId, event.openKfId);
+      } else if (event.kind === 'kf_account_auth_change' && this.directory) {
+        // Stored before WeCom hears 200, so a failure is retried by WeCom rather than lost.
+        await this.directory.kfAccountsChanged(corpId, { added: event.added, removed: event.removed });
+        this.operations.report({ kind: 'callback', result: 'ok' });
+        respond(res, 200, 'success');
+        this.logger.info({ corpId, added: event.added, removed: event.removed }, 'kf accounts granted to the app changed');
+        // A granted account may hold messages written before (while the corp was away, say), and
+        // messages held while it was not granted go to the bot now, in order.
+        const { pipeline } = await this.ready();
+        if (event.added.length > 0) await pipeline.releaseHeld(corpId);
+        for (const openKfId of event.added) {
+          await pipeline.wake(corpId, openKfId);
+          this.pullInBackground(corpId, openKfId);
+        }
       } else {
         this.operations.report({ kind: 'callback', result: 'ok' });
         respond(res, 200, 'success');
@@ -242,6 +308,36 @@ export class WeComAdapterBase extends BotAdapter {
   }
 
   /**
+   * Opens a data callback and says whose it is. Self-built mode: the one corp's crypto. Provider
+   * mode: the suite's crypto, the corp from the envelope's ToUserName (case kept), which must have
+   * an active authorisation — an unknown or cancelled corp is refused with {@link CorpNotServedError} (403).
+   */
+  private async openDataCallback(method: string | undefined, query: URLSearchParams, body: Buffer | undefined): Promise<
+    { kind: 'url_verification'; echo: string } | { kind: 'data'; corpId: string; event: DataCallbackEvent }
+  > {
+    const provider = this.options.provider;
+    if (!provider) {
+      const result = openCallback({ method, query, body, crypto: this.crypto!, maxBodyBytes: this.options.maxCallbackBytes });
+      if (result.kind === 'url_verification') return result;
+      return { kind: 'data', corpId: this.corpId, event: result.event as DataCallbackEvent };
+    }
+    const result = provider.callbacks.openData({ method, query, body, maxBodyBytes: this.options.maxCallbackBytes });
+    if (result.kind === 'url_verification') return result;
+    const status = await provider.corps.statusOf(result.corpId);
+    if (status !== 'active') throw new CorpNotServedError(result.corpId, status);
+    return result;
+  }
+
+  /** Pulls an account after a callback; `idle()` and `close()` wait for it. */
+  private pullInBackground(corpId: string, openKfId: string): void {
+    if (!this.services) return;
+    const pull = this.services.pipeline.pullAccount(corpId, openKfId)
+      .catch((e: unknown) => this.logger.error({ err: e, corpId, openKfId }, 'pull after callback failed'))
+      .finally(() => this.callbackPulls.delete(pull));
+    this.callbackPulls.add(pull);
+  }
+
+  /**
    * Listens to what the adapter does (callbacks, pulls, sends, turns), e.g. to count it for metrics.
    * Returns a function that stops listening. A listener must be quick: it runs inline.
    *
@@ -253,7 +349,7 @@ export class WeComAdapterBase extends BotAdapter {
   }
 
   /**
-   * How many inbox messages of this adapter's corp are in each status now: `pending` waiting for
+   * How many inbox messages of this adapter's corps are in each status now: `pending` waiting for
    * their turn, `held` kept while the licence is not valid, `failed` parked after every attempt,
    * `refused` refused for good (finished messages are not counted).
    *
@@ -262,8 +358,10 @@ export class WeComAdapterBase extends BotAdapter {
    */
   async inboxCounts(): Promise<Record<Exclude<InboxStatus, 'done'>, number>> {
     const { inbox } = await this.ready();
+    // Provider mode counts every corp ever served: a cancelled corp's held messages still count.
+    const corpFilter = this.directory ? {} : { corpId: this.corpId };
     const [pending, held, failed, refused] = await Promise.all(
-      (['pending', 'held', 'failed', 'refused'] as const).map((status) => inbox.count({ corpId: this.corpId, status })),
+      (['pending', 'held', 'failed', 'refused'] as const).map((status) => inbox.count({ ...corpFilter, status })),
     );
     return { pending: pending!, held: held!, failed: failed!, refused: refused! };
   }
@@ -278,7 +376,9 @@ export class WeComAdapterBase extends BotAdapter {
    * queued behind the conversation's other turns. Without bot logic yet, nothing runs.
    */
   async emitEvent(activity: Partial<Activity> & { conversation: { id: string } }): Promise<void> {
-    await this.enqueueTurn(activity.conversation.id, { type: ActivityTypes.Event, channelId: WECOM_CHANNEL_ID, serviceUrl: `wecom://${this.corpId}`, ...activity });
+    // Provider mode: the corp is the conversation's tenant (the adapter's corpId is the suite's).
+    const corpId = activity.conversation.tenantId ?? this.corpId;
+    await this.enqueueTurn(activity.conversation.id, { type: ActivityTypes.Event, channelId: WECOM_CHANNEL_ID, serviceUrl: `wecom://${corpId}`, ...activity });
   }
 
   /** Waits for pulls and turns in flight (tests and benchmarks). */
@@ -342,7 +442,7 @@ export class WeComAdapterBase extends BotAdapter {
     const services = await this.initialising;
     await Promise.all([...this.callbackPulls]);
     await services.pipeline.close();
-    await this.client.close();
+    await this.ownClient?.close();
     if (!this.options.store) await services.store.close();
   }
 
@@ -359,8 +459,8 @@ export class WeComAdapterBase extends BotAdapter {
     const logic = this.logic;
     if (!logic) throw new AdapterStateError('no bot logic yet: call process() or start() first');
     const { handoff, names } = await this.ready();
-    const customerName = names.nameFor(entry.message); // never rejects; looked up while the media downloads
-    const resolved = media ? await resolveInboundMedia(this.client, media, this.mediaLimits) : undefined;
+    const customerName = names(entry.corpId).nameFor(entry.message); // never rejects; looked up while the media downloads
+    const resolved = media ? await resolveInboundMedia(this.clientFor(entry.corpId), media, this.mediaLimits) : undefined;
     if (resolved?.status === 'rejected' && resolved.reason === 'too-large') {
       this.logger.info({ conversationId: entry.conversationId, kind: media?.kind, size: resolved.size, limit: resolved.limit }, 'incoming media refused before download: over the size limit');
     }
@@ -430,33 +530,49 @@ export class WeComAdapterBase extends BotAdapter {
     const sessions = new SessionRepository(store);
     const leases = new LeaseRepository(store);
     const tokens = new KeyValueRepository<CachedToken>(store, 'kf_tokens');
+    const directory = this.directory;
+    // Provider mode: only corps with an active authorisation, and only the kf accounts they granted
+    // the app, get their traffic to the bot; the rest is held (never dropped) until the corp
+    // authorises the app again and grants the account again.
+    const gate = directory
+      ? { admits: async (corpId: string, openKfId?: string) => (await directory.serves(corpId, openKfId)) && (!o.gate || (await o.gate.admits(corpId, openKfId))) }
+      : o.gate;
     const nameCache = new KeyValueRepository<CachedCustomerName>(store, 'kf_customer_names');
     await Promise.all([inbox.init(), outbox.init(), tokens.init(), nameCache.init()]);
     const pipeline = new InboundPipeline({
       store, inbox, cursors, leases, logger: this.logger, instanceId: o.instanceId,
-      clientFor: () => this.client,
+      clientFor: (corpId) => this.clientFor(corpId),
       runTurn: (entry) => this.runInboxTurn(entry),
       backfillMs: o.backfillMs, turnConcurrency: o.turnConcurrency, maxTurnAttempts: o.maxTurnAttempts,
-      retryDelayMs: o.retryDelayMs, pullRetryBaseMs: o.pullRetryBaseMs, leaseTtlMs: 30_000, gate: o.gate, observer: o.observer,
+      retryDelayMs: o.retryDelayMs, pullRetryBaseMs: o.pullRetryBaseMs, leaseTtlMs: 30_000, gate, observer: o.observer,
       report: this.operations.report,
     });
     const sender = new ReplySender({
-      clientFor: () => this.client, outbox, sessions, logger: this.logger, clock: store.clock,
+      clientFor: (corpId) => this.clientFor(corpId), outbox, sessions, logger: this.logger, clock: store.clock,
       duplicateMsgidErrcodes: new Set(o.duplicateMsgidErrcodes), maxAttachmentBytes: 20 * 1024 * 1024 + 1, attachmentTimeoutMs: 15_000, sendAttempts: 3,
       report: this.operations.report,
     });
-    const handoff = new Handoff({ client: this.client, sessions, logger: this.logger, runLater: (id, activity) => this.runLater(id, activity) });
-    const names = new CustomerNames({
-      corpId: this.corpId, client: () => this.client, cache: nameCache, clock: store.clock, logger: this.logger,
-      fallback: o.customerNameFallback, enabled: o.lookupCustomerNames,
-      waitingCustomers: async () => (await inbox.conversationsWith('pending', this.corpId)).flatMap((id) => {
-        try {
-          return [parseConversationId(id).externalUserId];
-        } catch {
-          return []; // an account-wide conversation (servicer events) has no customer
-        }
-      }),
-    });
+    const handoff = new Handoff({ clientFor: (corpId) => this.clientFor(corpId), sessions, logger: this.logger, runLater: (id, activity) => this.runLater(id, activity) });
+    // One per corp: batchget asks one corp about its own customers.
+    const namesByCorp = new Map<string, CustomerNames>();
+    const names = (corpId: string): CustomerNames => {
+      let n = namesByCorp.get(corpId);
+      if (!n) {
+        n = new CustomerNames({
+          corpId, client: () => this.clientFor(corpId), cache: nameCache, clock: store.clock, logger: this.logger,
+          fallback: o.customerNameFallback, enabled: o.lookupCustomerNames,
+          waitingCustomers: async () => (await inbox.conversationsWith('pending', corpId)).flatMap((id) => {
+            try {
+              return [parseConversationId(id).externalUserId];
+            } catch {
+              return []; // an account-wide conversation (servicer events) has no customer
+            }
+          }),
+        });
+        namesByCorp.set(corpId, n);
+      }
+      return n;
+    };
     return { store, inbox, sessions, pipeline, sender, tokens, handoff, names };
   }
 }
@@ -469,7 +585,8 @@ interface AdapterServices {
   readonly sender: ReplySender;
   readonly tokens: KeyValueRepository<CachedToken>;
   readonly handoff: Handoff;
-  readonly names: CustomerNames;
+  /** The customer-name lookups of a corp. */
+  readonly names: (corpId: string) => CustomerNames;
 }
 
 /** The callback's signed `timestamp` in ms (already checked by the crypto). */

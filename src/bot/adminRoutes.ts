@@ -9,6 +9,7 @@ import type { Store } from '../store';
 import { AdminApi } from './admin/adminApi';
 import { registerChannelRoutes } from './admin/channelRoutes';
 import { registerCorpRoutes } from './admin/corpRoutes';
+import { type InstallLinkMaker, registerInstallRoutes } from './admin/installRoutes';
 import { registerLicenceRoutes } from './admin/licenceRoutes';
 import { openApiDocument } from './admin/openapi';
 import { sendJson } from './httpJson';
@@ -20,6 +21,8 @@ export interface AdminRoutesOptions {
   readonly store: () => Promise<Store>;
   /** Corps and channels. Default (given by the app server): self-built mode, the adapter's one corp. */
   readonly channels?: () => Promise<ChannelService>;
+  /** Provider mode: makes install links (`POST /admin/v1/install-links`). Default none: that route answers 409. */
+  readonly installLink?: InstallLinkMaker;
   /** Only with TEST_CLOCK=true: the clock the advance route moves. */
   readonly testClock?: OffsetClock;
   /** Runs after the test clock moved (licensing jobs, held messages). */
@@ -39,6 +42,7 @@ export function registerAdminRoutes(server: Server, o: AdminRoutesOptions): Admi
     registerCorpRoutes(api, { channels: o.channels, licensing: o.licensing });
     registerChannelRoutes(api, o.channels);
   }
+  registerInstallRoutes(api, o.installLink);
   api.route({
     method: 'GET', path: '/admin/v1/openapi.json', tag: 'meta', summary: 'This document (OpenAPI 3.1)',
     handler: async ({ res }) => sendJson(res, 200, openApiDocument(api.routes(), packageVersion())),

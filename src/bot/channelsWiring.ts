@@ -2,8 +2,9 @@ import { ChannelDirectory, ChannelService, type CorpInfo } from '../channels';
 import type { WeComAdapter } from '../wecomAdapter';
 
 /**
- * Self-built mode's channels: the adapter's one corp, always authorised, its one client, and the
- * licence of that corp counting the agents. Changes refresh the store's shared directory
+ * The channels of the adapter's corps: self-built mode's one corp (always authorised), or provider
+ * mode's authorised corps with the CSAs they granted; each corp's own client, and its licence
+ * counting the agents. Changes refresh the store's shared directory
  * (`ChannelDirectory.for(store)`) and `directory` when given, so routing sees them in the next turn.
  *
  * @example
@@ -12,11 +13,13 @@ import type { WeComAdapter } from '../wecomAdapter';
  */
 export function selfBuiltChannels(adapter: WeComAdapter, directory?: ChannelDirectory): () => Promise<ChannelService> {
   let service: Promise<ChannelService> | undefined;
-  const corps = async (): Promise<readonly CorpInfo[]> => [{ corpId: adapter.corpId, authorised: true }];
+  const corps = async (): Promise<readonly CorpInfo[]> => (await adapter.corps()).map((c) => ({
+    corpId: c.corpId, authorised: true, ...(c.corpName ? { name: c.corpName } : {}), ...(c.openKfIds ? { kfAccounts: c.openKfIds } : {}),
+  }));
   return () => {
     service ??= adapter.store().then((store) => new ChannelService({
       store, corps, directory, logger: adapter.logger,
-      clientFor: () => adapter.client,
+      clientFor: (corpId) => adapter.clientFor(corpId),
       // With licensing off (no gate) there is no licence to count agents for.
       agentsChanged: async (corpId, agents) => adapter.licenceGate && (await adapter.licensing()).setAgentCount(corpId, agents),
     }));

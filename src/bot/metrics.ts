@@ -83,8 +83,15 @@ export function createAppMetrics(adapter: WeComAdapter, logger: Logger): AppMetr
       this.reset();
       if (!adapter.licenceGate) return; // licensing is off for this adapter
       try {
-        const view = await (await adapter.licensing()).status(adapter.corpId);
-        for (const status of LICENCE_STATUSES) this.set({ corp: adapter.corpId, status }, view.status === status ? 1 : 0);
+        const licensing = await adapter.licensing();
+        // Every corp served (provider mode: each authorised corp; a corp with no licence yet is skipped).
+        for (const { corpId } of await adapter.corps()) {
+          const view = await licensing.status(corpId).catch((e: unknown) => {
+            if ((e as { code?: unknown }).code === 'unknown_corp') return undefined;
+            throw e;
+          });
+          if (view) for (const status of LICENCE_STATUSES) this.set({ corp: corpId, status }, view.status === status ? 1 : 0);
+        }
       } catch (e) {
         logger.warn({ err: e }, 'metrics: could not read the licence status (the store may be down)');
       }

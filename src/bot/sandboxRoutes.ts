@@ -32,6 +32,14 @@ export function registerSandboxRoutes(server: Server, world: SandboxWorld): void
       sendProblem(res, e);
     }
   };
+  // Provider mode's sandbox has two demo corps: `?corp=b` (or a corp id) picks one; default the first.
+  const corpOf = (req: Request): SandboxWorld => {
+    const key = new URL(req.url ?? '/', 'http://localhost').searchParams.get('corp');
+    if (!key) return world;
+    const picked = world.demoCorp(key);
+    if (!picked) throw new HttpProblem(404, 'unknown_corp', `no demo corp ${JSON.stringify(key)}: use ${world.demoCorps.map((w, i) => `${'ab'[i] ?? i} (${w.corp.corpId})`).join(' or ')}`);
+    return picked;
+  };
   const customer = (req: Request): string => {
     const parsed = customerId.safeParse(req.params.customerId);
     if (!parsed.success) throw new HttpProblem(400, 'invalid_parameter', parsed.error.issues[0]?.message ?? 'bad customer id');
@@ -42,6 +50,7 @@ export function registerSandboxRoutes(server: Server, world: SandboxWorld): void
     sendJson(res, 200, {
       corpId: world.corp.corpId,
       openKfId: world.openKfId,
+      ...(world.suite ? { suiteId: world.suite.suiteId, corps: world.demoCorps.map((w) => ({ corpId: w.corp.corpId, openKfId: w.openKfId })) } : {}),
       emulator: world.emulator.baseUrl,
       try: [
         'POST /sandbox/customers/{id}/messages {"text":"hello"}',
@@ -51,15 +60,17 @@ export function registerSandboxRoutes(server: Server, world: SandboxWorld): void
         'GET  /sandbox/customers/{id}/messages',
         'POST /sandbox/customers/{id}/agent {"text":"..."}  (the human agent, after a handoff)',
         'POST /sandbox/customers/{id}/agent/end',
+        ...(world.suite ? ['any of these with ?corp=b: a customer of the second demo corp'] : []),
       ],
     });
   }));
 
   server.post('/sandbox/customers/:customerId/messages', handle(async (req, res) => {
     const id = customer(req);
+    const w = corpOf(req);
     const sendFile = async (type: MediaType, filename: string, bytes: Buffer, contentType?: string): Promise<void> => {
       try {
-        sendJson(res, 202, { msgid: (await world.sendAttachment(id, { type, filename, contentType, bytes })).msgid });
+        sendJson(res, 202, { msgid: (await w.sendAttachment(id, { type, filename, contentType, bytes })).msgid });
       } catch (e) {
         if (e instanceof SandboxAttachmentError) throw new HttpProblem(400, e.code, e.message);
         throw e;
@@ -76,7 +87,7 @@ export function registerSandboxRoutes(server: Server, world: SandboxWorld): void
       return sendFile(type.data, upload.part.filename, upload.part.bytes, upload.part.mimeType === 'application/octet-stream' ? undefined : upload.part.mimeType);
     }
     const body = await readJson(req, customerMessageBody, attachmentBodyLimit);
-    if ('text' in body) return sendJson(res, 202, { msgid: (await world.say(id, body.text)).msgid });
+    if ('text' in body) return sendJson(res, 202, { msgid: (await w.say(id, body.text)).msgid });
     const { type, filename, base64, contentType } = body.attachment;
     await sendFile(type, filename, Buffer.from(base64, 'base64'), contentType);
   }));
@@ -84,23 +95,23 @@ export function registerSandboxRoutes(server: Server, world: SandboxWorld): void
   server.post('/sandbox/customers/:customerId/enter', handle(async (req, res) => {
     const id = customer(req);
     const { scene } = await readJson(req, enterBody);
-    sendJson(res, 202, await world.enter(id, scene));
+    sendJson(res, 202, await corpOf(req).enter(id, scene));
   }));
 
   server.post('/sandbox/customers/:customerId/agent', handle(async (req, res) => {
     const id = customer(req);
     const { text } = await readJson(req, messageBody);
-    await world.agentSays(id, text);
+    await corpOf(req).agentSays(id, text);
     sendJson(res, 202, { agent: SANDBOX_AGENT });
   }));
 
   server.post('/sandbox/customers/:customerId/agent/end', handle(async (req, res) => {
-    await world.agentEnds(customer(req));
+    await corpOf(req).agentEnds(customer(req));
     sendJson(res, 202, { ended: true });
   }));
 
   server.get('/sandbox/customers/:customerId/messages', handle(async (req, res) => {
     const id = customer(req);
-    sendJson(res, 200, world.transcript(id).map((m) => ({ msgid: m.msgid, from: m.from, msgtype: m.msgtype, via: m.via, text: renderReply(m), payload: m.payload, at: new Date(m.at).toISOString() })));
+    sendJson(res, 200, corpOf(req).transcript(id).map((m) => ({ msgid: m.msgid, from: m.from, msgtype: m.msgtype, via: m.via, text: renderReply(m), payload: m.payload, at: new Date(m.at).toISOString() })));
   }));
 }

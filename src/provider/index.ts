@@ -9,3 +9,5 @@ export { AuthCodeRepository, AUTH_CODE_TTL_SECONDS, type AuthCodeDoc } from './a
 export { storeTokens } from './sharedTokens';
 export { ProviderEvents, type CorpAuthorisedEvent, type CorpCancelledEvent, type CorpChangedEvent } from './providerEvents';
 export { SuiteInstructions, type SuiteInstructionsOptions } from './suiteInstructions';
+export { ProviderCorps, type ProviderCorp } from './providerCorps';
+export { ProviderMode, type ProviderModeOptions, type InstallLinkResult } from './providerMode';

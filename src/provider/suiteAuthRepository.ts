@@ -87,7 +87,8 @@ export class SuiteAuthRepository {
   async cancelled(suiteId: string, corpId: string): Promise<boolean> {
     const before = await this.auths.findOneAndUpdate(
       { _id: SuiteAuthRepository.idOf(suiteId, corpId), status: 'active' },
-      { $set: { status: 'cancelled', updatedAt: new Date(this.store.clock.now()) } },
+      // WeCom takes the kf accounts back with the app: a re-install grants them anew.
+      { $set: { status: 'cancelled', authOpenKfIds: [], updatedAt: new Date(this.store.clock.now()) } },
       { returnDocument: 'before' },
     );
     return before !== null;
@@ -100,6 +101,29 @@ export class SuiteAuthRepository {
       { $set: { permanentCodeEnc: this.box.seal(permanentCode), updatedAt: new Date(this.store.clock.now()) } },
     );
     return doc !== null;
+  }
+
+  /** The suite's authorisations, optionally only those in one status. */
+  async list(suiteId: string, status?: SuiteAuthDoc['status']): Promise<SuiteAuth[]> {
+    const docs = await this.auths.find({ suiteId, ...(status ? { status } : {}) });
+    return docs.map(({ _id, permanentCodeEnc, ...auth }) => {
+      void _id;
+      void permanentCodeEnc;
+      return auth;
+    });
+  }
+
+  /**
+   * `kf_account_auth_change`: accounts granted to or taken from the app. Returns false for a corp
+   * not stored. (Events of one corp come one at a time, so a read then a write is enough.)
+   */
+  async changeKfAccounts(suiteId: string, corpId: string, change: { added: readonly string[]; removed: readonly string[] }): Promise<boolean> {
+    const doc = await this.auths.findOne({ _id: SuiteAuthRepository.idOf(suiteId, corpId) });
+    if (!doc) return false;
+    const removed = new Set(change.removed);
+    const kept = (doc.authOpenKfIds ?? []).filter((id) => !removed.has(id));
+    const authOpenKfIds = [...kept, ...change.added.filter((id) => !kept.includes(id) && !removed.has(id))];
+    return this.update(suiteId, corpId, { authOpenKfIds });
   }
 
   async get(suiteId: string, corpId: string): Promise<SuiteAuth | null> {

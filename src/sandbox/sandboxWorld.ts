@@ -1,5 +1,5 @@
 import { type Clock, type Logger, WeComChannelError } from '../common';
-import { type CorpCredentials, type DeliveryReport, maxBytesFor, type MediaType, type SentMessage, WeComEmulator } from './emulator';
+import { type CorpCredentials, type DeliveryReport, maxBytesFor, type MediaType, type SentMessage, type SuiteCredentials, WeComEmulator } from './emulator';
 
 /**
  * The sandbox corp's credentials. Fixed and public on purpose: the emulator only listens on
@@ -11,6 +11,24 @@ export const SANDBOX_CREDENTIALS: Readonly<Omit<CorpCredentials, 'callbackUrl'>>
   token: 'sandboxToken0000000000000000000',
   encodingAesKey: 'c2FuZGJveEVuY29kaW5nQWVzS2V5MDAwMDAwMDAwMDA',
 });
+
+/**
+ * Provider mode's sandbox suite: fixed and public for the same reason as {@link SANDBOX_CREDENTIALS}.
+ * Its two demo corps install it through the install link when `npm start` runs.
+ */
+export const SANDBOX_SUITE: Readonly<Pick<SuiteCredentials, 'suiteId' | 'suiteSecret' | 'token' | 'encodingAesKey' | 'providerCorpId'>> = Object.freeze({
+  suiteId: 'wwsandboxsuite000001',
+  suiteSecret: 'sandbox-suite-secret-not-a-real-secret-00',
+  token: 'sandboxSuiteToken00000000000000',
+  encodingAesKey: 'c2FuZGJveFN1aXRlQWVzS2V5MDAwMDAwMDAwMDAwMDA',
+  providerCorpId: 'wwsandboxprovider001',
+});
+
+/** The demo corps of provider mode's sandbox: the first is {@link SANDBOX_CREDENTIALS}'s corp. */
+export const SANDBOX_DEMO_CORPS: readonly { readonly key: string; readonly corpId: string; readonly name: string; readonly kfName: string }[] = Object.freeze([
+  { key: 'a', corpId: SANDBOX_CREDENTIALS.corpId, name: 'Demo Corp A', kfName: 'Corp A support' },
+  { key: 'b', corpId: 'wwsandbox0000000002', name: 'Demo Corp B', kfName: 'Corp B support' },
+]);
 
 /** The human agent of the sandbox, for trying a handoff. */
 export const SANDBOX_AGENT = 'sandbox_agent';
@@ -67,20 +85,58 @@ interface AgentEntry {
 export class SandboxWorld {
   private readonly agentLog = new Map<string, AgentEntry[]>();
 
+  /** Provider mode: the corps of this sandbox, the first being this one (self-built: this one alone). */
+  readonly demoCorps: SandboxWorld[] = [this];
+
   private constructor(
     readonly emulator: WeComEmulator,
     readonly corp: CorpCredentials,
     readonly openKfId: string,
+    /** Provider mode: the sandbox's suite (its two corps install it). */
+    readonly suite?: SuiteCredentials,
   ) {}
 
-  /** Starts the emulator on loopback (`port` 0 or absent: a free port). */
-  static async start(options: { clock?: Clock; logger?: Logger; port?: number } = {}): Promise<SandboxWorld> {
+  /**
+   * Starts the emulator on loopback (`port` 0 or absent: a free port). With `provider: true`, it
+   * also has the sandbox suite ({@link SANDBOX_SUITE}) and two demo corps ({@link SANDBOX_DEMO_CORPS})
+   * with a kf account and a human agent each; this world is the first corp, {@link demoCorps} all.
+   */
+  static async start(options: { clock?: Clock; logger?: Logger; port?: number; provider?: boolean } = {}): Promise<SandboxWorld> {
     const emulator = new WeComEmulator({ clock: options.clock, port: options.port, logger: options.logger?.child({ part: 'emulator' }) });
     await emulator.start();
-    const corp = emulator.addCorp({ ...SANDBOX_CREDENTIALS });
-    const openKfId = emulator.addKfAccount(corp.corpId, { name: 'Sandbox support' });
-    emulator.addServicer(corp.corpId, { userid: SANDBOX_AGENT });
-    return new SandboxWorld(emulator, corp, openKfId);
+    if (!options.provider) {
+      const corp = emulator.addCorp({ ...SANDBOX_CREDENTIALS });
+      const openKfId = emulator.addKfAccount(corp.corpId, { name: 'Sandbox support' });
+      emulator.addServicer(corp.corpId, { userid: SANDBOX_AGENT });
+      return new SandboxWorld(emulator, corp, openKfId);
+    }
+    const suite = emulator.provider.addSuite({ ...SANDBOX_SUITE });
+    const worlds = SANDBOX_DEMO_CORPS.map((demo) => {
+      const corp = emulator.addCorp({ corpId: demo.corpId });
+      const openKfId = emulator.addKfAccount(corp.corpId, { name: demo.kfName });
+      emulator.addServicer(corp.corpId, { userid: SANDBOX_AGENT });
+      return new SandboxWorld(emulator, corp, openKfId, suite);
+    });
+    const first = worlds[0]!;
+    first.demoCorps.splice(0, 1, ...worlds);
+    return first;
+  }
+
+  /**
+   * Provider mode: the demo corp named by its key (`a`, `b`) or corp id, undefined for no such corp.
+   *
+   * @example
+   * world.demoCorp('b')?.say('alice', 'hello'); // a customer of Demo Corp B
+   */
+  demoCorp(keyOrCorpId: string): SandboxWorld | undefined {
+    const index = SANDBOX_DEMO_CORPS.findIndex((d) => d.key === keyOrCorpId.toLowerCase());
+    return index >= 0 && this.suite ? this.demoCorps[index] : this.demoCorps.find((w) => w.corp.corpId === keyOrCorpId);
+  }
+
+  /** Provider mode: points the suite's instruction and data URLs at the app (`base`: its http://host:port). */
+  connectProvider(base: string): void {
+    if (!this.suite) throw new RangeError('this sandbox has no suite: start it with { provider: true }');
+    this.emulator.provider.setUrls(this.suite.suiteId, { instructionUrl: `${base}/api/wecom/suite`, dataUrl: `${base}/api/wecom/callback` });
   }
 
   /** Points WeCom's callbacks at the bot. */

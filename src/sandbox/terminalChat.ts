@@ -11,6 +11,7 @@ export type ChatCommand =
   | { kind: 'enter'; scene?: string }
   | { kind: 'agent'; text: string }
   | { kind: 'end' }
+  | { kind: 'corp'; key: string }
   | { kind: 'quit' }
   | { kind: 'help'; unknown?: string }
   | { kind: 'nothing' };
@@ -22,6 +23,7 @@ export const CHAT_HELP = [
   '  /image <path>     send a picture from a file (also /file, /voice, /video)',
   '  /agent <text>     answer as the human agent (after a handoff; takes the session)',
   '  /end              the human agent ends the session: the bot answers again',
+  '  /corp <a|b>       chat as a customer of demo corp a or b (the provider-mode sandbox)',
   '  /help             this list',
   '  /quit             stop (Ctrl-D too)',
   '  //text            send a message that starts with "/"',
@@ -51,6 +53,8 @@ export function parseChatLine(line: string): ChatCommand {
       return arg ? { kind: 'agent', text: arg } : { kind: 'help', unknown: '/agent needs the text the agent writes' };
     case '/end':
       return { kind: 'end' };
+    case '/corp':
+      return arg ? { kind: 'corp', key: arg } : { kind: 'help', unknown: '/corp needs a demo corp: a or b' };
     case '/quit':
     case '/exit':
       return { kind: 'quit' };
@@ -95,6 +99,8 @@ export function startTerminalChat(world: SandboxWorld, options: TerminalChatOpti
   const input = options.input ?? process.stdin;
   const output = options.output ?? process.stdout;
   const customerId = options.customerId ?? 'wm_terminal_customer';
+  // The demo corp whose customer is typing (`/corp b` switches, in the provider-mode sandbox).
+  let current = world;
   const onQuit = options.onQuit ?? (() => process.kill(process.pid, 'SIGTERM'));
   const tty = (output as { isTTY?: boolean }).isTTY === true;
   let stopped = false;
@@ -114,7 +120,7 @@ export function startTerminalChat(world: SandboxWorld, options: TerminalChatOpti
 
   const shown = new Set<string>();
   const poll = setInterval(() => {
-    for (const entry of world.transcript(customerId)) {
+    for (const entry of current.transcript(customerId)) {
       if (shown.has(entry.msgid)) continue;
       shown.add(entry.msgid);
       const label = entry.from === 'agent' ? 'agent › ' : 'bot › ';
@@ -125,7 +131,7 @@ export function startTerminalChat(world: SandboxWorld, options: TerminalChatOpti
   const reportDelivery = (sent: SentByCustomer): void => {
     void sent.delivery.then((report) => {
       if (report.delivered) return;
-      const url = world.emulator.credentials(world.corp.corpId).callbackUrl ?? '(no callback URL)';
+      const url = current.emulator.credentials(current.corp.corpId).callbackUrl ?? '(no callback URL)';
       print(`(WeCom could not reach the bot at ${url}: ${report.statuses.join(', ') || 'no attempt'}; is it running with the sandbox's settings?)`);
     });
   };
@@ -133,20 +139,26 @@ export function startTerminalChat(world: SandboxWorld, options: TerminalChatOpti
   const run = async (command: ChatCommand): Promise<void> => {
     switch (command.kind) {
       case 'say':
-        return reportDelivery(await world.say(customerId, command.text));
+        return reportDelivery(await current.say(customerId, command.text));
       case 'attach': {
         const bytes = await readFile(command.path);
-        reportDelivery(await world.sendAttachment(customerId, { type: command.type, bytes, filename: basename(command.path) }));
+        reportDelivery(await current.sendAttachment(customerId, { type: command.type, bytes, filename: basename(command.path) }));
         return print(`(sent ${command.type} ${basename(command.path)}, ${bytes.length} bytes)`);
       }
       case 'enter':
-        await world.enter(customerId, command.scene);
+        await current.enter(customerId, command.scene);
         return;
       case 'agent':
-        return world.agentSays(customerId, command.text);
+        return current.agentSays(customerId, command.text);
       case 'end':
-        await world.agentEnds(customerId);
+        await current.agentEnds(customerId);
         return print('(the human agent ended the session: the bot answers again)');
+      case 'corp': {
+        const picked = world.demoCorp(command.key);
+        if (!picked) return print(`(no demo corp ${command.key}: ${world.suite ? 'use a or b' : 'this sandbox has one corp'})`);
+        current = picked;
+        return print(`(you are now a customer of corp ${picked.corp.corpId})`);
+      }
       case 'help':
         return print(command.unknown ? `(${command.unknown})\n${CHAT_HELP}` : CHAT_HELP);
       case 'quit':

@@ -3,8 +3,9 @@ import { describeRefusal, isKnownErrcode, type WeComErrorAction } from './errorC
 
 /** Wrong secret or corp id, missing permission, untrusted IP, API switched off, no fresh suite ticket. */
 const operatorFixable: ReadonlySet<number> = new Set([40001, 40013, 48002, 60020, 95017, 95023,
-  // Provider mode: wrong suite id or secret; a ticket that is missing or stale until WeCom's next push.
-  40080, 40083, 40085, 41023]);
+  // Provider mode: wrong suite id or secret; a ticket that is missing or stale until WeCom's next push;
+  // a corp that cancelled its authorisation (its traffic is held until its admin authorises again).
+  40080, 40083, 40085, 41023, 40084, 48004]);
 
 /**
  * WeCom answered, and said no (`errcode != 0`). `method` is the API path (`kf/send_msg`), never a

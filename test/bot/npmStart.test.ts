@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
+import { WeComEmulator } from '../../src/sandbox/emulator';
 
 const root = join(__dirname, '..', '..');
 jest.setTimeout(180_000);
@@ -126,16 +127,76 @@ describe('npm start (sandbox)', () => {
     expect(await answered(2)).toEqual(['You said: before the second start', 'You said: after the second start']);
   });
 
-  it('refuses provider mode with a ConfigError that says what to do', () => {
+  it('runs provider mode for real with WECOM_SUITE_*: stores the pushed ticket, serves an installed corp\'s customer, answers /healthz', async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'wecom-start-'));
+    const emu = new WeComEmulator({ switches: { instructionTimeoutMs: 5000, callbackTimeoutMs: 5000 } });
+    await emu.start();
+    try {
+      const suite = emu.provider.addSuite();
+      const corp = emu.addCorp();
+      const kf = emu.addKfAccount(corp.corpId, { name: 'Support' });
+      const port = await freePort();
+      const base = `http://127.0.0.1:${port}`;
+      let output = '';
+      child = spawn(process.execPath, [join(root, 'scripts', 'start.js')], {
+        cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
+        env: {
+          PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', WECOM_API_BASE_URL: emu.baseUrl,
+          WECOM_SUITE_ID: suite.suiteId, WECOM_SUITE_SECRET: suite.suiteSecret, WECOM_SUITE_TOKEN: suite.token,
+          WECOM_SUITE_ENCODING_AES_KEY: suite.encodingAesKey, WECOM_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
+        },
+      });
+      child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+      const health = await waitFor(async () => {
+        const res = await request(`${base}/healthz`);
+        const body = (await res.body.json()) as { status: string; mode: string };
+        return res.statusCode === 200 ? body : undefined;
+      }, 90_000).catch((e: unknown) => {
+        throw new Error(`${String(e)}; output: ${output}`);
+      });
+      expect(health).toMatchObject({ status: 'ok', mode: 'provider' });
+
+      emu.provider.setUrls(suite.suiteId, { instructionUrl: `${base}/api/wecom/suite`, dataUrl: `${base}/api/wecom/callback` });
+      expect((await emu.provider.pushSuiteTicket(suite.suiteId).delivery).delivered).toBe(true);
+      // The app holds the ticket once it can get a suite token with it: a pre-auth code for the install.
+      const preAuthCode = await waitFor(async () => {
+        const res = await request(`${emu.baseUrl}service/get_suite_token`, {
+          method: 'POST', body: JSON.stringify({ suite_id: suite.suiteId, suite_secret: suite.suiteSecret, suite_ticket: emu.provider.latestTicket(suite.suiteId) }),
+        });
+        const token = ((await res.body.json()) as { suite_access_token?: string }).suite_access_token;
+        const pre = await request(`${emu.baseUrl}service/get_pre_auth_code?suite_access_token=${token}`);
+        return ((await pre.body.json()) as { pre_auth_code?: string }).pre_auth_code;
+      }, 10_000);
+      expect((await emu.provider.authorise(corp.corpId, preAuthCode).delivery).delivered).toBe(true);
+      // The app exchanges the auth code (after answering `success`): then the corp's data callbacks are served.
+      await waitFor(async () => (emu.provider.authorisation(corp.corpId, suite.suiteId)?.permanentCode && emu.calls.some((c) => c.path === 'service/get_auth_info') ? true : undefined), 15_000);
+      expect((await emu.provider.grantKfAccounts(corp.corpId, { add: [kf] }, suite.suiteId)).delivered).toBe(true);
+      expect((await (await emu.customer(corp.corpId, kf, 'carol').sendText('hello provider')).delivery).delivered).toBe(true);
+      const replies = await waitFor(async () => {
+        const got = emu.received(corp.corpId, 'carol');
+        return got.length > 0 ? got : undefined;
+      }, 15_000);
+      expect(replies.map((m) => (m.payload as { content: string }).content)).toEqual(['You said: hello provider']);
+
+      const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      await emu.stop();
+    }
+  });
+
+  it('refuses provider mode without WECOM_SECRET_KEY, naming the variable', () => {
     let stderr = '';
     try {
       execFileSync(process.execPath, [join(root, 'scripts', 'start.js')], {
-        cwd: root, env: { PATH: process.env.PATH, WECOM_SUITE_ID: 'wwsuite', WECOM_SUITE_SECRET: 's', WECOM_SUITE_TOKEN: 't', WECOM_SUITE_ENCODING_AES_KEY: 'a'.repeat(43), WECOM_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') }, stdio: 'pipe',
+        cwd: root, env: { PATH: process.env.PATH, WECOM_SUITE_ID: 'wwsuite', WECOM_SUITE_SECRET: 's', WECOM_SUITE_TOKEN: 't', WECOM_SUITE_ENCODING_AES_KEY: 'a'.repeat(43) }, stdio: 'pipe',
       });
     } catch (e) {
       stderr = String((e as { stderr?: Buffer }).stderr);
     }
-    expect(stderr).toContain('Configuration error: WECOM_SUITE_ID');
+    expect(stderr).toContain('Configuration error: WECOM_SECRET_KEY');
   });
 
   it('exports WeComAdapter to CommonJS require, and it names the missing variable without credentials', () => {
