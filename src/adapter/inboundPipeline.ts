@@ -61,6 +61,14 @@ export interface InboundPipelineOptions {
   readonly observer?: InboundObserver;
   /** Learns how pulls and turns end (metrics). */
   readonly report?: ReportOperation;
+  /**
+   * Whether this process alone uses the store, so no other process can pull an account or run a
+   * conversation's turns: then the sync and turns leases are not taken (two writes each), since
+   * this pipeline already runs one pull per account and one turn at a time per conversation.
+   * Default: true for the embedded store (its `DATA_DIR` lock lets one process open it), false
+   * otherwise (MongoDB is shared by instances, which take the leases).
+   */
+  readonly exclusiveStore?: boolean;
 }
 
 /**
@@ -89,9 +97,11 @@ export class InboundPipeline {
   private readonly pullFailures = new Map<string, number>();
   private closed = false;
   private turnsStarted = false;
+  private readonly exclusive: boolean;
 
   constructor(private readonly o: InboundPipelineOptions) {
     this.scheduler = new TurnScheduler(o.turnConcurrency);
+    this.exclusive = o.exclusiveStore ?? o.store.kind === 'embedded';
   }
 
   /** A callback said there is something to pull. Resolves when the pull (not the turns) is done. */
@@ -229,7 +239,8 @@ export class InboundPipeline {
     const leaseName = `sync:${corpId}:${openKfId}`;
     let lease;
     try {
-      lease = await this.o.leases.acquire(leaseName, this.o.instanceId, this.o.leaseTtlMs);
+      // Alone on the store, `pulling` already keeps this to one pull per account.
+      lease = this.exclusive || (await this.o.leases.acquire(leaseName, this.o.instanceId, this.o.leaseTtlMs));
     } catch (e) {
       this.o.report?.({ kind: 'pull', result: 'error' });
       await this.retryPullLater(corpId, openKfId, e); // the store is down: the wake-up is not answered yet
@@ -265,7 +276,7 @@ export class InboundPipeline {
     } catch (e) {
       failure = { error: e };
     } finally {
-      await this.o.leases.release(leaseName, this.o.instanceId).catch(() => undefined);
+      if (!this.exclusive) await this.o.leases.release(leaseName, this.o.instanceId).catch(() => undefined);
     }
     if (failure) {
       this.o.report?.({ kind: 'pull', result: 'error' });
@@ -289,6 +300,13 @@ export class InboundPipeline {
   private async retryPullLater(corpId: string, openKfId: string, error: unknown): Promise<void> {
     if (this.closed) return;
     const key = `${corpId}:${openKfId}`;
+    if (this.pullRetryTimers.has(key)) {
+      // A callback's pull during the back-off failed too: the planned try still comes, and the
+      // back-off grows only with those tries (a burst of callbacks in an outage would else push the
+      // next try 30 s out in a second, and keep customers waiting long after the outage ended).
+      this.o.logger.debug({ err: error, corpId, openKfId }, 'pull during the back-off failed; the planned retry stands');
+      return;
+    }
     const now = this.o.store.clock.now();
     let failures = (this.pullFailures.get(key) ?? 0) + 1;
     let doc = null;
@@ -302,7 +320,7 @@ export class InboundPipeline {
     const step = PULL_RETRY_STEPS[Math.min(failures, PULL_RETRY_STEPS.length) - 1]! * (this.o.pullRetryBaseMs / 1000);
     const jittered = step * (0.8 + 0.4 * Math.random()); // ±20 %: instances and accounts don't retry in step
     const delay = Math.round(withToken ? jittered : Math.max(jittered, TOKENLESS_PULL_SPACING_MS));
-    this.pullFailures.set(key, failures);
+    this.pullFailures.set(key, failures); console.log("RETRY", failures, delay, String(error));
     await this.o.cursors.pullFailed(corpId, openKfId, now + delay).catch(() => undefined);
     const level = isTransient(error) ? 'warn' : 'error';
     this.o.logger[level]({ err: error, corpId, openKfId, failures, retryInMs: delay }, 'pulling kf messages failed; trying again by itself');
@@ -358,6 +376,7 @@ export class InboundPipeline {
   }
 
   private async renewOrThrow(leaseName: string): Promise<void> {
+    if (this.exclusive) return;
     if (!(await this.o.leases.renew(leaseName, this.o.instanceId, this.o.leaseTtlMs))) throw new LeaseLostError(leaseName);
   }
 
@@ -428,9 +447,16 @@ export class InboundPipeline {
     return touched;
   }
 
-  /** Runs the conversation's pending entries in order, under a lease so only one instance does. */
+  /**
+   * Runs the conversation's pending entries in order. On a shared store it does so under a lease, so
+   * only one instance does; alone on the store, the scheduler's one run per conversation is enough.
+   */
   private async drainConversation(conversationId: string): Promise<void> {
     if (this.retryTimers.has(conversationId)) return; // queued before a failure put it in back-off
+    if (this.exclusive) {
+      await this.runEntries(conversationId, () => false);
+      return;
+    }
     const leaseName = `turns:${conversationId}`;
     const lease = await this.o.leases.acquire(leaseName, this.o.instanceId, this.o.leaseTtlMs);
     if (!lease) {
