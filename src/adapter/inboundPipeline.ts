@@ -43,7 +43,11 @@ export interface InboundPipelineOptions {
   readonly cursors: CursorRepository;
   readonly leases: LeaseRepository;
   readonly clientFor: (corpId: string) => WeComClient;
-  readonly runTurn: (entry: InboxEntry) => Promise<void>;
+  /**
+   * Runs an entry's turn. `sent` holds the replies earlier attempts sent (outbox id → WeCom's msgid);
+   * the turn adds its own, and the pipeline keeps them with the entry should the turn not finish.
+   */
+  readonly runTurn: (entry: InboxEntry, sent: Map<string, string>) => Promise<void>;
   readonly logger: Logger;
   /** Identifies this process in leases. */
   readonly instanceId: string;
@@ -510,8 +514,9 @@ export class InboundPipeline {
         return false;
       }
       const startedAt = performance.now();
+      const sent = new Map((entry.sent ?? []).map((r) => [r.id, r.wecomMsgid]));
       try {
-        await this.o.runTurn(entry);
+        await this.o.runTurn(entry, sent);
         await this.o.inbox.markDone(entry._id);
         this.o.report?.({ kind: 'turn', result: 'ok', seconds: secondsSince(startedAt) });
       } catch (e) {
@@ -519,6 +524,7 @@ export class InboundPipeline {
         if (isChannelError(e, 'licence_inactive')) {
           // The licence lapsed during the turn: hold the message like the gate would, to answer later.
           this.o.report?.({ kind: 'turn', result: 'held', seconds });
+          if (sent.size > (entry.sent?.length ?? 0)) await this.o.inbox.recordSent(entry._id, sent);
           await this.o.inbox.holdConversation(conversationId);
           return false;
         }
@@ -531,7 +537,7 @@ export class InboundPipeline {
           continue;
         }
         const transient = isTransient(e);
-        const { status, failures } = await this.o.inbox.recordFailure(entry._id, describe(e), { transient, maxAttempts: this.o.maxTurnAttempts });
+        const { status, failures } = await this.o.inbox.recordFailure(entry, describe(e), { transient, maxAttempts: this.o.maxTurnAttempts, sent });
         this.o.report?.({ kind: 'turn', result: status === 'failed' ? 'failed' : 'retry', seconds });
         if (status === 'failed') {
           this.o.logger.error({ err: e, conversationId, msgid: entry.msgid }, 'turn failed on every attempt; the message is parked as failed in the inbox');

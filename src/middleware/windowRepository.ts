@@ -15,6 +15,14 @@ export interface WindowDoc extends BaseDocument, WindowState {
   replyMsgids?: string[];
   /** Msgids whose slot was given back (a send that certainly did not happen); one entry per release. */
   releasedMsgids?: string[];
+  /**
+   * The latest reply msgids that took a slot, and those given back, across windows (the lists above
+   * start again with each window; these keep the last {@link RECENT_MSGIDS}). A msgid taken more
+   * often than given back was attempted with an outcome never learned: the adapter keeps no record
+   * of its own for sends the window names (see noteRecordedAttempt).
+   */
+  recentReplyMsgids?: string[];
+  recentReleasedMsgids?: string[];
   /** Grows with every fresh window: a slot is given back or locked only in the window that granted it. */
   generation: number;
   /** TTL: the document is dropped this long after its window closed (then the customer reads as never seen). */
@@ -32,8 +40,15 @@ export interface ReplySlot {
   readonly msgid?: string;
 }
 
+/** How many of the latest reply msgids a window document keeps across windows (see `recentReplyMsgids`). */
+const RECENT_MSGIDS = 50;
+
 export type Reservation =
-  | { readonly granted: true; readonly slot: ReplySlot; readonly window: WindowDecision }
+  | {
+    readonly granted: true; readonly slot: ReplySlot; readonly window: WindowDecision;
+    /** The msgid was reserved before and never given back: this send repeats an attempt whose outcome was lost. */
+    readonly repeat: boolean;
+  }
   | { readonly granted: false; readonly window: WindowDecision & { readonly open: false } };
 
 /** Whose reply asks for a slot: the turn of a customer message (by its msgid), or none (events, proactive sends). */
@@ -159,15 +174,19 @@ export class WindowRepository {
         const expired = now >= windowClosesAt(current.lastCustomerMessageAt);
         const window = decideWindow(current, now);
         if (expired) return { granted: false, window: { ...window, open: false, repliesLeft: 0, lockedReason: 'window-expired', lockedAt: windowClosesAt(current.lastCustomerMessageAt) } };
-        return { granted: true, slot: { conversationId, generation: current.generation, number: held + 1, msgid }, window };
+        return { granted: true, slot: { conversationId, generation: current.generation, number: held + 1, msgid }, window, repeat: true };
       }
       const kept = keptSlots(current, forTurn);
       const doc = await this.windows.findOneAndUpdate(
         { _id: conversationId, generation: current.generation, ...openFilter(now, kept) },
-        { $inc: { used: 1 }, $set: { lastReservedAt: now }, ...(msgid ? { $push: { replyMsgids: msgid } } : {}) },
+        { $inc: { used: 1 }, $set: { lastReservedAt: now }, ...(msgid ? { $push: { replyMsgids: msgid, recentReplyMsgids: recent(msgid) } } : {}) },
         { returnDocument: 'after' },
       );
-      if (doc) return { granted: true, slot: { conversationId, generation: doc.generation, number: doc.used, msgid }, window: decideWindow(doc, now) };
+      if (doc) {
+        // Taken in an earlier window and never given back: its outcome was lost before the customer wrote again.
+        const repeat = msgid !== undefined && heldRecently(current, msgid);
+        return { granted: true, slot: { conversationId, generation: doc.generation, number: doc.used, msgid }, window: decideWindow(doc, now), repeat };
+      }
       const after = (await this.windows.findOne({ _id: conversationId })) ?? undefined;
       const window = decideWindow(after, now);
       if (!window.open) return { granted: false, window: { ...window, open: false } };
@@ -184,11 +203,14 @@ export class WindowRepository {
    * Replies a turn may still send now: the window's slots left, less those kept for the customer's
    * newest message when the turn answers an older one.
    */
-  async repliesLeft(conversationId: string, now: number, forTurn: ReserveFor = {}): Promise<number> {
+  async repliesLeft(conversationId: string, now: number, forTurn: ReserveFor = {}, ownMsgids: readonly string[] = []): Promise<number> {
     await this.ready();
     const doc = (await this.windows.findOne({ _id: conversationId })) ?? undefined;
     const window = decideWindow(doc, now);
-    return doc && window.open ? Math.max(0, window.repliesLeft - keptSlots(doc, forTurn)) : 0;
+    if (!doc || !window.open) return 0;
+    // Slots the caller's own msgids already hold (a retried turn's earlier attempt) are its to use again.
+    const own = ownMsgids.filter((m) => slotHeldBy(doc, m) >= 0).length;
+    return Math.max(0, window.repliesLeft - keptSlots(doc, forTurn)) + own;
   }
 
   /** Gives a slot back when its send certainly did not happen. False when that window has been replaced meanwhile (nothing to give back). */
@@ -197,7 +219,7 @@ export class WindowRepository {
     // spends a slot again. (Rewriting the msgid list instead raced with a parallel release.)
     const doc = await this.windows.findOneAndUpdate(
       { _id: slot.conversationId, generation: slot.generation, used: { $gt: 0 } },
-      { $inc: { used: -1 }, ...(slot.msgid ? { $push: { releasedMsgids: slot.msgid } } : {}) },
+      { $inc: { used: -1 }, ...(slot.msgid ? { $push: { releasedMsgids: slot.msgid, recentReleasedMsgids: recent(slot.msgid) } } : {}) },
       { returnDocument: 'after' },
     );
     return doc !== null;
@@ -232,6 +254,17 @@ function slotHeldBy(doc: WindowDoc, msgid: string): number {
   const reserved = (doc.replyMsgids ?? []).filter((m) => m === msgid).length;
   const released = (doc.releasedMsgids ?? []).filter((m) => m === msgid).length;
   return reserved > released ? (doc.replyMsgids ?? []).lastIndexOf(msgid) : -1;
+}
+
+/** `$push` of one msgid to a list that keeps the latest {@link RECENT_MSGIDS}. */
+function recent(msgid: string): { $each: string[]; $slice: number } {
+  return { $each: [msgid], $slice: -RECENT_MSGIDS };
+}
+
+/** Whether `msgid` took a slot in some recent window more often than it gave one back. */
+function heldRecently(doc: WindowDoc, msgid: string): boolean {
+  const count = (list: string[] | undefined): number => (list ?? []).filter((m) => m === msgid).length;
+  return count(doc.recentReplyMsgids) > count(doc.recentReleasedMsgids);
 }
 
 /** Slots this turn must leave alone: some, when it answers a customer message older than the newest. */
