@@ -109,27 +109,34 @@ export class WindowRepository {
    * rather than as a fresh message of that second. `likelyRecorded`: the caller expects the message
    * to be on record already (a turn, after its pull recorded it), so one read settles it before any write.
    */
-  async recordCustomerMessage(conversationId: string, sentAt: number, msgid: string, sameSecondBefore: readonly string[] = [], options: { likelyRecorded?: boolean } = {}): Promise<boolean> {
+  async recordCustomerMessage(
+    conversationId: string, sentAt: number, msgid: string, sameSecondBefore: readonly string[] = [],
+    options: { likelyRecorded?: boolean; current?: WindowDoc | null } = {},
+  ): Promise<boolean> {
     await this.ready();
     const fresh = { used: 0, replyMsgids: [], releasedMsgids: [], lastCustomerMessageAt: sentAt, expiresAt: new Date(sentAt + REPLY_WINDOW_MS + this.retentionMs) };
     const reset = { $unset: { lock: '', lastReservedAt: '' } as const, $inc: { generation: 1 } };
     // A turn's message was usually recorded by its pull: one read settles that. A window only moves
-    // forward, so what is "older or already seen" now stays so. A pulled message is usually new, so
-    // the pull goes straight to the upsert below (which settles "already seen" too, at a write's cost).
-    if (options.likelyRecorded && isOlderOrSeen(await this.windows.findOne({ _id: conversationId }), sentAt, msgid)) return false;
+    // forward, so what is "older or already seen" now stays so. A pull passes the `current` document
+    // it read for its whole page.
+    let current = options.current !== undefined ? options.current : options.likelyRecorded ? await this.windows.findOne({ _id: conversationId }) : undefined;
+    if (current !== undefined && isOlderOrSeen(current, sentAt, msgid)) return false;
     // A newer message: one upsert. When the document exists but is not older, the upsert collides on
     // _id; then it is either a same-second message (below) or nothing to do. A collision can also
     // be a concurrent first insert, so the newer-than test runs again against what is there now.
     for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        const doc = await this.windows.findOneAndUpdate(
-          { _id: conversationId, lastCustomerMessageAt: { $lt: sentAt } },
-          { $set: { ...fresh, customerMsgids: [...sameSecondBefore, msgid], latestMsgid: msgid }, ...reset },
-          { upsert: true, returnDocument: 'after' },
-        );
-        if (doc) return true;
-      } catch (e) {
-        if (!(e instanceof DuplicateKeyError)) throw e;
+      // Known to be of the same second: the upsert would only collide.
+      if (current?.lastCustomerMessageAt !== sentAt) {
+        try {
+          const doc = await this.windows.findOneAndUpdate(
+            { _id: conversationId, lastCustomerMessageAt: { $lt: sentAt } },
+            { $set: { ...fresh, customerMsgids: [...sameSecondBefore, msgid], latestMsgid: msgid }, ...reset },
+            { upsert: true, returnDocument: 'after' },
+          );
+          if (doc) return true;
+        } catch (e) {
+          if (!(e instanceof DuplicateKeyError)) throw e;
+        }
       }
       const sameSecond = await this.windows.findOneAndUpdate(
         { _id: conversationId, lastCustomerMessageAt: sentAt, customerMsgids: { $ne: msgid } },
@@ -137,7 +144,7 @@ export class WindowRepository {
         { returnDocument: 'after' },
       );
       if (sameSecond) return true;
-      const current = await this.windows.findOne({ _id: conversationId });
+      current = await this.windows.findOne({ _id: conversationId });
       if (current && current.lastCustomerMessageAt >= sentAt) return false; // older, or already seen
     }
     return false;
@@ -149,7 +156,23 @@ export class WindowRepository {
    * as `observer` when you install {@link WindowMiddleware} yourself (`defaultMiddleware: false`).
    */
   async customerMessagesPulled(messages: readonly { conversationId: string; msgid: string; sentAt: number; sameSecondMsgids: readonly string[] }[]): Promise<void> {
-    await Promise.all(messages.map((m) => this.recordCustomerMessage(m.conversationId, m.sentAt, m.msgid, m.sameSecondMsgids)));
+    if (messages.length === 0) return;
+    await this.ready();
+    // One read for the page tells each message's way: customers new to the store get their windows
+    // in one insert; the others one conditional update each, only where the message is newer.
+    const found = await this.windows.find({ _id: { $in: messages.map((m) => m.conversationId) } });
+    const current = new Map(found.map((d) => [d._id, d]));
+    const first = messages.filter((m) => !current.has(m.conversationId));
+    const others = messages.filter((m) => current.has(m.conversationId));
+    if (first.length > 0) {
+      const { duplicateIndexes } = await this.windows.insertMany(first.map((m) => ({
+        _id: m.conversationId, used: 0, replyMsgids: [], releasedMsgids: [], lastCustomerMessageAt: m.sentAt,
+        expiresAt: new Date(m.sentAt + REPLY_WINDOW_MS + this.retentionMs), customerMsgids: [...m.sameSecondMsgids, m.msgid], latestMsgid: m.msgid, generation: 1,
+      })));
+      // Made meanwhile (another instance's pull, a turn): recorded the conditional way after all.
+      others.push(...duplicateIndexes.map((i) => first[i]!));
+    }
+    await Promise.all(others.map((m) => this.recordCustomerMessage(m.conversationId, m.sentAt, m.msgid, m.sameSecondMsgids, { current: current.get(m.conversationId) ?? null })));
   }
 
   /**
