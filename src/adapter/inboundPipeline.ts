@@ -91,7 +91,7 @@ const TOKENLESS_PULL_SPACING_MS = 6_500;
 export class InboundPipeline {
   private readonly scheduler: TurnScheduler;
   /** Accounts being pulled by this process, and whether another callback came meanwhile. */
-  private readonly pulling = new Map<string, { again: boolean; done: Promise<void> }>();
+  private readonly pulling = new Map<string, PullState>();
   /** Conversations waiting out a failed turn's back-off: nothing dispatches them early. */
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
   /** Accounts whose pull failed, waiting for their next try; and failures in a row (should the store be down too). */
@@ -127,9 +127,10 @@ export class InboundPipeline {
     const running = this.pulling.get(key);
     if (running) {
       running.again = true;
+      running.onAgain?.(); // a pull storing its pages fetches the next one now
       return running.done;
     }
-    const state = { again: false, done: Promise.resolve() };
+    const state: PullState = { again: false, done: Promise.resolve() };
     state.done = this.pullWhileWoken(corpId, openKfId, state).finally(() => this.pulling.delete(key));
     this.pulling.set(key, state);
     return state.done;
@@ -239,7 +240,7 @@ export class InboundPipeline {
     }
   }
 
-  private async pullWhileWoken(corpId: string, openKfId: string, state: { again: boolean }): Promise<void> {
+  private async pullWhileWoken(corpId: string, openKfId: string, state: PullState): Promise<void> {
     const leaseName = `sync:${corpId}:${openKfId}`;
     let lease;
     try {
@@ -268,14 +269,13 @@ export class InboundPipeline {
         if (!firstRound) await this.renewOrThrow(leaseName);
         firstRound = false;
         const cursorDoc = await this.o.cursors.get(corpId, openKfId);
-        const wakeupsBefore = cursorDoc?.wakeups ?? 0;
-        // The pull's last cursor save also records it as a success (the wake-ups up to wakeupsBefore answered).
-        const touched = await this.pull(corpId, openKfId, leaseName, cursorDoc);
+        // The pull's last cursor save also records it as a success (the wake-ups it answered).
+        // It dispatches each page's conversations as soon as the page is in the inbox.
+        const answered = await this.pull(corpId, openKfId, leaseName, cursorDoc, state);
         this.o.report?.({ kind: 'pull', result: 'ok' });
-        for (const conversationId of touched) this.dispatch(conversationId);
         this.cancelPullRetry(corpId, openKfId);
         wakeupsSeen = (await this.o.cursors.get(corpId, openKfId))?.wakeups ?? 0;
-        if (!state.again && wakeupsSeen === wakeupsBefore) break;
+        if (!state.again && wakeupsSeen === answered) break;
       }
     } catch (e) {
       failure = { error: e };
@@ -324,7 +324,7 @@ export class InboundPipeline {
     const step = PULL_RETRY_STEPS[Math.min(failures, PULL_RETRY_STEPS.length) - 1]! * (this.o.pullRetryBaseMs / 1000);
     const jittered = step * (0.8 + 0.4 * Math.random()); // ±20 %: instances and accounts don't retry in step
     const delay = Math.round(withToken ? jittered : Math.max(jittered, TOKENLESS_PULL_SPACING_MS));
-    this.pullFailures.set(key, failures); console.log("RETRY", failures, delay, String(error));
+    this.pullFailures.set(key, failures);
     await this.o.cursors.pullFailed(corpId, openKfId, now + delay).catch(() => undefined);
     const level = isTransient(error) ? 'warn' : 'error';
     this.o.logger[level]({ err: error, corpId, openKfId, failures, retryInMs: delay }, 'pulling kf messages failed; trying again by itself');
@@ -385,70 +385,138 @@ export class InboundPipeline {
   }
 
   /**
-   * Pulls pages until has_more is 0, from the cursor document `doc` the caller just read. Each page's
-   * messages are in the inbox before its cursor is saved; the last page's save also answers the
-   * wake-ups `doc` counted. The lease is renewed before each further page (the caller took or renewed
-   * it before the first).
+   * Pulls pages until has_more is 0, from the cursor document `doc` the caller just read, and on
+   * while callbacks come before its pages are stored. Returns the wake-up count its last cursor save
+   * answered.
+   *
+   * Fetching and storing overlap: each page is stored (inbox, then the observer, then its
+   * conversations are dispatched, then its cursor is saved, in page order) while the next page is
+   * fetched. A page follows has_more at once; after WeCom's last page, a callback arriving while
+   * pages are still being stored fetches the next page then, without waiting for them. The lease is
+   * renewed before each further fetch (the caller took or renewed it before the first).
    */
-  private async pull(corpId: string, openKfId: string, leaseName: string, doc: CursorDoc | null): Promise<Set<string>> {
+  private async pull(corpId: string, openKfId: string, leaseName: string, doc: CursorDoc | null, state: PullState): Promise<number> {
     const client = this.o.clientFor(corpId);
-    const answers = doc?.wakeups ?? 0;
+    let answers = doc?.wakeups ?? 0;
     const now = this.o.store.clock.now();
     const firstPull = !doc?.cursor;
-    let token = usableSyncToken(doc, now);
+    const fetching = { token: usableSyncToken(doc, now) };
     let cursor = doc?.cursor || undefined;
     let seq = doc?.seq ?? 0;
-    const touched = new Set<string>();
     let skipped = 0;
+    /** Pages being stored; each saves its cursor after the one before it. */
+    const stored: Promise<void>[] = [];
+    let storeFailed: { error: unknown } | undefined;
+    try {
+      for (;;) {
+        if (storeFailed) throw storeFailed.error; // no more pages over a gap the cursor cannot pass
+        const page = await this.fetchPage(client, openKfId, cursor, fetching);
+        const pageAnswers = answers;
+        const newest = new Map<string, PulledCustomerMessage>();
+        const entries: NewInboxEntry[] = [];
+        for (const msg of page.msg_list) {
+          seq++;
+          if (firstPull && localTimeOf(msg.send_time * 1000, now, this.o.store.clock.aheadMs?.() ?? 0) < now - this.o.backfillMs) {
+            skipped++;
+            continue;
+          }
+          const parties = kfMessageParties(msg);
+          const kf = parties.openKfId ?? openKfId;
+          const conversationId = parties.externalUserId
+            ? conversationIdOf({ corpId, openKfId: kf, externalUserId: parties.externalUserId })
+            : accountConversationIdOf({ corpId, openKfId: kf });
+          entries.push({ corpId, openKfId: kf, conversationId, msgid: msg.msgid, seq, sendTime: msg.send_time, status: 'pending', message: msg });
+          // Every customer message, also one already in the inbox: a pull that failed after the insert is
+          // repeated, and the window must still learn of it (recording is idempotent).
+          if (msg.origin === 3 && msg.msgtype !== 'event') {
+            const sentAt = localTimeOf(msg.send_time * 1000, now, this.o.store.clock.aheadMs?.() ?? 0);
+            const before = newest.get(conversationId);
+            if (!before || sentAt >= before.sentAt) {
+              const sameSecondMsgids = before?.sentAt === sentAt ? [...before.sameSecondMsgids, before.msgid] : [];
+              newest.set(conversationId, { conversationId, msgid: msg.msgid, sentAt, sameSecondMsgids });
+            }
+          }
+        }
+        if (page.next_cursor) cursor = page.next_cursor;
+        const last = !page.has_more || !page.next_cursor;
+        if (page.has_more && !page.next_cursor) this.o.logger.warn({ corpId, openKfId }, 'WeCom said has_more without a next_cursor; stopping this pull');
+        const previous = stored.at(-1);
+        const storing = this.storePage(corpId, openKfId, entries, newest, { cursor: cursor ?? '', seq, answered: last ? pageAnswers : undefined }, previous);
+        storing.catch((error: unknown) => void (storeFailed ??= { error })); // awaited below too: a failure fails the pull
+        stored.push(storing);
+        if (!last) {
+          await this.renewOrThrow(leaseName);
+          continue;
+        }
+        // WeCom has no more now. A callback that came meanwhile, or comes before the pages are stored,
+        // has its message on the next page: fetch it at once rather than after the stores.
+        if (!(await this.callbackBefore(Promise.all(stored), state))) break;
+        state.again = false;
+        const woken = await this.o.cursors.get(corpId, openKfId);
+        answers = woken?.wakeups ?? answers;
+        fetching.token = usableSyncToken(woken, this.o.store.clock.now()) ?? fetching.token;
+        await this.renewOrThrow(leaseName);
+      }
+      await Promise.all(stored);
+    } catch (e) {
+      // Pages already fetched finish storing (their cursors in order) before the pull reports failure.
+      await Promise.allSettled(stored);
+      throw e;
+    } finally {
+      state.onAgain = undefined;
+    }
+    if (skipped > 0) this.o.logger.info({ corpId, openKfId, skipped }, 'first pull: skipped messages older than the backfill window');
+    return answers;
+  }
+
+  /** One sync_msg page; a stale sync token is dropped and the call repeated without one. */
+  private async fetchPage(client: WeComClient, openKfId: string, cursor: string | undefined, fetching: { token?: string }): ReturnType<WeComClient['syncMsg']> {
     for (;;) {
-      let page;
       try {
-        page = await client.syncMsg({ open_kfid: openKfId, cursor, token, limit: 1000 });
+        return await client.syncMsg({ open_kfid: openKfId, cursor, token: fetching.token, limit: 1000 });
       } catch (e) {
-        if (e instanceof WeComApiError && e.errcode === 95007 && token) {
-          token = undefined; // stale sync token: go on without one (WeCom allows a few such calls a minute)
+        if (e instanceof WeComApiError && e.errcode === 95007 && fetching.token) {
+          fetching.token = undefined; // stale sync token: go on without one (WeCom allows a few such calls a minute)
           continue;
         }
         throw e;
       }
-      const newest = new Map<string, PulledCustomerMessage>();
-      const entries: NewInboxEntry[] = [];
-      for (const msg of page.msg_list) {
-        seq++;
-        if (firstPull && localTimeOf(msg.send_time * 1000, now, this.o.store.clock.aheadMs?.() ?? 0) < now - this.o.backfillMs) {
-          skipped++;
-          continue;
-        }
-        const parties = kfMessageParties(msg);
-        const kf = parties.openKfId ?? openKfId;
-        const conversationId = parties.externalUserId
-          ? conversationIdOf({ corpId, openKfId: kf, externalUserId: parties.externalUserId })
-          : accountConversationIdOf({ corpId, openKfId: kf });
-        entries.push({ corpId, openKfId: kf, conversationId, msgid: msg.msgid, seq, sendTime: msg.send_time, status: 'pending', message: msg });
-        // Every customer message, also one already in the inbox: a pull that failed after the insert is
-        // repeated, and the window must still learn of it (recording is idempotent).
-        if (msg.origin === 3 && msg.msgtype !== 'event') {
-          const sentAt = localTimeOf(msg.send_time * 1000, now, this.o.store.clock.aheadMs?.() ?? 0);
-          const before = newest.get(conversationId);
-          if (!before || sentAt >= before.sentAt) {
-            const sameSecondMsgids = before?.sentAt === sentAt ? [...before.sameSecondMsgids, before.msgid] : [];
-            newest.set(conversationId, { conversationId, msgid: msg.msgid, sentAt, sameSecondMsgids });
-          }
-        }
-      }
-      // The page in one store write, before the window learns of it and before the cursor moves.
-      const added = await this.o.inbox.addMany(entries);
-      for (const [i, entry] of entries.entries()) if (added[i]) touched.add(entry.conversationId);
-      if (newest.size > 0 && this.o.observer) await this.o.observer.customerMessagesPulled([...newest.values()]);
-      if (page.next_cursor) cursor = page.next_cursor;
-      const last = !page.has_more || !page.next_cursor;
-      await this.o.cursors.save(corpId, openKfId, cursor ?? '', seq, last ? answers : undefined);
-      if (page.has_more && !page.next_cursor) this.o.logger.warn({ corpId, openKfId }, 'WeCom said has_more without a next_cursor; stopping this pull');
-      if (last) break;
-      await this.renewOrThrow(leaseName);
     }
-    if (skipped > 0) this.o.logger.info({ corpId, openKfId, skipped }, 'first pull: skipped messages older than the backfill window');
-    return touched;
+  }
+
+  /**
+   * Stores a pulled page: its messages in the inbox in one write, then the observer learns of them,
+   * then their conversations are dispatched, then (after the page before it) its cursor is saved.
+   */
+  private async storePage(
+    corpId: string, openKfId: string, entries: readonly NewInboxEntry[], newest: ReadonlyMap<string, PulledCustomerMessage>,
+    at: { cursor: string; seq: number; answered?: number }, previous: Promise<void> | undefined,
+  ): Promise<void> {
+    const added = await this.o.inbox.addMany(entries);
+    if (newest.size > 0 && this.o.observer) await this.o.observer.customerMessagesPulled([...newest.values()]);
+    // Turns may start now: their messages are in the inbox and the window knows them. Should the
+    // process die before the cursor is saved, the page is pulled again and only new entries count.
+    const touched = new Set<string>();
+    for (const [i, entry] of entries.entries()) if (added[i]) touched.add(entry.conversationId);
+    for (const conversationId of touched) this.dispatch(conversationId);
+    // Cursors are saved in page order, so a saved cursor never passes a page not yet in the inbox.
+    await previous;
+    await this.o.cursors.save(corpId, openKfId, at.cursor, at.seq, at.answered);
+  }
+
+  /** True as soon as a callback asks for another round; false once `stored` resolves first (rejects with it). */
+  private async callbackBefore(stored: Promise<unknown>, state: PullState): Promise<boolean> {
+    if (state.again && !this.closed) return true;
+    const callback = new Promise<boolean>((resolve) => {
+      state.onAgain = () => resolve(!this.closed);
+    });
+    const storedFirst = stored.then(() => false);
+    storedFirst.catch(() => undefined); // when the callback wins, the caller still awaits `stored` itself
+    try {
+      return await Promise.race([storedFirst, callback]);
+    } finally {
+      state.onAgain = undefined;
+    }
   }
 
   /**
@@ -573,4 +641,13 @@ export class InboundPipeline {
 function describe(e: unknown): string {
   if (isChannelError(e)) return `${e.code}: ${e.message}`;
   return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}
+
+/** A pull in flight for one account. */
+interface PullState {
+  /** A callback came meanwhile: go round again. */
+  again: boolean;
+  done: Promise<void>;
+  /** Set while the pull waits for its pages to be stored: a callback then fetches the next page at once. */
+  onAgain?: () => void;
 }
