@@ -404,8 +404,11 @@ export class InboundPipeline {
     let cursor = doc?.cursor || undefined;
     let seq = doc?.seq ?? 0;
     let skipped = 0;
-    /** Pages being stored; each saves its cursor after the one before it. */
-    const stored: Promise<void>[] = [];
+    /**
+     * The newest page's storing: it settles only after every page before it has (each saves its
+     * cursor after the one before), so it stands for them all, and a long pull keeps no list.
+     */
+    let stored: Promise<void> = Promise.resolve();
     let storeFailed: { error: unknown } | undefined;
     try {
       for (;;) {
@@ -440,27 +443,25 @@ export class InboundPipeline {
         if (page.next_cursor) cursor = page.next_cursor;
         const last = !page.has_more || !page.next_cursor;
         if (page.has_more && !page.next_cursor) this.o.logger.warn({ corpId, openKfId }, 'WeCom said has_more without a next_cursor; stopping this pull');
-        const previous = stored.at(-1);
-        const storing = this.storePage(corpId, openKfId, entries, newest, { cursor: cursor ?? '', seq, answered: last ? pageAnswers : undefined }, previous);
-        storing.catch((error: unknown) => void (storeFailed ??= { error })); // awaited below too: a failure fails the pull
-        stored.push(storing);
+        stored = this.storePage(corpId, openKfId, entries, newest, { cursor: cursor ?? '', seq, answered: last ? pageAnswers : undefined }, stored);
+        stored.catch((error: unknown) => void (storeFailed ??= { error })); // awaited below too: a failure fails the pull
         if (!last) {
           await this.renewOrThrow(leaseName);
           continue;
         }
         // WeCom has no more now. A callback that came meanwhile, or comes before the pages are stored,
         // has its message on the next page: fetch it at once rather than after the stores.
-        if (!(await this.callbackBefore(Promise.all(stored), state))) break;
+        if (!(await this.callbackBefore(stored, state))) break;
         state.again = false;
         const woken = await this.o.cursors.get(corpId, openKfId);
         answers = woken?.wakeups ?? answers;
         fetching.token = usableSyncToken(woken, this.o.store.clock.now()) ?? fetching.token;
         await this.renewOrThrow(leaseName);
       }
-      await Promise.all(stored);
+      await stored;
     } catch (e) {
       // Pages already fetched finish storing (their cursors in order) before the pull reports failure.
-      await Promise.allSettled(stored);
+      await stored.catch(() => undefined);
       throw e;
     } finally {
       state.onAgain = undefined;
@@ -490,17 +491,22 @@ export class InboundPipeline {
    */
   private async storePage(
     corpId: string, openKfId: string, entries: readonly NewInboxEntry[], newest: ReadonlyMap<string, PulledCustomerMessage>,
-    at: { cursor: string; seq: number; answered?: number }, previous: Promise<void> | undefined,
+    at: { cursor: string; seq: number; answered?: number }, previous: Promise<void>,
   ): Promise<void> {
-    const added = await this.o.inbox.addMany(entries);
-    if (newest.size > 0 && this.o.observer) await this.o.observer.customerMessagesPulled([...newest.values()]);
-    // Turns may start now: their messages are in the inbox and the window knows them. Should the
-    // process die before the cursor is saved, the page is pulled again and only new entries count.
-    const touched = new Set<string>();
-    for (const [i, entry] of entries.entries()) if (added[i]) touched.add(entry.conversationId);
-    for (const conversationId of touched) this.dispatch(conversationId);
+    const own = (async () => {
+      const added = await this.o.inbox.addMany(entries);
+      if (newest.size > 0 && this.o.observer) await this.o.observer.customerMessagesPulled([...newest.values()]);
+      // Turns may start now: their messages are in the inbox and the window knows them. Should the
+      // process die before the cursor is saved, the page is pulled again and only new entries count.
+      const touched = new Set<string>();
+      for (const [i, entry] of entries.entries()) if (added[i]) touched.add(entry.conversationId);
+      for (const conversationId of touched) this.dispatch(conversationId);
+    })();
+    // Settles after the pages before it, whatever happens, so it stands for them all.
+    const [mine, before] = await Promise.allSettled([own, previous]);
+    if (before.status === 'rejected') throw before.reason;
+    if (mine.status === 'rejected') throw mine.reason;
     // Cursors are saved in page order, so a saved cursor never passes a page not yet in the inbox.
-    await previous;
     await this.o.cursors.save(corpId, openKfId, at.cursor, at.seq, at.answered);
   }
 
