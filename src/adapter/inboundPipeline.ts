@@ -409,6 +409,8 @@ export class InboundPipeline {
      * cursor after the one before), so it stands for them all, and a long pull keeps no list.
      */
     let stored: Promise<void> = Promise.resolve();
+    /** Pages with messages still being stored (an empty page's storing is only its cursor). */
+    let storingMessages = 0;
     let storeFailed: { error: unknown } | undefined;
     try {
       for (;;) {
@@ -445,13 +447,18 @@ export class InboundPipeline {
         if (page.has_more && !page.next_cursor) this.o.logger.warn({ corpId, openKfId }, 'WeCom said has_more without a next_cursor; stopping this pull');
         stored = this.storePage(corpId, openKfId, entries, newest, { cursor: cursor ?? '', seq, answered: last ? pageAnswers : undefined }, stored);
         stored.catch((error: unknown) => void (storeFailed ??= { error })); // awaited below too: a failure fails the pull
+        if (entries.length > 0) {
+          storingMessages++;
+          const done = (): void => void storingMessages--;
+          stored.then(done, done);
+        }
         if (!last) {
           await this.renewOrThrow(leaseName);
           continue;
         }
         // WeCom has no more now. A callback that came meanwhile, or comes before the pages are stored,
         // has its message on the next page: fetch it at once rather than after the stores.
-        if (!(await this.callbackBefore(stored, state))) break;
+        if (!(await this.callbackBefore(stored, state, () => storingMessages > 0))) break;
         state.again = false;
         const woken = await this.o.cursors.get(corpId, openKfId);
         answers = woken?.wakeups ?? answers;
@@ -510,8 +517,17 @@ export class InboundPipeline {
     await this.o.cursors.save(corpId, openKfId, at.cursor, at.seq, at.answered);
   }
 
-  /** True as soon as a callback asks for another round; false once `stored` resolves first (rejects with it). */
-  private async callbackBefore(stored: Promise<unknown>, state: PullState): Promise<boolean> {
+  /**
+   * Whether to fetch again: true as soon as a callback asks for another round while pages with
+   * messages are still being stored (`storingMessages`); false once `stored` resolves first (rejects
+   * with it). With only empty pages storing (a cursor save each), it waits for them: wake-ups alone
+   * then go round by round, one fetch per round, instead of one fetch per callback.
+   */
+  private async callbackBefore(stored: Promise<unknown>, state: PullState, storingMessages: () => boolean): Promise<boolean> {
+    if (!storingMessages()) {
+      await stored;
+      return state.again && !this.closed;
+    }
     if (state.again && !this.closed) return true;
     const callback = new Promise<boolean>((resolve) => {
       state.onAgain = () => resolve(!this.closed);
