@@ -32,5 +32,7 @@ export interface FlowAnswer {
   readonly cpu?: { user: number; system: number };
   /** Resident set size after a full GC, bytes. */
   readonly rss?: number;
+  /** V8's heap in use after a full GC (`heapUsed`), bytes: live objects, without the allocator's high-water mark that RSS keeps. */
+  readonly heapUsed?: number;
   readonly error?: string;
 }

@@ -23,8 +23,15 @@ async function handle(command: FlowCommand): Promise<FlowAnswer> {
       flow = command.flow === 'minimal' ? await startMinimalFlow(command.credentials) : await startChannelFlow(command.credentials, command.dataDir);
       return { port: flow.port };
     case 'usage':
-      if (command.gc) (globalThis as { gc?: () => void }).gc?.();
-      return { cpu: process.cpuUsage(), rss: process.memoryUsage().rss };
+      if (command.gc) {
+        // Twice: the first full GC can leave garbage that finalizers or weak references freed only then.
+        (globalThis as { gc?: () => void }).gc?.();
+        (globalThis as { gc?: () => void }).gc?.();
+      }
+      {
+        const memory = process.memoryUsage();
+        return { cpu: process.cpuUsage(), rss: memory.rss, heapUsed: memory.heapUsed };
+      }
     case 'idle':
       await flow?.idle();
       return {};

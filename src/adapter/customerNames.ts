@@ -184,9 +184,10 @@ export class CustomerNames {
         waiter.resolve(nickname);
       }
       // Cached after the turns got their names: a slow store must not hold them.
-      await Promise.all(ids.map((id) => {
+      // One write for the batch (each name its own expiry).
+      await this.o.cache.setMany(ids.map((id) => {
         const nickname = nicknames.get(id) ?? '';
-        return this.o.cache.set(this.key(id), { nickname }, { ttlMs: nickname ? CUSTOMER_NAME_TTL_MS : NO_CUSTOMER_NAME_TTL_MS });
+        return { key: this.key(id), value: { nickname }, ttlMs: nickname ? CUSTOMER_NAME_TTL_MS : NO_CUSTOMER_NAME_TTL_MS };
       })).catch((e: unknown) => this.o.logger.warn({ err: e }, 'customer names not cached; they are asked again next time'));
     } catch (e) {
       this.o.logger.warn({ err: e, customers: ids.length }, 'kf/customer/batchget failed; turns run with the fallback name');

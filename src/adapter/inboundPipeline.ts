@@ -44,7 +44,11 @@ export interface InboundPipelineOptions {
   readonly cursors: CursorRepository;
   readonly leases: LeaseRepository;
   readonly clientFor: (corpId: string) => WeComClient;
-  readonly runTurn: (entry: InboxEntry) => Promise<void>;
+  /**
+   * Runs an entry's turn. `sent` holds the replies earlier attempts sent (outbox id → WeCom's msgid);
+   * the turn adds its own, and the pipeline keeps them with the entry should the turn not finish.
+   */
+  readonly runTurn: (entry: InboxEntry, sent: Map<string, string>) => Promise<void>;
   readonly logger: Logger;
   /** Identifies this process in leases. */
   readonly instanceId: string;
@@ -62,6 +66,14 @@ export interface InboundPipelineOptions {
   readonly observer?: InboundObserver;
   /** Learns how pulls and turns end (metrics). */
   readonly report?: ReportOperation;
+  /**
+   * Whether this process alone uses the store, so no other process can pull an account or run a
+   * conversation's turns: then the sync and turns leases are not taken (two writes each), since
+   * this pipeline already runs one pull per account and one turn at a time per conversation.
+   * Default: true for the embedded store (its `DATA_DIR` lock lets one process open it), false
+   * otherwise (MongoDB is shared by instances, which take the leases).
+   */
+  readonly exclusiveStore?: boolean;
 }
 
 /**
@@ -80,7 +92,7 @@ const TOKENLESS_PULL_SPACING_MS = 6_500;
 export class InboundPipeline {
   private readonly scheduler: TurnScheduler;
   /** Accounts being pulled by this process, and whether another callback came meanwhile. */
-  private readonly pulling = new Map<string, { again: boolean; done: Promise<void> }>();
+  private readonly pulling = new Map<string, PullState>();
   /** Conversations waiting out a failed turn's back-off: nothing dispatches them early. */
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
   /** Accounts whose pull failed, waiting for their next try; and failures in a row (should the store be down too). */
@@ -90,9 +102,11 @@ export class InboundPipeline {
   private readonly pullFailures = new Map<string, number>();
   private closed = false;
   private turnsStarted = false;
+  private readonly exclusive: boolean;
 
   constructor(private readonly o: InboundPipelineOptions) {
     this.scheduler = new TurnScheduler(o.turnConcurrency);
+    this.exclusive = o.exclusiveStore ?? o.store.kind === 'embedded';
   }
 
   /** A callback said there is something to pull. Resolves when the pull (not the turns) is done. */
@@ -114,9 +128,10 @@ export class InboundPipeline {
     const running = this.pulling.get(key);
     if (running) {
       running.again = true;
+      running.onAgain?.(); // a pull storing its pages fetches the next one now
       return running.done;
     }
-    const state = { again: false, done: Promise.resolve() };
+    const state: PullState = { again: false, done: Promise.resolve() };
     state.done = this.pullWhileWoken(corpId, openKfId, state).finally(() => this.pulling.delete(key));
     this.pulling.set(key, state);
     return state.done;
@@ -226,11 +241,12 @@ export class InboundPipeline {
     }
   }
 
-  private async pullWhileWoken(corpId: string, openKfId: string, state: { again: boolean }): Promise<void> {
+  private async pullWhileWoken(corpId: string, openKfId: string, state: PullState): Promise<void> {
     const leaseName = `sync:${corpId}:${openKfId}`;
     let lease;
     try {
-      lease = await this.o.leases.acquire(leaseName, this.o.instanceId, this.o.leaseTtlMs);
+      // Alone on the store, `pulling` already keeps this to one pull per account.
+      lease = this.exclusive || (await this.o.leases.acquire(leaseName, this.o.instanceId, this.o.leaseTtlMs));
     } catch (e) {
       this.o.report?.({ kind: 'pull', result: 'error' });
       await this.retryPullLater(corpId, openKfId, e); // the store is down: the wake-up is not answered yet
@@ -254,19 +270,18 @@ export class InboundPipeline {
         if (!firstRound) await this.renewOrThrow(leaseName);
         firstRound = false;
         const cursorDoc = await this.o.cursors.get(corpId, openKfId);
-        const wakeupsBefore = cursorDoc?.wakeups ?? 0;
-        // The pull's last cursor save also records it as a success (the wake-ups up to wakeupsBefore answered).
-        const touched = await this.pull(corpId, openKfId, leaseName, cursorDoc);
+        // The pull's last cursor save also records it as a success (the wake-ups it answered).
+        // It dispatches each page's conversations as soon as the page is in the inbox.
+        const answered = await this.pull(corpId, openKfId, leaseName, cursorDoc, state);
         this.o.report?.({ kind: 'pull', result: 'ok' });
-        for (const conversationId of touched) this.dispatch(conversationId);
         this.cancelPullRetry(corpId, openKfId);
         wakeupsSeen = (await this.o.cursors.get(corpId, openKfId))?.wakeups ?? 0;
-        if (!state.again && wakeupsSeen === wakeupsBefore) break;
+        if (!state.again && wakeupsSeen === answered) break;
       }
     } catch (e) {
       failure = { error: e };
     } finally {
-      await this.o.leases.release(leaseName, this.o.instanceId).catch(() => undefined);
+      if (!this.exclusive) await this.o.leases.release(leaseName, this.o.instanceId).catch(() => undefined);
     }
     if (failure) {
       this.o.report?.({ kind: 'pull', result: 'error' });
@@ -290,6 +305,13 @@ export class InboundPipeline {
   private async retryPullLater(corpId: string, openKfId: string, error: unknown): Promise<void> {
     if (this.closed) return;
     const key = `${corpId}:${openKfId}`;
+    if (this.pullRetryTimers.has(key)) {
+      // A callback's pull during the back-off failed too: the planned try still comes, and the
+      // back-off grows only with those tries (a burst of callbacks in an outage would else push the
+      // next try 30 s out in a second, and keep customers waiting long after the outage ended).
+      this.o.logger.debug({ err: error, corpId, openKfId }, 'pull during the back-off failed; the planned retry stands');
+      return;
+    }
     const now = this.o.store.clock.now();
     let failures = (this.pullFailures.get(key) ?? 0) + 1;
     let doc = null;
@@ -359,79 +381,177 @@ export class InboundPipeline {
   }
 
   private async renewOrThrow(leaseName: string): Promise<void> {
+    if (this.exclusive) return;
     if (!(await this.o.leases.renew(leaseName, this.o.instanceId, this.o.leaseTtlMs))) throw new LeaseLostError(leaseName);
   }
 
   /**
-   * Pulls pages until has_more is 0, from the cursor document `doc` the caller just read. Each page's
-   * messages are in the inbox before its cursor is saved; the last page's save also answers the
-   * wake-ups `doc` counted. The lease is renewed before each further page (the caller took or renewed
-   * it before the first).
+   * Pulls pages until has_more is 0, from the cursor document `doc` the caller just read, and on
+   * while callbacks come before its pages are stored. Returns the wake-up count its last cursor save
+   * answered.
+   *
+   * Fetching and storing overlap: each page is stored (inbox, then the observer, then its
+   * conversations are dispatched, then its cursor is saved, in page order) while the next page is
+   * fetched. A page follows has_more at once; after WeCom's last page, a callback arriving while
+   * pages are still being stored fetches the next page then, without waiting for them. The lease is
+   * renewed before each further fetch (the caller took or renewed it before the first).
    */
-  private async pull(corpId: string, openKfId: string, leaseName: string, doc: CursorDoc | null): Promise<Set<string>> {
+  private async pull(corpId: string, openKfId: string, leaseName: string, doc: CursorDoc | null, state: PullState): Promise<number> {
     const client = this.o.clientFor(corpId);
-    const answers = doc?.wakeups ?? 0;
+    let answers = doc?.wakeups ?? 0;
     const now = this.o.store.clock.now();
     const firstPull = !doc?.cursor;
-    let token = usableSyncToken(doc, now);
+    const fetching = { token: usableSyncToken(doc, now) };
     let cursor = doc?.cursor || undefined;
     let seq = doc?.seq ?? 0;
-    const touched = new Set<string>();
     let skipped = 0;
+    /**
+     * The newest page's storing: it settles only after every page before it has (each saves its
+     * cursor after the one before), so it stands for them all, and a long pull keeps no list.
+     */
+    let stored: Promise<void> = Promise.resolve();
+    /** Pages with messages still being stored (an empty page's storing is only its cursor). */
+    let storingMessages = 0;
+    let storeFailed: { error: unknown } | undefined;
+    try {
+      for (;;) {
+        if (storeFailed) throw storeFailed.error; // no more pages over a gap the cursor cannot pass
+        const page = await this.fetchPage(client, openKfId, cursor, fetching);
+        const pageAnswers = answers;
+        const newest = new Map<string, PulledCustomerMessage>();
+        const entries: NewInboxEntry[] = [];
+        for (const msg of page.msg_list) {
+          seq++;
+          if (firstPull && localTimeOf(msg.send_time * 1000, now, this.o.store.clock.aheadMs?.() ?? 0) < now - this.o.backfillMs) {
+            skipped++;
+            continue;
+          }
+          const parties = kfMessageParties(msg);
+          const kf = parties.openKfId ?? openKfId;
+          const conversationId = parties.externalUserId
+            ? conversationIdOf({ corpId, openKfId: kf, externalUserId: parties.externalUserId })
+            : accountConversationIdOf({ corpId, openKfId: kf });
+          entries.push({ corpId, openKfId: kf, conversationId, msgid: msg.msgid, seq, sendTime: msg.send_time, status: 'pending', message: msg });
+          // Every customer message, also one already in the inbox: a pull that failed after the insert is
+          // repeated, and the window must still learn of it (recording is idempotent).
+          if (msg.origin === 3 && msg.msgtype !== 'event') {
+            const sentAt = localTimeOf(msg.send_time * 1000, now, this.o.store.clock.aheadMs?.() ?? 0);
+            const before = newest.get(conversationId);
+            if (!before || sentAt >= before.sentAt) {
+              const sameSecondMsgids = before?.sentAt === sentAt ? [...before.sameSecondMsgids, before.msgid] : [];
+              newest.set(conversationId, { conversationId, msgid: msg.msgid, sentAt, sameSecondMsgids });
+            }
+          }
+        }
+        if (page.next_cursor) cursor = page.next_cursor;
+        const last = !page.has_more || !page.next_cursor;
+        if (page.has_more && !page.next_cursor) this.o.logger.warn({ corpId, openKfId }, 'WeCom said has_more without a next_cursor; stopping this pull');
+        stored = this.storePage(corpId, openKfId, entries, newest, { cursor: cursor ?? '', seq, answered: last ? pageAnswers : undefined }, stored);
+        stored.catch((error: unknown) => void (storeFailed ??= { error })); // awaited below too: a failure fails the pull
+        if (entries.length > 0) {
+          storingMessages++;
+          const done = (): void => void storingMessages--;
+          stored.then(done, done);
+        }
+        if (!last) {
+          await this.renewOrThrow(leaseName);
+          continue;
+        }
+        // WeCom has no more now. A callback that came meanwhile, or comes before the pages are stored,
+        // has its message on the next page: fetch it at once rather than after the stores.
+        if (!(await this.callbackBefore(stored, state, () => storingMessages > 0))) break;
+        state.again = false;
+        const woken = await this.o.cursors.get(corpId, openKfId);
+        answers = woken?.wakeups ?? answers;
+        fetching.token = usableSyncToken(woken, this.o.store.clock.now()) ?? fetching.token;
+        await this.renewOrThrow(leaseName);
+      }
+      await stored;
+    } catch (e) {
+      // Pages already fetched finish storing (their cursors in order) before the pull reports failure.
+      await stored.catch(() => undefined);
+      throw e;
+    } finally {
+      state.onAgain = undefined;
+    }
+    if (skipped > 0) this.o.logger.info({ corpId, openKfId, skipped }, 'first pull: skipped messages older than the backfill window');
+    return answers;
+  }
+
+  /** One sync_msg page; a stale sync token is dropped and the call repeated without one. */
+  private async fetchPage(client: WeComClient, openKfId: string, cursor: string | undefined, fetching: { token?: string }): ReturnType<WeComClient['syncMsg']> {
     for (;;) {
-      let page;
       try {
-        page = await client.syncMsg({ open_kfid: openKfId, cursor, token, limit: 1000 });
+        return await client.syncMsg({ open_kfid: openKfId, cursor, token: fetching.token, limit: 1000 });
       } catch (e) {
-        if (e instanceof WeComApiError && e.errcode === 95007 && token) {
-          token = undefined; // stale sync token: go on without one (WeCom allows a few such calls a minute)
+        if (e instanceof WeComApiError && e.errcode === 95007 && fetching.token) {
+          fetching.token = undefined; // stale sync token: go on without one (WeCom allows a few such calls a minute)
           continue;
         }
         throw e;
       }
-      const newest = new Map<string, PulledCustomerMessage>();
-      const entries: NewInboxEntry[] = [];
-      for (const msg of page.msg_list) {
-        seq++;
-        if (firstPull && localTimeOf(msg.send_time * 1000, now, this.o.store.clock.aheadMs?.() ?? 0) < now - this.o.backfillMs) {
-          skipped++;
-          continue;
-        }
-        const parties = kfMessageParties(msg);
-        const kf = parties.openKfId ?? openKfId;
-        const conversationId = parties.externalUserId
-          ? conversationIdOf({ corpId, openKfId: kf, externalUserId: parties.externalUserId })
-          : accountConversationIdOf({ corpId, openKfId: kf });
-        entries.push({ corpId, openKfId: kf, conversationId, msgid: msg.msgid, seq, sendTime: msg.send_time, status: 'pending', message: msg });
-        // Every customer message, also one already in the inbox: a pull that failed after the insert is
-        // repeated, and the window must still learn of it (recording is idempotent).
-        if (msg.origin === 3 && msg.msgtype !== 'event') {
-          const sentAt = localTimeOf(msg.send_time * 1000, now, this.o.store.clock.aheadMs?.() ?? 0);
-          const before = newest.get(conversationId);
-          if (!before || sentAt >= before.sentAt) {
-            const sameSecondMsgids = before?.sentAt === sentAt ? [...before.sameSecondMsgids, before.msgid] : [];
-            newest.set(conversationId, { conversationId, msgid: msg.msgid, sentAt, sameSecondMsgids });
-          }
-        }
-      }
-      // The page in one store write, before the window learns of it and before the cursor moves.
-      const added = await this.o.inbox.addMany(entries);
-      for (const [i, entry] of entries.entries()) if (added[i]) touched.add(entry.conversationId);
-      if (newest.size > 0 && this.o.observer) await this.o.observer.customerMessagesPulled([...newest.values()]);
-      if (page.next_cursor) cursor = page.next_cursor;
-      const last = !page.has_more || !page.next_cursor;
-      await this.o.cursors.save(corpId, openKfId, cursor ?? '', seq, last ? answers : undefined);
-      if (page.has_more && !page.next_cursor) this.o.logger.warn({ corpId, openKfId }, 'WeCom said has_more without a next_cursor; stopping this pull');
-      if (last) break;
-      await this.renewOrThrow(leaseName);
     }
-    if (skipped > 0) this.o.logger.info({ corpId, openKfId, skipped }, 'first pull: skipped messages older than the backfill window');
-    return touched;
   }
 
-  /** Runs the conversation's pending entries in order, under a lease so only one instance does. */
+  /**
+   * Stores a pulled page: its messages in the inbox in one write, then the observer learns of them,
+   * then their conversations are dispatched, then (after the page before it) its cursor is saved.
+   */
+  private async storePage(
+    corpId: string, openKfId: string, entries: readonly NewInboxEntry[], newest: ReadonlyMap<string, PulledCustomerMessage>,
+    at: { cursor: string; seq: number; answered?: number }, previous: Promise<void>,
+  ): Promise<void> {
+    const own = (async () => {
+      const added = await this.o.inbox.addMany(entries);
+      if (newest.size > 0 && this.o.observer) await this.o.observer.customerMessagesPulled([...newest.values()]);
+      // Turns may start now: their messages are in the inbox and the window knows them. Should the
+      // process die before the cursor is saved, the page is pulled again and only new entries count.
+      const touched = new Set<string>();
+      for (const [i, entry] of entries.entries()) if (added[i]) touched.add(entry.conversationId);
+      for (const conversationId of touched) this.dispatch(conversationId);
+    })();
+    // Settles after the pages before it, whatever happens, so it stands for them all.
+    const [mine, before] = await Promise.allSettled([own, previous]);
+    if (before.status === 'rejected') throw before.reason;
+    if (mine.status === 'rejected') throw mine.reason;
+    // Cursors are saved in page order, so a saved cursor never passes a page not yet in the inbox.
+    await this.o.cursors.save(corpId, openKfId, at.cursor, at.seq, at.answered);
+  }
+
+  /**
+   * Whether to fetch again: true as soon as a callback asks for another round while pages with
+   * messages are still being stored (`storingMessages`); false once `stored` resolves first (rejects
+   * with it). With only empty pages storing (a cursor save each), it waits for them: wake-ups alone
+   * then go round by round, one fetch per round, instead of one fetch per callback.
+   */
+  private async callbackBefore(stored: Promise<unknown>, state: PullState, storingMessages: () => boolean): Promise<boolean> {
+    if (!storingMessages()) {
+      await stored;
+      return state.again && !this.closed;
+    }
+    if (state.again && !this.closed) return true;
+    const callback = new Promise<boolean>((resolve) => {
+      state.onAgain = () => resolve(!this.closed);
+    });
+    const storedFirst = stored.then(() => false);
+    storedFirst.catch(() => undefined); // when the callback wins, the caller still awaits `stored` itself
+    try {
+      return await Promise.race([storedFirst, callback]);
+    } finally {
+      state.onAgain = undefined;
+    }
+  }
+
+  /**
+   * Runs the conversation's pending entries in order. On a shared store it does so under a lease, so
+   * only one instance does; alone on the store, the scheduler's one run per conversation is enough.
+   */
   private async drainConversation(conversationId: string): Promise<void> {
     if (this.retryTimers.has(conversationId)) return; // queued before a failure put it in back-off
+    if (this.exclusive) {
+      await this.runEntries(conversationId, () => false);
+      return;
+    }
     const leaseName = `turns:${conversationId}`;
     const lease = await this.o.leases.acquire(leaseName, this.o.instanceId, this.o.leaseTtlMs);
     if (!lease) {
@@ -485,8 +605,9 @@ export class InboundPipeline {
         return false;
       }
       const startedAt = performance.now();
+      const sent = new Map((entry.sent ?? []).map((r) => [r.id, r.wecomMsgid]));
       try {
-        await this.o.runTurn(entry);
+        await this.o.runTurn(entry, sent);
         await this.o.inbox.markDone(entry._id);
         this.o.report?.({ kind: 'turn', result: 'ok', seconds: secondsSince(startedAt) });
       } catch (e) {
@@ -494,6 +615,7 @@ export class InboundPipeline {
         if (isChannelError(e, 'licence_inactive')) {
           // The licence lapsed during the turn: hold the message like the gate would, to answer later.
           this.o.report?.({ kind: 'turn', result: 'held', seconds });
+          if (sent.size > (entry.sent?.length ?? 0)) await this.o.inbox.recordSent(entry._id, sent);
           await this.o.inbox.holdConversation(conversationId);
           return false;
         }
@@ -506,7 +628,7 @@ export class InboundPipeline {
           continue;
         }
         const transient = isTransient(e);
-        const { status, failures } = await this.o.inbox.recordFailure(entry._id, describe(e), { transient, maxAttempts: this.o.maxTurnAttempts });
+        const { status, failures } = await this.o.inbox.recordFailure(entry, describe(e), { transient, maxAttempts: this.o.maxTurnAttempts, sent });
         this.o.report?.({ kind: 'turn', result: status === 'failed' ? 'failed' : 'retry', seconds });
         if (status === 'failed') {
           this.o.logger.error({ err: e, conversationId, msgid: entry.msgid }, 'turn failed on every attempt; the message is parked as failed in the inbox');
@@ -542,4 +664,13 @@ export class InboundPipeline {
 function describe(e: unknown): string {
   if (isChannelError(e)) return `${e.code}: ${e.message}`;
   return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}
+
+/** A pull in flight for one account. */
+interface PullState {
+  /** A callback came meanwhile: go round again. */
+  again: boolean;
+  done: Promise<void>;
+  /** Set while the pull waits for its pages to be stored: a callback then fetches the next page at once. */
+  onAgain?: () => void;
 }

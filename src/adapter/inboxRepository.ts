@@ -29,6 +29,14 @@ export interface InboxEntry {
   receivedAt: Date;
   doneAt?: Date;
   lastError?: string;
+  /** Replies a failed or held attempt of the turn sent (outbox id and WeCom's msgid): its retry skips them. */
+  sent?: SentReply[];
+}
+
+/** One reply a turn sent: our outbox id of it, and WeCom's msgid. */
+export interface SentReply {
+  id: string;
+  wecomMsgid: string;
 }
 
 /** An entry as the pipeline adds it; the repository sets the rest. */
@@ -111,21 +119,29 @@ export class InboxRepository {
     return (await this.entries.updateMany({ corpId, status: 'held' }, { $set: { status: 'pending' } })).matchedCount;
   }
 
-  /** Counts a failed attempt; after `maxAttempts` the entry is parked as failed. Returns the new status. */
   /**
-   * Counts a failed attempt (a transient one apart, so an outage never parks a message); after
-   * `maxAttempts` the entry is parked as failed. Returns the new status and how many failures of
-   * that kind there were (for the back-off).
+   * Counts a failed attempt of `entry` (as read when its turn began; a transient one apart, so an
+   * outage never parks a message); after `maxAttempts` the entry is parked as failed. `sent`: the
+   * replies its turns sent so far, kept for the retry. One write. Returns the new status and how
+   * many failures of that kind there were (for the back-off).
    */
-  async recordFailure(id: string, error: string, options: { transient: boolean; maxAttempts: number }): Promise<{ status: InboxStatus; failures: number }> {
+  async recordFailure(
+    entry: InboxEntry, error: string, options: { transient: boolean; maxAttempts: number; sent?: ReadonlyMap<string, string> },
+  ): Promise<{ status: InboxStatus; failures: number }> {
     const counter = options.transient ? 'transientFailures' : 'attempts';
-    const after = await this.entries.findOneAndUpdate({ _id: id }, { $inc: { [counter]: 1 }, $set: { lastError: error.slice(0, 500) } });
-    const failures = (options.transient ? after?.transientFailures : after?.attempts) ?? 1;
-    if (after && !options.transient && after.attempts >= options.maxAttempts) {
-      await this.entries.findOneAndUpdate({ _id: id }, { $set: { status: 'failed' } });
-      return { status: 'failed', failures };
-    }
+    // One runner per conversation at a time: the count read with the entry is the count now.
+    const failures = (options.transient ? entry.transientFailures ?? 0 : entry.attempts) + 1;
+    const parked = !options.transient && failures >= options.maxAttempts;
+    const after = await this.entries.findOneAndUpdate(
+      { _id: entry._id },
+      { $inc: { [counter]: 1 }, $set: { lastError: error.slice(0, 500), ...(parked ? { status: 'failed' as const } : {}), ...sentField(options.sent) } },
+    );
     return { status: after?.status ?? 'pending', failures };
+  }
+
+  /** Keeps the replies a turn sent with its entry (the turn stops here and runs again later). */
+  async recordSent(id: string, sent: ReadonlyMap<string, string>): Promise<void> {
+    await this.entries.findOneAndUpdate({ _id: id }, { $set: sentField(sent) });
   }
 
   /** The turn was refused for good: kept, with the reason, and not run again. */
@@ -136,4 +152,9 @@ export class InboxRepository {
   async count(filter: { corpId?: string; status?: InboxStatus; conversationId?: string } = {}): Promise<number> {
     return this.entries.countDocuments(filter);
   }
+}
+
+/** The `sent` field for a turn's replies, or nothing when it sent none. */
+function sentField(sent: ReadonlyMap<string, string> | undefined): { sent?: SentReply[] } {
+  return sent && sent.size > 0 ? { sent: [...sent].map(([id, wecomMsgid]) => ({ id, wecomMsgid })) } : {};
 }

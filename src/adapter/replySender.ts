@@ -14,7 +14,9 @@ import { AttachmentLoadError, loadAttachmentBytes } from './mediaSource';
 import type { ReportOperation } from './operationEvents';
 import { OutboxRepository } from './outboxRepository';
 import { replyMsgid } from './replyMsgid';
-import { type MediaDecision, mediaHookOf, type OutboundSend, ReplyHeldBackError, repliesLeftOf, type SendOutcome, type SendOutcomeListener, sendHooksOf } from './sendHooks';
+import {
+  type MediaDecision, mediaHookOf, type OutboundSend, ReplyHeldBackError, repliesLeftOf, type SendOutcome, type SendOutcomeListener, sendHooksOf, takeRecordedAttempt,
+} from './sendHooks';
 import { humanHolds, type SessionRepository } from './sessionRepository';
 import { type TurnInfo, turnInfoOf } from './turnInfo';
 import { mergeWelcome, type WelcomeMessage } from './welcomeMessage';
@@ -72,7 +74,7 @@ export class ReplySender {
       throw new HandoffActiveError(conversationId);
     }
 
-    const fitted = await this.fit(context, info, parties, conversationId, activity, normal, msgids);
+    const fitted = await this.fit(context, info, conversationId, activity, normal, msgids);
     let firstId: string | undefined;
     for (let i = 0; i < fitted.fits; i++) {
       try {
@@ -114,18 +116,17 @@ export class ReplySender {
 
   /** The rendering that fits the replies the send hooks say are left (see `fitToReplies`). */
   private async fit(
-    context: TurnContext, info: TurnInfo, parties: ConversationParties, conversationId: string,
+    context: TurnContext, info: TurnInfo, conversationId: string,
     activity: Partial<Activity>, normal: OutboundPart[], msgids: readonly string[],
   ): Promise<FittedReply> {
     const asIs: FittedReply = { parts: normal, compact: false, fits: normal.length };
     // The first part goes with an event code, outside the window: nothing to fit.
     if (info.welcomeCode) return asIs;
-    const left = await repliesLeftOf(context, conversationId);
+    // Slots this very activity took in an earlier attempt of the turn count as left (the hooks know
+    // them by msgid): a retried turn then renders it as the first attempt did, and each msgid keeps its content.
+    const left = await repliesLeftOf(context, conversationId, msgids);
     if (left === undefined || left <= 0 || normal.length <= left - 1) return asIs;
-    // Slots this very activity took in an earlier attempt of the turn are its own: a retried turn
-    // then renders it as the first attempt did, and each msgid keeps its content.
-    const taken = await Promise.all(msgids.map((msgid) => this.options.outbox.get(OutboxRepository.idOf(parties.corpId, parties.openKfId, msgid))));
-    const fitted = fitToReplies(normal, () => fromActivity(activity, { compact: true }), left + taken.filter((e) => e !== null).length);
+    const fitted = fitToReplies(normal, () => fromActivity(activity, { compact: true }), left);
     if (fitted.compact) this.options.logger.info({ conversationId, normal: normal.length, compact: fitted.parts.length, left }, 'activity rendered compactly to fit the replies left');
     return fitted;
   }
@@ -134,8 +135,9 @@ export class ReplySender {
   private async sendPart(context: TurnContext, parties: ConversationParties, conversationId: string, msgid: string, part: OutboundPart): Promise<string | undefined> {
     const { outbox } = this.options;
     const outboxId = OutboxRepository.idOf(parties.corpId, parties.openKfId, msgid);
-    const earlier = await outbox.get(outboxId);
     const info = turnInfoOf(context, () => `proactive:${randomUUID()}`);
+    const sentBefore = info.sent?.get(outboxId);
+    const earlier = sentBefore === undefined ? await outbox.get(outboxId) : { status: 'sent' as const, wecomMsgid: sentBefore };
     if (earlier?.status === 'sent') {
       // A retried turn: this one already went out, and with it the welcome code if it carried one.
       info.welcomeCode = undefined;
@@ -160,15 +162,19 @@ export class ReplySender {
       throw refusal;
     }
 
-    await outbox.markAttempting(outboxId);
-    let attemptedBefore = earlier?.status === 'attempting';
+    // The attempt is on record before the send (a repeated msgid is then known for ours): in the
+    // window's reply slot when a hook says it named the msgid, else in the outbox.
+    const recorded = takeRecordedAttempt(context, msgid);
+    if (!recorded) await outbox.markAttempting(outboxId);
+    let attemptedBefore = earlier?.status === 'attempting' || recorded === 'repeat';
+    const record: SendRecord = { outboxId, info, inOutbox: !recorded || earlier !== null };
     for (let attempt = 1; ; attempt++) {
       try {
         const sent = code
           ? await client.sendMsgOnEvent({ code, msgid, message: message as Extract<KfOutboundMessage, { msgtype: 'text' | 'msgmenu' }> })
           : await client.sendMsg({ touser: parties.externalUserId, open_kfid: parties.openKfId, msgid, message });
         if (code) info.welcomeCode = undefined; // single use
-        return await this.succeeded(outboxId, sent.msgid || msgid, listeners);
+        return await this.succeeded(record, sent.msgid || msgid, listeners);
       } catch (e) {
         if (e instanceof WeComHttpError && attempt < this.options.sendAttempts) {
           // We may or may not have sent it: repeat with the same msgid, which WeCom deduplicates.
@@ -183,9 +189,9 @@ export class ReplySender {
           // Logged loudly: the errcode WeCom uses for a repeated msgid is unconfirmed (see duplicateMsgidErrcodes).
           this.options.logger.warn({ msgid, errcode: e.errcode }, 'repeated msgid refused: taken as sent by the earlier attempt');
           if (code) info.welcomeCode = undefined; // spent either way
-          return await this.succeeded(outboxId, msgid, listeners);
+          return await this.succeeded(record, msgid, listeners);
         }
-        await this.failed(e, { outboxId, listeners, client, parties, conversationId });
+        await this.failed(e, { record, listeners, client, parties, conversationId });
         if (code && e instanceof WeComApiError) info.welcomeCode = undefined; // a refused code will not work a second time either
         throw e;
       }
@@ -194,21 +200,25 @@ export class ReplySender {
 
   private async failed(
     e: unknown,
-    at: { outboxId: string; listeners: SendOutcomeListener[]; client: WeComClient; parties: ConversationParties; conversationId: string },
+    at: { record: SendRecord; listeners: SendOutcomeListener[]; client: WeComClient; parties: ConversationParties; conversationId: string },
   ): Promise<void> {
     this.options.report?.(e instanceof WeComApiError ? { kind: 'send', result: 'error', errcode: e.errcode } : { kind: 'send', result: 'unknown' });
     if (!(e instanceof WeComApiError)) {
       await notify(at.listeners, { status: 'unknown', error: e });
       return;
     }
-    await this.options.outbox.forget(at.outboxId);
+    if (at.record.inOutbox) await this.options.outbox.forget(at.record.outboxId);
     await notify(at.listeners, { status: 'not_sent', error: e, errcode: e.errcode });
     if (e.errcode === 95018) await this.refreshSession(at.client, at.parties, at.conversationId);
   }
 
-  private async succeeded(outboxId: string, wecomMsgid: string, listeners: SendOutcomeListener[]): Promise<string> {
+  private async succeeded(record: SendRecord, wecomMsgid: string, listeners: SendOutcomeListener[]): Promise<string> {
     this.options.report?.({ kind: 'send', result: 'ok', errcode: 0 });
-    await this.options.outbox.markSent(outboxId, wecomMsgid);
+    // A turn of an inbox message keeps what went out with the message (written by its end, success
+    // or failure); a crash before that leaves the attempt on record, and the retry's repeated msgid
+    // is then known for ours. Other turns (proactive, events) have no inbox entry: the outbox keeps it.
+    if (record.info.sent) record.info.sent.set(record.outboxId, wecomMsgid);
+    else await this.options.outbox.markSent(record.outboxId, wecomMsgid);
     await notify(listeners, { status: 'sent', wecomMsgid });
     return wecomMsgid;
   }
@@ -302,6 +312,15 @@ export class ReplySender {
 
 /** Images WeCom certainly takes (the older kf doc's limit; the media doc says 10 MB), as the media rules use. */
 const THUMBNAIL_MAX_BYTES = 2 * 1024 * 1024;
+
+
+/** Where one send's outcome is recorded. */
+interface SendRecord {
+  readonly outboxId: string;
+  readonly info: TurnInfo;
+  /** An `attempting` record is in the outbox (ours, or from an earlier attempt), to forget if the send certainly failed. */
+  readonly inOutbox: boolean;
+}
 
 function hostOf(url: string): string {
   try {

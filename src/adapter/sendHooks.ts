@@ -68,10 +68,19 @@ export interface SendHook {
   /**
    * How many kf messages this conversation may still receive now (`undefined`: no limit known).
    * The adapter renders an activity compactly when its normal form would not leave one of them for
-   * what the turn sends next (see `fromActivity`'s compact mode).
+   * what the turn sends next (see `fromActivity`'s compact mode). `ownMsgids`: the msgids the
+   * activity would be sent with; a slot one of them already holds (an earlier attempt of a retried
+   * turn) counts as left, so the retry renders the activity as the first attempt did.
    */
-  repliesLeft?(context: TurnContext, conversationId: string): Promise<number | undefined>;
+  repliesLeft?(context: TurnContext, conversationId: string, ownMsgids?: readonly string[]): Promise<number | undefined>;
 }
+
+/**
+ * What a send hook wrote of a send before it goes: `'first'` when its msgid is new to the hook,
+ * `'repeat'` when an earlier attempt of the same msgid is on record with an outcome never learned
+ * (a timeout, a crash). See {@link noteRecordedAttempt}.
+ */
+export type RecordedAttempt = 'first' | 'repeat';
 
 /** An outgoing attachment's bytes, fetched by the adapter before anything is uploaded. */
 export interface OutboundMedia {
@@ -96,6 +105,7 @@ export interface MediaHook {
 }
 
 const SEND_HOOKS = Symbol.for('wecom.sendHooks');
+const RECORDED_ATTEMPTS = Symbol.for('wecom.recordedAttempts');
 const MEDIA_HOOK = Symbol.for('wecom.mediaHook');
 
 /** Installs a send hook for the rest of this turn. */
@@ -110,10 +120,10 @@ export function sendHooksOf(context: TurnContext): readonly SendHook[] {
 }
 
 /** The smallest `repliesLeft` the turn's hooks answer, or `undefined` when none knows a limit. */
-export async function repliesLeftOf(context: TurnContext, conversationId: string): Promise<number | undefined> {
+export async function repliesLeftOf(context: TurnContext, conversationId: string, ownMsgids?: readonly string[]): Promise<number | undefined> {
   let least: number | undefined;
   for (const hook of sendHooksOf(context)) {
-    const left = await hook.repliesLeft?.(context, conversationId);
+    const left = await hook.repliesLeft?.(context, conversationId, ownMsgids);
     if (left !== undefined) least = least === undefined ? left : Math.min(least, left);
   }
   return least;
@@ -126,4 +136,27 @@ export function setMediaHook(context: TurnContext, hook: MediaHook): void {
 
 export function mediaHookOf(context: TurnContext): MediaHook | undefined {
   return context.turnState.get<MediaHook | undefined>(MEDIA_HOOK);
+}
+
+/**
+ * Called by a send hook whose `beforeSend` durably wrote the send's msgid to the store (the
+ * conversation window's reply slot names it): the adapter then writes no "attempting" record of
+ * its own, one store write fewer per reply. A hook must call it only after that write succeeded.
+ *
+ * @example
+ * await slots.reserve(send.msgid); // one store write that names the msgid
+ * noteRecordedAttempt(context, send.msgid, heldBefore ? 'repeat' : 'first');
+ */
+export function noteRecordedAttempt(context: TurnContext, msgid: string, attempt: RecordedAttempt): void {
+  let noted = context.turnState.get<Map<string, RecordedAttempt> | undefined>(RECORDED_ATTEMPTS);
+  if (!noted) context.turnState.set(RECORDED_ATTEMPTS, (noted = new Map()));
+  if (noted.get(msgid) !== 'repeat') noted.set(msgid, attempt);
+}
+
+/** What the hooks noted of this msgid's send (and forgets it, so the next send of it asks again). */
+export function takeRecordedAttempt(context: TurnContext, msgid: string): RecordedAttempt | undefined {
+  const noted = context.turnState.get<Map<string, RecordedAttempt> | undefined>(RECORDED_ATTEMPTS);
+  const attempt = noted?.get(msgid);
+  noted?.delete(msgid);
+  return attempt;
 }

@@ -15,6 +15,12 @@ export interface TurnInfo {
    * as the one welcome message at the end of the turn (see welcomeMessage.ts), and that message's msgid.
    */
   welcome?: { readonly contents: CompactContent[]; msgid?: string };
+  /**
+   * A turn of an inbox message: what went out so far (outbox id → WeCom's msgid), this attempt's
+   * and earlier ones'. The pipeline writes it with the message's next state, one write per turn
+   * instead of one per reply. Absent (proactive and event turns): each send is written to the outbox.
+   */
+  readonly sent?: Map<string, string>;
 }
 
 const TURN_INFO = Symbol.for('wecom.turnInfo');

@@ -447,15 +447,15 @@ export class WeComAdapterBase extends BotAdapter {
   }
 
   /** Runs one inbox entry as a turn. Throws when the bot's turn throws (the pipeline retries). */
-  protected async runInboxTurn(entry: InboxEntry): Promise<void> {
+  protected async runInboxTurn(entry: InboxEntry, sent: Map<string, string> = new Map()): Promise<void> {
     const media = mediaOf(entry.message);
     // A media turn holds its file (downloaded, then as a data: URL) until it ends: at most
     // mediaDownloadConcurrency of them run at once, so memory follows that, not the files sent.
     // Other turns never wait for these slots.
-    return media ? this.mediaSlots.run(() => this.runTurn(entry, media)) : this.runTurn(entry, undefined);
+    return media ? this.mediaSlots.run(() => this.runTurn(entry, media, sent)) : this.runTurn(entry, undefined, sent);
   }
 
-  private async runTurn(entry: InboxEntry, media: ReturnType<typeof mediaOf>): Promise<void> {
+  private async runTurn(entry: InboxEntry, media: ReturnType<typeof mediaOf>, sent: Map<string, string>): Promise<void> {
     const logic = this.logic;
     if (!logic) throw new AdapterStateError('no bot logic yet: call process() or start() first');
     const { handoff, names } = await this.ready();
@@ -474,7 +474,7 @@ export class WeComAdapterBase extends BotAdapter {
     const activity = await handoff.beforeTurn(entry.conversationId, entry.message, mapped);
     const context = new TurnContext(this, activity);
     const welcomeCode = (mapped.channelData as WeComChannelData).welcomeCode;
-    setTurnInfo(context, { anchor: entry.msgid, replyIndex: 0, welcomeCode, ...(welcomeCode ? { welcome: { contents: [] } } : {}) });
+    setTurnInfo(context, { anchor: entry.msgid, replyIndex: 0, welcomeCode, sent, ...(welcomeCode ? { welcome: { contents: [] } } : {}) });
     // A welcome turn is sent as one message when the bot is done, still inside the middleware, so
     // the send hooks (licence gate) apply and a failure reaches onTurnError.
     await this.runMiddleware(context, welcomeCode ? (ctx) => this.welcomeTurn(ctx, logic) : logic);
@@ -542,7 +542,7 @@ export class WeComAdapterBase extends BotAdapter {
     const pipeline = new InboundPipeline({
       store, inbox, cursors, leases, logger: this.logger, instanceId: o.instanceId,
       clientFor: (corpId) => this.clientFor(corpId),
-      runTurn: (entry) => this.runInboxTurn(entry),
+      runTurn: (entry, sent) => this.runInboxTurn(entry, sent),
       backfillMs: o.backfillMs, turnConcurrency: o.turnConcurrency, maxTurnAttempts: o.maxTurnAttempts,
       retryDelayMs: o.retryDelayMs, pullRetryBaseMs: o.pullRetryBaseMs, leaseTtlMs: 30_000, gate, observer: o.observer,
       report: this.operations.report,

@@ -1,5 +1,5 @@
 import { ActivityTypes, type Middleware, type TurnContext } from 'botbuilder';
-import { addSendHook, type OutboundSend, ReplyHeldBackError, type SendOutcomeListener } from '../adapter/sendHooks';
+import { addSendHook, noteRecordedAttempt, type OutboundSend, ReplyHeldBackError, type SendOutcomeListener } from '../adapter/sendHooks';
 import type { Clock } from '../common/clock';
 import { silentLogger, type Logger } from '../common/logger';
 import { ConversationLockedError } from './conversationLockedError';
@@ -68,13 +68,13 @@ export class WindowMiddleware implements Middleware {
       chatOpened: kf !== undefined && context.activity.type === ActivityTypes.ConversationUpdate,
     };
     addSendHook(context, {
-      beforeSend: (_context, send) => this.beforeSend(send, forTurn),
-      repliesLeft: (_context, id) => this.windows.repliesLeft(id, this.clock.now(), forTurn),
+      beforeSend: (context, send) => this.beforeSend(context, send, forTurn),
+      repliesLeft: (_context, id, ownMsgids) => this.windows.repliesLeft(id, this.clock.now(), forTurn, ownMsgids),
     });
     await next();
   }
 
-  private async beforeSend(send: OutboundSend, forTurn: ReserveFor & { chatOpened: boolean }): Promise<SendOutcomeListener | undefined> {
+  private async beforeSend(context: TurnContext, send: OutboundSend, forTurn: ReserveFor & { chatOpened: boolean }): Promise<SendOutcomeListener | undefined> {
     if (send.via === 'send_msg_on_event') return undefined;
     const reservation = await this.windows.reserve(send.conversationId, this.clock.now(), send.msgid, forTurn);
     if (!reservation.granted) {
@@ -88,6 +88,8 @@ export class WindowMiddleware implements Middleware {
       throw new ConversationLockedError(send.conversationId, lockedReason, lockedAt);
     }
     const { slot } = reservation;
+    // The slot names the msgid: the adapter's own "attempting" record of it would be a second write.
+    noteRecordedAttempt(context, send.msgid, reservation.repeat ? 'repeat' : 'first');
     return async (outcome) => {
       if (outcome.status !== 'not_sent') return; // sent, or may have been: the slot stays spent
       const locked = outcome.errcode === undefined ? undefined : WECOM_LOCKS[outcome.errcode];

@@ -15,6 +15,14 @@ export interface WindowDoc extends BaseDocument, WindowState {
   replyMsgids?: string[];
   /** Msgids whose slot was given back (a send that certainly did not happen); one entry per release. */
   releasedMsgids?: string[];
+  /**
+   * The latest reply msgids that took a slot, and those given back, across windows (the lists above
+   * start again with each window; these keep the last {@link RECENT_MSGIDS}). A msgid taken more
+   * often than given back was attempted with an outcome never learned: the adapter keeps no record
+   * of its own for sends the window names (see noteRecordedAttempt).
+   */
+  recentReplyMsgids?: string[];
+  recentReleasedMsgids?: string[];
   /** Grows with every fresh window: a slot is given back or locked only in the window that granted it. */
   generation: number;
   /** TTL: the document is dropped this long after its window closed (then the customer reads as never seen). */
@@ -32,8 +40,15 @@ export interface ReplySlot {
   readonly msgid?: string;
 }
 
+/** How many of the latest reply msgids a window document keeps across windows (see `recentReplyMsgids`). */
+const RECENT_MSGIDS = 50;
+
 export type Reservation =
-  | { readonly granted: true; readonly slot: ReplySlot; readonly window: WindowDecision }
+  | {
+    readonly granted: true; readonly slot: ReplySlot; readonly window: WindowDecision;
+    /** The msgid was reserved before and never given back: this send repeats an attempt whose outcome was lost. */
+    readonly repeat: boolean;
+  }
   | { readonly granted: false; readonly window: WindowDecision & { readonly open: false } };
 
 /** Whose reply asks for a slot: the turn of a customer message (by its msgid), or none (events, proactive sends). */
@@ -94,27 +109,34 @@ export class WindowRepository {
    * rather than as a fresh message of that second. `likelyRecorded`: the caller expects the message
    * to be on record already (a turn, after its pull recorded it), so one read settles it before any write.
    */
-  async recordCustomerMessage(conversationId: string, sentAt: number, msgid: string, sameSecondBefore: readonly string[] = [], options: { likelyRecorded?: boolean } = {}): Promise<boolean> {
+  async recordCustomerMessage(
+    conversationId: string, sentAt: number, msgid: string, sameSecondBefore: readonly string[] = [],
+    options: { likelyRecorded?: boolean; current?: WindowDoc | null } = {},
+  ): Promise<boolean> {
     await this.ready();
     const fresh = { used: 0, replyMsgids: [], releasedMsgids: [], lastCustomerMessageAt: sentAt, expiresAt: new Date(sentAt + REPLY_WINDOW_MS + this.retentionMs) };
     const reset = { $unset: { lock: '', lastReservedAt: '' } as const, $inc: { generation: 1 } };
     // A turn's message was usually recorded by its pull: one read settles that. A window only moves
-    // forward, so what is "older or already seen" now stays so. A pulled message is usually new, so
-    // the pull goes straight to the upsert below (which settles "already seen" too, at a write's cost).
-    if (options.likelyRecorded && isOlderOrSeen(await this.windows.findOne({ _id: conversationId }), sentAt, msgid)) return false;
+    // forward, so what is "older or already seen" now stays so. A pull passes the `current` document
+    // it read for its whole page.
+    let current = options.current !== undefined ? options.current : options.likelyRecorded ? await this.windows.findOne({ _id: conversationId }) : undefined;
+    if (current !== undefined && isOlderOrSeen(current, sentAt, msgid)) return false;
     // A newer message: one upsert. When the document exists but is not older, the upsert collides on
     // _id; then it is either a same-second message (below) or nothing to do. A collision can also
     // be a concurrent first insert, so the newer-than test runs again against what is there now.
     for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        const doc = await this.windows.findOneAndUpdate(
-          { _id: conversationId, lastCustomerMessageAt: { $lt: sentAt } },
-          { $set: { ...fresh, customerMsgids: [...sameSecondBefore, msgid], latestMsgid: msgid }, ...reset },
-          { upsert: true, returnDocument: 'after' },
-        );
-        if (doc) return true;
-      } catch (e) {
-        if (!(e instanceof DuplicateKeyError)) throw e;
+      // Known to be of the same second: the upsert would only collide.
+      if (current?.lastCustomerMessageAt !== sentAt) {
+        try {
+          const doc = await this.windows.findOneAndUpdate(
+            { _id: conversationId, lastCustomerMessageAt: { $lt: sentAt } },
+            { $set: { ...fresh, customerMsgids: [...sameSecondBefore, msgid], latestMsgid: msgid }, ...reset },
+            { upsert: true, returnDocument: 'after' },
+          );
+          if (doc) return true;
+        } catch (e) {
+          if (!(e instanceof DuplicateKeyError)) throw e;
+        }
       }
       const sameSecond = await this.windows.findOneAndUpdate(
         { _id: conversationId, lastCustomerMessageAt: sentAt, customerMsgids: { $ne: msgid } },
@@ -122,7 +144,7 @@ export class WindowRepository {
         { returnDocument: 'after' },
       );
       if (sameSecond) return true;
-      const current = await this.windows.findOne({ _id: conversationId });
+      current = await this.windows.findOne({ _id: conversationId });
       if (current && current.lastCustomerMessageAt >= sentAt) return false; // older, or already seen
     }
     return false;
@@ -134,7 +156,23 @@ export class WindowRepository {
    * as `observer` when you install {@link WindowMiddleware} yourself (`defaultMiddleware: false`).
    */
   async customerMessagesPulled(messages: readonly { conversationId: string; msgid: string; sentAt: number; sameSecondMsgids: readonly string[] }[]): Promise<void> {
-    await Promise.all(messages.map((m) => this.recordCustomerMessage(m.conversationId, m.sentAt, m.msgid, m.sameSecondMsgids)));
+    if (messages.length === 0) return;
+    await this.ready();
+    // One read for the page tells each message's way: customers new to the store get their windows
+    // in one insert; the others one conditional update each, only where the message is newer.
+    const found = await this.windows.find({ _id: { $in: messages.map((m) => m.conversationId) } });
+    const current = new Map(found.map((d) => [d._id, d]));
+    const first = messages.filter((m) => !current.has(m.conversationId));
+    const others = messages.filter((m) => current.has(m.conversationId));
+    if (first.length > 0) {
+      const { duplicateIndexes } = await this.windows.insertMany(first.map((m) => ({
+        _id: m.conversationId, used: 0, replyMsgids: [], releasedMsgids: [], lastCustomerMessageAt: m.sentAt,
+        expiresAt: new Date(m.sentAt + REPLY_WINDOW_MS + this.retentionMs), customerMsgids: [...m.sameSecondMsgids, m.msgid], latestMsgid: m.msgid, generation: 1,
+      })));
+      // Made meanwhile (another instance's pull, a turn): recorded the conditional way after all.
+      others.push(...duplicateIndexes.map((i) => first[i]!));
+    }
+    await Promise.all(others.map((m) => this.recordCustomerMessage(m.conversationId, m.sentAt, m.msgid, m.sameSecondMsgids, { current: current.get(m.conversationId) ?? null })));
   }
 
   /**
@@ -159,15 +197,19 @@ export class WindowRepository {
         const expired = now >= windowClosesAt(current.lastCustomerMessageAt);
         const window = decideWindow(current, now);
         if (expired) return { granted: false, window: { ...window, open: false, repliesLeft: 0, lockedReason: 'window-expired', lockedAt: windowClosesAt(current.lastCustomerMessageAt) } };
-        return { granted: true, slot: { conversationId, generation: current.generation, number: held + 1, msgid }, window };
+        return { granted: true, slot: { conversationId, generation: current.generation, number: held + 1, msgid }, window, repeat: true };
       }
       const kept = keptSlots(current, forTurn);
       const doc = await this.windows.findOneAndUpdate(
         { _id: conversationId, generation: current.generation, ...openFilter(now, kept) },
-        { $inc: { used: 1 }, $set: { lastReservedAt: now }, ...(msgid ? { $push: { replyMsgids: msgid } } : {}) },
+        { $inc: { used: 1 }, $set: { lastReservedAt: now }, ...(msgid ? { $push: { replyMsgids: msgid, recentReplyMsgids: recent(msgid) } } : {}) },
         { returnDocument: 'after' },
       );
-      if (doc) return { granted: true, slot: { conversationId, generation: doc.generation, number: doc.used, msgid }, window: decideWindow(doc, now) };
+      if (doc) {
+        // Taken in an earlier window and never given back: its outcome was lost before the customer wrote again.
+        const repeat = msgid !== undefined && heldRecently(current, msgid);
+        return { granted: true, slot: { conversationId, generation: doc.generation, number: doc.used, msgid }, window: decideWindow(doc, now), repeat };
+      }
       const after = (await this.windows.findOne({ _id: conversationId })) ?? undefined;
       const window = decideWindow(after, now);
       if (!window.open) return { granted: false, window: { ...window, open: false } };
@@ -184,11 +226,14 @@ export class WindowRepository {
    * Replies a turn may still send now: the window's slots left, less those kept for the customer's
    * newest message when the turn answers an older one.
    */
-  async repliesLeft(conversationId: string, now: number, forTurn: ReserveFor = {}): Promise<number> {
+  async repliesLeft(conversationId: string, now: number, forTurn: ReserveFor = {}, ownMsgids: readonly string[] = []): Promise<number> {
     await this.ready();
     const doc = (await this.windows.findOne({ _id: conversationId })) ?? undefined;
     const window = decideWindow(doc, now);
-    return doc && window.open ? Math.max(0, window.repliesLeft - keptSlots(doc, forTurn)) : 0;
+    if (!doc || !window.open) return 0;
+    // Slots the caller's own msgids already hold (a retried turn's earlier attempt) are its to use again.
+    const own = ownMsgids.filter((m) => slotHeldBy(doc, m) >= 0).length;
+    return Math.max(0, window.repliesLeft - keptSlots(doc, forTurn)) + own;
   }
 
   /** Gives a slot back when its send certainly did not happen. False when that window has been replaced meanwhile (nothing to give back). */
@@ -197,7 +242,7 @@ export class WindowRepository {
     // spends a slot again. (Rewriting the msgid list instead raced with a parallel release.)
     const doc = await this.windows.findOneAndUpdate(
       { _id: slot.conversationId, generation: slot.generation, used: { $gt: 0 } },
-      { $inc: { used: -1 }, ...(slot.msgid ? { $push: { releasedMsgids: slot.msgid } } : {}) },
+      { $inc: { used: -1 }, ...(slot.msgid ? { $push: { releasedMsgids: slot.msgid, recentReleasedMsgids: recent(slot.msgid) } } : {}) },
       { returnDocument: 'after' },
     );
     return doc !== null;
@@ -232,6 +277,17 @@ function slotHeldBy(doc: WindowDoc, msgid: string): number {
   const reserved = (doc.replyMsgids ?? []).filter((m) => m === msgid).length;
   const released = (doc.releasedMsgids ?? []).filter((m) => m === msgid).length;
   return reserved > released ? (doc.replyMsgids ?? []).lastIndexOf(msgid) : -1;
+}
+
+/** `$push` of one msgid to a list that keeps the latest {@link RECENT_MSGIDS}. */
+function recent(msgid: string): { $each: string[]; $slice: number } {
+  return { $each: [msgid], $slice: -RECENT_MSGIDS };
+}
+
+/** Whether `msgid` took a slot in some recent window more often than it gave one back. */
+function heldRecently(doc: WindowDoc, msgid: string): boolean {
+  const count = (list: string[] | undefined): number => (list ?? []).filter((m) => m === msgid).length;
+  return count(doc.recentReplyMsgids) > count(doc.recentReleasedMsgids);
 }
 
 /** Slots this turn must leave alone: some, when it answers a customer message older than the newest. */

@@ -67,6 +67,27 @@ export class KeyValueRepository<V> {
     );
   }
 
+  /**
+   * Stores several values (each with its own `ttlMs`, as {@link set}): keys new to the store in one
+   * insert, keys already there (an expired value, a concurrent writer) one `set` each.
+   *
+   * @example
+   * await names.setMany([{ key: 'a', value: { nickname: 'Ann' }, ttlMs: 86_400_000 }, { key: 'b', value: { nickname: '' }, ttlMs: 3_600_000 }]);
+   */
+  async setMany(items: readonly { key: string; value: V; ttlMs?: number }[]): Promise<void> {
+    for (const item of items) {
+      checkKey(item.key);
+      if (item.ttlMs !== undefined && (!Number.isFinite(item.ttlMs) || item.ttlMs <= 0)) throw new InvalidQueryError('ttlMs must be a positive number');
+    }
+    if (items.length === 0) return;
+    await this.init();
+    const now = this.store.clock.now();
+    const { duplicateIndexes } = await this.items.insertMany(items.map((item) => ({
+      _id: item.key, value: item.value, updatedAt: new Date(now), ...(item.ttlMs === undefined ? {} : { expiresAt: new Date(now + item.ttlMs) }),
+    })));
+    await Promise.all(duplicateIndexes.map((i) => this.set(items[i]!.key, items[i]!.value, { ttlMs: items[i]!.ttlMs })));
+  }
+
   /** Removes the key. True when there was an unexpired value. */
   async delete(key: string): Promise<boolean> {
     checkKey(key);

@@ -55,6 +55,43 @@ describe('WindowRepository on the embedded store', () => {
     expect(await windows.reserve(conv, clock.now(), 'r7')).toMatchObject({ granted: false });
   });
 
+  it('records a pulled page: each window follows its newest message, a repeated page changes nothing', async () => {
+    await windows.recordCustomerMessage('ww1:wk1:old', t0, 'o1');
+    await windows.reserve('ww1:wk1:old', t0, 'ro1');
+    await windows.recordCustomerMessage('ww1:wk1:same', t0 + 1000, 's1');
+    await windows.reserve('ww1:wk1:same', t0 + 1000, 'rs1');
+    await windows.recordCustomerMessage('ww1:wk1:newer', t0 + 9000, 'n2');
+    await windows.reserve('ww1:wk1:newer', t0 + 9000, 'rn2');
+    const page = [
+      { conversationId: 'ww1:wk1:new1', msgid: 'a1', sentAt: t0 + 2000, sameSecondMsgids: [] },
+      { conversationId: 'ww1:wk1:new2', msgid: 'b2', sentAt: t0 + 2000, sameSecondMsgids: ['b1'] },
+      { conversationId: 'ww1:wk1:old', msgid: 'o2', sentAt: t0 + 2000, sameSecondMsgids: [] }, // newer: a fresh window
+      { conversationId: 'ww1:wk1:same', msgid: 's2', sentAt: t0 + 1000, sameSecondMsgids: [] }, // same second, not seen: fresh count
+      { conversationId: 'ww1:wk1:newer', msgid: 'n1', sentAt: t0 + 5000, sameSecondMsgids: [] }, // older than the window's: nothing
+    ];
+    await windows.customerMessagesPulled(page);
+    await windows.customerMessagesPulled(page); // the pull repeated after a crash: seen, nothing changes
+    const now = t0 + 10_000;
+    const left = async (id: string, forTurn = {}) => windows.repliesLeft(`ww1:wk1:${id}`, now, forTurn);
+    expect([await left('new1'), await left('new2'), await left('old'), await left('same'), await left('newer')]).toEqual([5, 5, 5, 5, 4]);
+    // b1's turn answers an older message of the page than b2: it leaves slots to b2's.
+    expect(await left('new2', { customerMsgid: 'b1', keepForNewest: 2 })).toBe(3);
+    expect(await windows.recordCustomerMessage('ww1:wk1:new2', t0 + 2000, 'b1')).toBe(false);
+  });
+
+  it('knows a reply msgid taken before and never given back for a repeat, also after the customer wrote again', async () => {
+    await windows.recordCustomerMessage(conv, t0, 'm1');
+    expect(await windows.reserve(conv, t0, 'r1')).toMatchObject({ granted: true, repeat: false });
+    expect(await windows.reserve(conv, t0, 'r1')).toMatchObject({ granted: true, repeat: true }); // outcome lost: sent again
+    const r2 = await windows.reserve(conv, t0, 'r2');
+    if (!r2.granted) throw new Error('r2 should hold a slot');
+    await windows.release(r2.slot); // certainly not sent
+    expect(await windows.reserve(conv, t0, 'r2')).toMatchObject({ granted: true, repeat: false });
+    await windows.recordCustomerMessage(conv, t0 + 1000, 'm2'); // a fresh window
+    expect(await windows.reserve(conv, t0 + 1000, 'r1')).toMatchObject({ granted: true, repeat: true, slot: { number: 1 } });
+    expect(await windows.reserve(conv, t0 + 1000, 'r3')).toMatchObject({ granted: true, repeat: false });
+  });
+
   it('never grants a sixth reply when two slots are released at once', async () => {
     await windows.recordCustomerMessage(conv, t0, 'm1');
     const slots = [];

@@ -528,6 +528,22 @@ export function storeContract(harness: StoreHarness): void {
       expect(await kv.get('kf')).toBeUndefined();
       await expect(kv.set('', { token: 'x' })).rejects.toMatchObject({ code: 'invalid_query' });
     });
+
+    it('setMany stores new keys and replaces stored or expired ones, each with its own expiry', async () => {
+      const kv = new KeyValueRepository<{ name: string }>(store, 'names');
+      await kv.set('old', { name: 'before' });
+      await kv.set('expired', { name: 'gone' }, { ttlMs: 1_000 });
+      clock.advance(2_000);
+      await kv.setMany([
+        { key: 'a', value: { name: 'Ann' }, ttlMs: 10_000 },
+        { key: 'old', value: { name: 'after' } },
+        { key: 'expired', value: { name: 'back' }, ttlMs: 60_000 },
+      ]);
+      expect([await kv.get('a'), await kv.get('old'), await kv.get('expired')]).toEqual([{ name: 'Ann' }, { name: 'after' }, { name: 'back' }]);
+      clock.advance(10_000);
+      expect([await kv.get('a'), await kv.get('old'), await kv.get('expired')]).toEqual([undefined, { name: 'after' }, { name: 'back' }]);
+      await expect(kv.setMany([{ key: '', value: { name: 'x' } }])).rejects.toMatchObject({ code: 'invalid_query' });
+    });
   });
 
   describe('StoreStorage (botbuilder Storage)', () => {

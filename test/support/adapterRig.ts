@@ -39,6 +39,11 @@ export interface RigOptions {
   bot?: BotLogic;
   store?: Store;
   dataDir?: string;
+  /**
+   * Presents the store as one several processes share (as MongoDB is), so the adapter takes its sync
+   * and turns leases; the embedded store is one process's alone (its DATA_DIR lock), and needs none.
+   */
+  sharedStore?: boolean;
 }
 
 export const echoBot: BotLogic = async (context: TurnContext) => {
@@ -52,7 +57,8 @@ export async function adapterRig(options: RigOptions = {}): Promise<AdapterRig> 
   const corp = emu.addCorp();
   const kf = emu.addKfAccount(corp.corpId, { name: 'Support' });
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'wecom-adapter-'));
-  const store = options.store ?? (await openStore({ dataDir, clock }));
+  const opened = options.store ?? (await openStore({ dataDir, clock }));
+  const store = options.sharedStore ? asShared(opened) : opened;
   const Adapter = options.adapterClass ?? WeComAdapterBase;
   const adapters: WeComAdapterBase[] = [];
   const newAdapter = (extra: Partial<WeComAdapterOptions> = {}): WeComAdapterBase => {
@@ -89,6 +95,19 @@ export async function adapterRig(options: RigOptions = {}): Promise<AdapterRig> 
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   }) as AdapterRig;
+}
+
+/** The same store, reporting itself as shared by processes (MongoDB's kind). */
+function asShared(inner: Store): Store {
+  return {
+    kind: 'mongodb',
+    get clock() {
+      return inner.clock;
+    },
+    collection: (name) => inner.collection(name),
+    check: () => inner.check(),
+    close: () => inner.close(),
+  };
 }
 
 /** Texts the emulator's customer received, in order. */

@@ -104,8 +104,8 @@ describe('a failed pull is pulled again by itself', () => {
     await eventually(() => expect(receivedTexts(rig, customer.externalUserId)).toEqual(['You said: anyone?']), 5000);
   }, 30_000);
 
-  it('a wake-up left while a dead process still holds the sync lease is pulled once that lease expires', async () => {
-    rig = await adapterRig({ adapterClass: WeComAdapter });
+  it('on a shared store, a wake-up left while a dead process still holds the sync lease is pulled once that lease expires', async () => {
+    rig = await adapterRig({ adapterClass: WeComAdapter, sharedStore: true });
     const outage = syncOutage(rig.emu);
     const customer = rig.emu.customer(rig.corp.corpId, rig.kf);
     await (await customer.sendText('is anyone there?')).delivery;
@@ -122,8 +122,8 @@ describe('a failed pull is pulled again by itself', () => {
     await eventually(() => expect(receivedTexts(rig, customer.externalUserId)).toEqual(['You said: is anyone there?']), 5000);
   }, 30_000);
 
-  it('a conversation whose turns a dead process was running is answered once that process\'s lease expires', async () => {
-    rig = await adapterRig({ adapterClass: WeComAdapter });
+  it('on a shared store, a conversation whose turns a dead process was running is answered once that process\'s lease expires', async () => {
+    rig = await adapterRig({ adapterClass: WeComAdapter, sharedStore: true });
     const outage = syncOutage(rig.emu);
     const customer = rig.emu.customer(rig.corp.corpId, rig.kf);
     await (await customer.sendText('still waiting')).delivery;
@@ -139,5 +139,23 @@ describe('a failed pull is pulled again by itself', () => {
     rig.clock.advance(2000);
     // Without a second look once it expires, the message would wait for the sweep, minutes later.
     await eventually(() => expect(receivedTexts(rig, customer.externalUserId)).toEqual(['You said: still waiting']), 5000);
+  }, 30_000);
+
+  it('alone on its DATA_DIR, a restarted process does not wait for the leases a dead one left', async () => {
+    rig = await adapterRig({ adapterClass: WeComAdapter });
+    const outage = syncOutage(rig.emu);
+    const customer = rig.emu.customer(rig.corp.corpId, rig.kf);
+    await (await customer.sendText('anyone?')).delivery;
+    await rig.adapter.close();
+    outage.end();
+    // The embedded store's DATA_DIR lock says the old process is gone: whatever leases it left
+    // (SIGKILL) stand for nothing, and the customer need not wait for them to expire.
+    const leases = new LeaseRepository(rig.store);
+    await leases.acquire(`sync:${rig.corp.corpId}:${rig.kf}`, 'dead-instance', 60_000);
+    await leases.acquire(`turns:${rig.corp.corpId}:${rig.kf}:${customer.externalUserId}`, 'dead-instance', 60_000);
+
+    const restarted = rig.newAdapter();
+    await restarted.start(async (context) => void (await context.sendActivity(`You said: ${context.activity.text}`)));
+    await eventually(() => expect(receivedTexts(rig, customer.externalUserId)).toEqual(['You said: anyone?']), 5000);
   }, 30_000);
 });
