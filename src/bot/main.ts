@@ -64,6 +64,7 @@ async function main(): Promise<void> {
     adapter, bot, logger, mode: config.mode, metricsToken: config.metricsToken, http: config.http,
     admin: { adminToken, testClock, afterAdvance: async () => (await adapter.licensing()).runDueJobs() },
     extraRoutes: world && sandboxRoutes ? (s) => sandboxRoutes.registerSandboxRoutes(s, world) : undefined,
+    sandbox: world,
   });
   await listen(server, config.port, config.host);
   const port = (server.address() as { port: number }).port;
@@ -107,6 +108,7 @@ function announceSandbox(sb: typeof Sandbox, world: SandboxWorld, port: number, 
   process.stdout.write([
     '',
     'Sandbox: no WeCom credentials are set, so WeCom is emulated on loopback.',
+    `  web console          ${base}/   (chat as a customer, take over as an agent, run licences)`,
     `  emulated WeCom API   ${world.emulator.baseUrl}`,
     `  bot callback         ${base}/api/wecom/callback`,
     `  chat over HTTP       curl -X POST ${base}/sandbox/customers/alice/messages -H 'content-type: application/json' -d '{"text":"hello"}'`,
