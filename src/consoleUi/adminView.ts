@@ -4,7 +4,7 @@ import { field, fill, h } from './dom';
 import { day, when } from './format';
 import type { Licence, Snapshot } from './types';
 
-const STATUS: Record<string, string> = { trial: 'Trial', active: 'Active', expired: 'Expired', inactive: 'Inactive', unauthorised: 'Not authorised' };
+const STATUS: Record<string, string> = { trial: 'Trial', trial_expired: 'Trial expired', active: 'Active', expired: 'Expired' };
 
 /** Corps and licences, credits, auto-renew, and (sandbox) the clock; channels when provider mode lands. */
 export function adminView(ctx: Ctx): View {

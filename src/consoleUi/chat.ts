@@ -63,15 +63,15 @@ function picture(line: ChatLine): Node {
   const known = pictures.get(key);
   if (known) img.src = known;
   else if (mediaId) void blobUrl(`/console/api/sandbox/media/${encodeURIComponent(mediaId)}`).then((url) => { pictures.set(key, url); img.src = url; }, () => img.replaceWith(`[picture ${mediaId}]`));
-  else return h('span', { class: 'file' }, `🖼 ${name}`);
+  else return h('span', { class: 'file' }, `Picture: ${name}`);
   return img;
 }
 
 function attachment(line: ChatLine): Node {
   const mediaId = typeof line.payload.media_id === 'string' ? line.payload.media_id : undefined;
   const name = String(line.payload.filename ?? line.msgtype);
-  if (!mediaId) return h('span', { class: 'file' }, `📎 ${name}`);
-  const link = h('a', { href: '#', class: 'file' }, `📎 Download the ${line.msgtype}`);
+  if (!mediaId) return h('span', { class: 'file' }, `File: ${name}`);
+  const link = h('a', { href: '#', class: 'file' }, `Download the ${line.msgtype}`);
   link.addEventListener('click', (e) => {
     e.preventDefault();
     void blobUrl(`/console/api/sandbox/media/${encodeURIComponent(mediaId)}`).then((url) => window.open(url, '_blank'));

@@ -11,6 +11,24 @@ function mediaTypeOf(file: File): 'image' | 'voice' | 'video' | 'file' {
   return 'file';
 }
 
+/** A paperclip drawn inline: no icon font or image to fetch, and no emoji font needed. */
+function paperclip(): SVGSVGElement {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('width', '22');
+  svg.setAttribute('height', '22');
+  svg.setAttribute('aria-hidden', 'true');
+  const path = document.createElementNS(ns, 'path');
+  path.setAttribute('d', 'M16.5 6.5v10a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6.5');
+  path.setAttribute('fill', 'none');
+  path.setAttribute('stroke', 'currentColor');
+  path.setAttribute('stroke-width', '2');
+  path.setAttribute('stroke-linecap', 'round');
+  svg.appendChild(path);
+  return svg;
+}
+
 /** The sandbox's WeChat customer: a phone-like chat with the bot (and, after a handoff, a human). */
 export function customerView(ctx: Ctx): View {
   const who = h('input', { type: 'text', name: 'customer', value: sessionStorage.getItem('wecom-console-customer') ?? 'alice', autocomplete: 'off', pattern: '[A-Za-z0-9_-]{1,64}', required: true });
@@ -61,7 +79,7 @@ export function customerView(ctx: Ctx): View {
   const form = h('form', { class: 'composer', 'aria-label': 'Write to the bot' },
     h('label', { for: 'customer-text', class: 'visually-hidden' }, 'Message'),
     text,
-    h('label', { class: 'button attach', for: 'customer-file', title: 'Send a photo or file' }, h('span', { 'aria-hidden': 'true' }, '📎'), h('span', { class: 'visually-hidden' }, 'Send a photo or file')),
+    h('label', { class: 'button attach', for: 'customer-file', title: 'Send a photo or file' }, paperclip(), h('span', { class: 'visually-hidden' }, 'Send a photo or file')),
     file,
     h('button', { type: 'submit', class: 'primary' }, 'Send'),
   );
@@ -79,7 +97,7 @@ export function customerView(ctx: Ctx): View {
         h('p', { class: 'hint' }, 'WeChat, as your customer sees it'),
       ),
       h('div', { class: 'phone-who' },
-        field('You are (customer id)', who),
+        field('Customer id', who),
         h('button', { type: 'button', onclick: () => void attempt(ctx, () => api('POST', `${base()}/enter`, {}), 'You opened the chat link').then(redraw) }, 'Open the chat link'),
       ),
       log,
