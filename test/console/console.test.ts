@@ -55,3 +55,124 @@ it('a customer on a phone opens the chat link, gets the welcome, says hello and 
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   await screenshot(page, 'console-customer-phone');
 });
+
+async function tab(page: Page, name: 'Customer' | 'Agent' | 'Admin'): Promise<void> {
+  await page.getByRole('tab', { name }).click();
+}
+
+/** The agent opens a customer's conversation from the list. */
+async function openConversation(page: Page, customer: string): Promise<void> {
+  await tab(page, 'Agent');
+  await page.getByRole('list', { name: 'Conversations' }).getByRole('button', { name: new RegExp(`^${customer}`) }).click();
+  await page.getByRole('heading', { name: `Conversation with ${customer}` }).waitFor();
+}
+
+it('refuses the sixth reply to one customer message, and the agent view shows the lock and why', async () => {
+  const page = await openConsole();
+  await say(page, 'hello');
+  await chat(page).getByText('You said: hello').waitFor();
+  await openConversation(page, 'alice');
+  await page.locator('.detail').getByText('4 of 5 replies left').waitFor();
+
+  const reply = page.getByLabel(/Reply through the API/);
+  for (let n = 2; n <= 5; n++) {
+    await reply.fill(`follow-up ${n}`);
+    await page.getByRole('button', { name: 'Send as the bot' }).click();
+    await page.getByRole('status').getByText('Sent through the API').waitFor();
+    await page.getByRole('list', { name: 'Chat with alice' }).getByText(`follow-up ${n}`).waitFor();
+  }
+  await reply.fill('follow-up 6');
+  await page.getByRole('button', { name: 'Send as the bot' }).click();
+  await page.getByRole('alert').filter({ hasText: /reply-limit|5 replies/ }).first().waitFor();
+  await page.locator('.detail').getByText('Locked: 5 replies used — opens when the customer writes again').waitFor();
+  expect(rig!.world.replies('alice').map((m) => (m.payload as { content: string }).content))
+    .toEqual(['You said: hello', 'follow-up 2', 'follow-up 3', 'follow-up 4', 'follow-up 5']);
+  await screenshot(page, 'console-agent-locked');
+});
+
+it('hands a customer to a human agent who replies, then gives the chat back to the bot', async () => {
+  const page = await openConsole();
+  await say(page, 'human');
+  await chat(page).getByText('Connecting you to a human agent').waitFor();
+
+  await tab(page, 'Agent');
+  await page.getByRole('list', { name: 'Waiting for an agent' }).getByText('alice asked for a person').waitFor();
+  await page.getByRole('button', { name: 'Take over alice' }).click();
+  await page.locator('.detail').getByText('Human agent (sandbox_agent)').waitFor();
+  await page.getByLabel(/Reply as the human agent/).fill('Hi, Sam here. How can I help?');
+  await page.getByRole('button', { name: 'Reply as agent' }).click();
+  await page.getByRole('list', { name: 'Chat with alice' }).getByText('Hi, Sam here').waitFor();
+  await screenshot(page, 'console-agent-handoff');
+
+  // The customer sees the person; what they write now reaches the agent, not the bot.
+  await tab(page, 'Customer');
+  await chat(page).locator('.from-agent').getByText('Hi, Sam here. How can I help?').waitFor();
+  await say(page, 'my order is late');
+  await chat(page).getByText('my order is late').waitFor();
+
+  await tab(page, 'Agent');
+  await page.getByRole('button', { name: 'Give back to the bot' }).click();
+  await page.locator('.detail').getByText('Ended').waitFor();
+  await tab(page, 'Customer');
+  await say(page, 'thanks');
+  await chat(page).getByText('You said: thanks').waitFor();
+  const bot = rig!.world.replies('alice').map((m) => (m.payload as { content: string }).content);
+  expect(bot).toEqual(['Connecting you to a human agent…', 'You said: thanks']);
+  await screenshot(page, 'console-customer-after-handoff');
+});
+
+/** The admin jumps the sandbox clock 91 days: the 90-day trial is over. */
+async function expireTrial(page: Page): Promise<void> {
+  await tab(page, 'Admin');
+  await page.getByLabel('Days ahead').fill('91');
+  await page.getByRole('button', { name: 'Jump ahead' }).click();
+  await page.getByRole('status').getByText('The clock moved 91 days ahead').waitFor();
+  await page.locator('.corp').getByText('Trial expired').waitFor();
+}
+
+it('after a 91-day jump the trial has expired: messages are held and the agent sees the banner', async () => {
+  const page = await openConsole();
+  await say(page, 'during the trial');
+  await chat(page).getByText('You said: during the trial').waitFor();
+  await expireTrial(page);
+
+  await tab(page, 'Customer');
+  await say(page, 'anyone there?');
+  await chat(page).getByText('anyone there?').waitFor();
+  await tab(page, 'Agent');
+  const banner = page.getByRole('alert').filter({ hasText: 'Integration inactive until renewal' });
+  await banner.waitFor();
+  await banner.getByText('(1 now)').waitFor();
+  expect(await rig!.adapter.inboxCounts()).toMatchObject({ held: 1 });
+  expect(rig!.world.replies('alice')).toHaveLength(1);
+  await screenshot(page, 'console-agent-inactive');
+  await tab(page, 'Admin');
+  await screenshot(page, 'console-admin-expired');
+});
+
+it('buying credits renews the licence and the held messages reach the bot in order', async () => {
+  const page = await openConsole();
+  await say(page, 'hello');
+  await chat(page).getByText('You said: hello').waitFor();
+  await expireTrial(page);
+  await tab(page, 'Customer');
+  for (const text of ['first', 'second', 'third']) {
+    await say(page, text);
+    await chat(page).getByText(text, { exact: true }).waitFor();
+  }
+  await tab(page, 'Admin');
+  await page.locator('.corp').getByText('Held messages').waitFor();
+  await page.getByLabel('Credits to buy').fill('4');
+  await page.getByRole('button', { name: 'Buy credits' }).click();
+  await page.locator('.corp .licence').getByText('Active').waitFor();
+  await screenshot(page, 'console-admin-renewed');
+
+  await tab(page, 'Customer');
+  await chat(page).getByText('You said: third').waitFor();
+  expect(await chat(page).locator('.msg .bubble').allTextContents()).toEqual([
+    'hello', 'You said: hello', 'first', 'second', 'third', 'You said: first', 'You said: second', 'You said: third',
+  ]);
+  await screenshot(page, 'console-customer-released');
+  await tab(page, 'Agent');
+  await page.locator('.banner').waitFor({ state: 'hidden' });
+});
