@@ -1,10 +1,9 @@
 import { api } from './api';
 import { attempt, type Ctx, type View } from './context';
 import { field, fill, h } from './dom';
-import { day, when } from './format';
+import { day, licenceStatus, when } from './format';
 import type { Licence, Snapshot } from './types';
 
-const STATUS: Record<string, string> = { trial: 'Trial', trial_expired: 'Trial expired', active: 'Active', expired: 'Expired' };
 
 /** Corps and licences, credits, auto-renew, and (sandbox) the clock; channels when provider mode lands. */
 export function adminView(ctx: Ctx): View {
@@ -36,7 +35,7 @@ export function adminView(ctx: Ctx): View {
     return h('section', { class: 'card corp', 'aria-label': `Corp ${l.corpId}` },
       h('h3', {}, l.corpId),
       h('p', { class: `licence ${l.valid ? 'valid' : 'invalid'}` },
-        h('strong', {}, STATUS[l.status] ?? l.status),
+        h('strong', {}, licenceStatus(l.status)),
         l.status === 'trial' && l.daysLeft !== undefined ? ` · ${l.daysLeft} days left (ends ${day(l.trialEndsAt)})` : '',
         l.activeUntil ? ` · until ${day(l.activeUntil)}` : '',
         l.valid ? '' : ' · messages are held'),

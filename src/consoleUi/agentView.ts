@@ -2,7 +2,7 @@ import { api } from './api';
 import { loadChat, renderChat } from './chat';
 import { attempt, type Ctx, type View } from './context';
 import { field, fill, h } from './dom';
-import { lockReason, servedBy, when } from './format';
+import { licenceStatus, lockReason, servedBy, when } from './format';
 import type { Conversation, Snapshot } from './types';
 
 /**
@@ -88,7 +88,7 @@ export function agentView(ctx: Ctx): View {
     banner.hidden = invalid.length === 0;
     fill(banner, invalid.length ? [
       h('strong', {}, 'Integration inactive until renewal. '),
-      `${invalid.map((l) => l.corpId).join(', ')}: the licence is ${invalid.map((l) => l.status).join(', ')}. Customer messages are held (${s.inbox.held} now) and reach the bot, in order, once credits renew the licence (Admin view).`,
+      `${invalid.map((l) => `${l.corpId}: ${licenceStatus(l.status).toLowerCase()}`).join('; ')}. Customer messages are held (${s.inbox.held} now) and reach the bot, in order, once credits renew the licence (Admin view).`,
     ] : []);
     const waiting = s.conversations.filter((c) => c.servedBy === 'queued');
     fill(queue, waiting.length ? waiting.map((c) => h('li', {},

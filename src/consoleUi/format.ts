@@ -19,5 +19,8 @@ const LOCK_WHY: Record<string, string> = {
 
 export const lockReason = (reason: string | undefined): string => LOCK_WHY[reason ?? ''] ?? (reason ?? 'locked');
 
-const SERVED: Record<string, string> = { new: 'New', bot: 'Bot', queued: 'Waiting for an agent', human: 'Human agent', ended: 'Ended' };
+const SERVED: Record<string, string> = { new: 'Bot', bot: 'Bot', queued: 'Waiting for an agent', human: 'Human agent', ended: 'Ended — the bot answers next' };
 export const servedBy = (s: string): string => SERVED[s] ?? s;
+
+const STATUS: Record<string, string> = { trial: 'Trial', trial_expired: 'Trial expired', active: 'Active', expired: 'Expired' };
+export const licenceStatus = (s: string): string => STATUS[s] ?? s;

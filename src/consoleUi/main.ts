@@ -119,8 +119,8 @@ function open(session: Session): void {
       session.sandbox ? null : signOut,
     ),
     tablist,
-    h('main', { id: 'main' }, ...panels),
     h('div', { class: 'statusbar' }, status, alert),
+    h('main', { id: 'main' }, ...panels),
   );
   const initial = views.findIndex((v) => `#${v.id}` === location.hash);
   if (initial > 0) select(initial);

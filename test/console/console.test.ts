@@ -3,7 +3,7 @@
  * app server, adapter and sandbox emulator. Each test saves a screenshot under test-results/.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { buildAssets, type ConsoleRig, consoleRig, launchChromium, screenshot } from './consoleRig';
+import { buildAssets, CONSOLE_TOKEN, type ConsoleRig, consoleRig, launchChromium, screenshot } from './consoleRig';
 
 jest.setTimeout(120_000);
 
@@ -175,4 +175,38 @@ it('buying credits renews the licence and the held messages reach the bot in ord
   await screenshot(page, 'console-customer-released');
   await tab(page, 'Agent');
   await page.locator('.banner').waitFor({ state: 'hidden' });
+});
+
+it('sends a picture and a file as the customer: the bot gets the picture, and says why it refuses a program', async () => {
+  const page = await openConsole();
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+  await page.locator('#customer-file').setInputFiles({ name: 'cat.png', mimeType: 'image/png', buffer: png });
+  await chat(page).getByText('Thanks, I received cat.png').waitFor();
+  await chat(page).getByRole('img', { name: 'Your picture cat.png' }).waitFor();
+  // A Windows program named like a PDF: WeCom takes it, the channel's media rules refuse it.
+  const exe = Buffer.concat([Buffer.from('MZ'), Buffer.alloc(300, 1)]);
+  await page.locator('#customer-file').setInputFiles({ name: 'invoice.pdf', mimeType: 'application/pdf', buffer: exe });
+  await chat(page).getByText(/I could not accept your file invoice\.pdf/).waitFor();
+  await screenshot(page, 'console-customer-media');
+});
+
+it('in real mode asks for the admin token and offers only the agent and admin views', async () => {
+  rig = await consoleRig({ real: true });
+  context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(rig.url);
+  await page.getByLabel('Admin token').fill('not-the-right-token-at-all');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').getByText(/wrong token/).waitFor();
+  await page.getByLabel('Admin token').fill(CONSOLE_TOKEN);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('tab', { name: 'Agent' }).waitFor();
+  expect(await page.getByRole('tab').allTextContents()).toEqual(['Agent', 'Admin']);
+  expect(page.url()).not.toContain(CONSOLE_TOKEN);
+  // Keyboard: arrow keys move between the tabs.
+  await page.getByRole('tab', { name: 'Agent' }).focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByRole('tab', { name: 'Admin' }).getAttribute('aria-selected')).resolves.toBe('true');
+  await page.getByRole('heading', { name: 'Corps and licences' }).waitFor();
+  await screenshot(page, 'console-real-admin');
 });

@@ -35,7 +35,8 @@ export function buildAssets(): string {
   return buildConsole();
 }
 
-export async function consoleRig(): Promise<ConsoleRig> {
+/** `real: true` serves the console as a real deployment does: no customer view, and a sign-in. */
+export async function consoleRig(options: { real?: boolean } = {}): Promise<ConsoleRig> {
   const logger = silentLogger;
   const clock = new OffsetClock(new ManualClock(Date.UTC(2026, 5, 1, 8)));
   const world = await SandboxWorld.start({ clock, logger });
@@ -44,7 +45,7 @@ export async function consoleRig(): Promise<ConsoleRig> {
   const adapter = new WeComAdapter({ ...settingsOf(world), store, logger, sweepIntervalMs: 0, retryDelayMs: 5, licensing: { cron: '0 0 1 1 *' } });
   const bot = new ReferenceBot();
   const server = createAppServer({
-    adapter, bot, logger, mode: 'sandbox', sandbox: world,
+    adapter, bot, logger, mode: options.real ? 'self-built' : 'sandbox', sandbox: options.real ? undefined : world,
     admin: { adminToken: CONSOLE_TOKEN, testClock: clock, afterAdvance: async () => (await adapter.licensing()).runDueJobs() },
     extraRoutes: (s) => registerSandboxRoutes(s, world),
   });

@@ -135,9 +135,16 @@ function param<T>(schema: z.ZodType<T>, value: unknown): T {
   return parsed.data;
 }
 
+const LOCKED: Record<string, string> = {
+  'reply-limit': 'the 5 replies to the customer\'s last message are used',
+  'window-expired': 'the customer wrote more than 48 hours ago',
+  'never-initiated': 'the customer has not written yet',
+  'kept-for-newest': 'the last replies are kept for the customer\'s newest message',
+};
+
 /** The refusals a person can act on keep their code and message; anything else is logged. */
 function asProblem(e: unknown, logger: Logger, req: Request): unknown {
-  if (e instanceof ConversationLockedError) return new HttpProblem(409, e.code, `${e.message}`);
+  if (e instanceof ConversationLockedError) return new HttpProblem(409, e.code, `Not sent: ${LOCKED[e.reason] ?? `the conversation is locked (${e.reason})`}. It opens again when the customer writes.`);
   if (e instanceof MediaRejectedError) return new HttpProblem(422, e.code, e.message);
   if (e instanceof LicenceInactiveError) return new HttpProblem(409, e.code, e.message);
   if (!(e instanceof HttpProblem)) logger.warn({ err: e, url: req.url }, 'console call failed');
