@@ -66,7 +66,7 @@ export function adminView(ctx: Ctx): View {
   });
   const clockNow = h('p', { class: 'now' });
   fill(clock,
-    h('h2', { id: 'clock-title' }, 'Sandbox clock'),
+    h('h2', { id: 'clock-title' }, ctx.session.sandbox ? 'Sandbox clock' : 'Test clock (TEST_CLOCK=true)'),
     clockNow,
     h('p', { class: 'hint' }, 'Jump ahead to watch the trial expire, customer messages be held, and buying credits release them.'),
     h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => void jump(1) }, '+1 day'), h('button', { type: 'button', onclick: () => void jump(30) }, '+30 days')),

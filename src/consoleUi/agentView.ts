@@ -79,7 +79,10 @@ export function agentView(ctx: Ctx): View {
       apiForm,
       sandbox ? agentForm : null,
     );
-    if (sandbox) fill(chat, renderChat(await loadChat(c.customer), {}));
+    if (sandbox) {
+      fill(chat, renderChat(await loadChat(c.customer), {}));
+      chat.scrollTop = chat.scrollHeight; // the newest line in view, as in any chat
+    }
   };
 
   let shownDetail = '';

@@ -45,7 +45,7 @@ export function customerView(ctx: Ctx): View {
     if (key === shown) return; // nothing new: keep the list (and the reader's place) as it is
     shown = key;
     fill(log, lines.length ? renderChat(lines, { customer: customer(), onMenu: (id, content) => void attempt(ctx, () => api('POST', `/console/api/sandbox/customers/${encodeURIComponent(customer())}/menu`, { menuId: id, content })) }) : [h('li', { class: 'system' }, 'No messages yet. Open the chat link, or say hello.')]);
-    log.lastElementChild?.scrollIntoView({ block: 'end' });
+    log.scrollTop = log.scrollHeight; // the newest line in view, as in WeChat
   };
 
   const send = async (): Promise<void> => {

@@ -1,6 +1,6 @@
 /** The app as `npm start` runs it in the sandbox (emulator, sandbox routes, console), and a real headless Chromium. */
 import type { Server as NodeHttpServer } from 'node:http';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -72,6 +72,7 @@ function settingsOf(world: SandboxWorld) {
 
 /** Debian's Chromium, headless, with nothing reaching beyond loopback. */
 export function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install -y chromium (.ci/run does it on a fresh machine)`);
   return chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
 }
 
