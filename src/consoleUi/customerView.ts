@@ -79,8 +79,8 @@ export function customerView(ctx: Ctx): View {
   const form = h('form', { class: 'composer', 'aria-label': 'Write to the bot' },
     h('label', { for: 'customer-text', class: 'visually-hidden' }, 'Message'),
     text,
-    h('label', { class: 'button attach', for: 'customer-file', title: 'Send a photo or file' }, paperclip(), h('span', { class: 'visually-hidden' }, 'Send a photo or file')),
     file,
+    h('label', { class: 'button attach', for: 'customer-file', title: 'Send a photo or file' }, paperclip(), h('span', { class: 'visually-hidden' }, 'Send a photo or file')),
     h('button', { type: 'submit', class: 'primary' }, 'Send'),
   );
   text.id = 'customer-text';

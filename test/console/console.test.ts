@@ -2,7 +2,9 @@
  * The web console in real headless Chromium (Debian's, driven by playwright-core), against the real
  * app server, adapter and sandbox emulator. Each test saves a screenshot under test-results/.
  */
+import type { TurnContext } from 'botbuilder';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Bot } from '../../src/bot/server';
 import { buildAssets, CONSOLE_TOKEN, type ConsoleRig, consoleRig, launchChromium, screenshot } from './consoleRig';
 
 jest.setTimeout(120_000);
@@ -25,8 +27,8 @@ afterEach(async () => {
   rig = undefined;
 });
 
-async function openConsole(viewport = { width: 1280, height: 900 }): Promise<Page> {
-  rig = await consoleRig();
+async function openConsole(viewport = { width: 1280, height: 900 }, bot?: Bot): Promise<Page> {
+  rig = await consoleRig({ bot });
   context = await browser.newContext({ viewport });
   const page = await context.newPage();
   await page.goto(rig.url);
@@ -209,4 +211,20 @@ it('in real mode asks for the admin token and offers only the agent and admin vi
   await expect(page.getByRole('tab', { name: 'Admin' }).getAttribute('aria-selected')).resolves.toBe('true');
   await page.getByRole('heading', { name: 'Corps and licences' }).waitFor();
   await screenshot(page, 'console-real-admin');
+});
+
+it('shows the bot\'s menu as buttons; tapping one sends the item\'s id to the bot', async () => {
+  const menuBot: Bot = {
+    async run(context: TurnContext) {
+      if (context.activity.type !== 'message') return;
+      if (context.activity.value) return void (await context.sendActivity(`You picked ${String(context.activity.value)}`));
+      await context.sendActivity({ text: 'Tea or coffee?', suggestedActions: { to: [], actions: [{ type: 'imBack', title: 'Tea', value: 'tea' }, { type: 'imBack', title: 'Coffee', value: 'coffee' }] } });
+    },
+  };
+  const page = await openConsole({ width: 390, height: 844 }, menuBot);
+  await say(page, 'menu please');
+  await chat(page).getByRole('button', { name: 'Coffee' }).click();
+  await chat(page).getByText('You picked coffee').waitFor();
+  expect(await chat(page).locator('.msg .bubble').allTextContents()).toEqual(['menu please', 'Tea or coffee?TeaCoffee', 'Coffee', 'You picked coffee']);
+  await screenshot(page, 'console-customer-menu');
 });

@@ -8,7 +8,7 @@ import type { Server } from 'restify';
 import { ManualClock, OffsetClock, silentLogger } from '../../src/common';
 import { ReferenceBot } from '../../src/bot/referenceBot';
 import { registerSandboxRoutes } from '../../src/bot/sandboxRoutes';
-import { createAppServer } from '../../src/bot/server';
+import { type Bot, createAppServer } from '../../src/bot/server';
 import { SandboxWorld } from '../../src/sandbox';
 import { openStore, type Store } from '../../src/store';
 import { WeComAdapter } from '../../src/wecomAdapter';
@@ -36,14 +36,14 @@ export function buildAssets(): string {
 }
 
 /** `real: true` serves the console as a real deployment does: no customer view, and a sign-in. */
-export async function consoleRig(options: { real?: boolean } = {}): Promise<ConsoleRig> {
+export async function consoleRig(options: { real?: boolean; bot?: Bot } = {}): Promise<ConsoleRig> {
   const logger = silentLogger;
   const clock = new OffsetClock(new ManualClock(Date.UTC(2026, 5, 1, 8)));
   const world = await SandboxWorld.start({ clock, logger });
   const dataDir = mkdtempSync(join(tmpdir(), 'wecom-console-'));
   const store = await openStore({ dataDir, clock, logger });
   const adapter = new WeComAdapter({ ...settingsOf(world), store, logger, sweepIntervalMs: 0, retryDelayMs: 5, licensing: { cron: '0 0 1 1 *' } });
-  const bot = new ReferenceBot();
+  const bot = options.bot ?? new ReferenceBot();
   const server = createAppServer({
     adapter, bot, logger, mode: options.real ? 'self-built' : 'sandbox', sandbox: options.real ? undefined : world,
     admin: { adminToken: CONSOLE_TOKEN, testClock: clock, afterAdvance: async () => (await adapter.licensing()).runDueJobs() },

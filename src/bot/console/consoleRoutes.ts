@@ -50,10 +50,21 @@ export function registerConsoleRoutes(server: Server, o: ConsoleRoutesOptions): 
   const hub = new ConsoleEventHub();
   const assetsDir = o.assetsDir ?? resolve(packageRoot, 'dist', 'console');
   const unsubscribe = o.adapter.onOperation((e) => hub.publish({ kind: 'operation', detail: e.kind }));
-  void o.adapter.licensing().then((licensing) => {
-    licensing.onStatusChange((corpId, _from, to) => hub.publish({ kind: 'licence', detail: `${corpId} ${to}` }));
-    licensing.onWarning((corpId) => hub.publish({ kind: 'warning', detail: corpId }));
-  }, (e: unknown) => o.logger.warn({ err: e }, 'console: licensing events unavailable'));
+  // Licensing's events are followed once a page listens: asking for the service earlier would open
+  // the store and start the trial before the app itself does.
+  let licensingFollowed = false;
+  const followLicensing = async (): Promise<void> => {
+    if (licensingFollowed) return;
+    licensingFollowed = true;
+    try {
+      const licensing = await o.adapter.licensing();
+      licensing.onStatusChange((corpId, _from, to) => hub.publish({ kind: 'licence', detail: `${corpId} ${to}` }));
+      licensing.onWarning((corpId) => hub.publish({ kind: 'warning', detail: corpId }));
+    } catch (e) {
+      licensingFollowed = false; // the store may be back for the next page
+      o.logger.warn({ err: e }, 'console: licensing events unavailable');
+    }
+  };
   server.on('close', () => {
     unsubscribe();
     hub.closeAll();
@@ -87,7 +98,10 @@ export function registerConsoleRoutes(server: Server, o: ConsoleRoutesOptions): 
   server.get('/console/api/state', guarded(async (_req, res) => {
     sendJson(res, 200, await readSnapshot({ adapter: o.adapter, mode: o.mode, sandbox: Boolean(o.sandbox), testClock: Boolean(o.testClock) }));
   }));
-  server.get('/console/events', guarded(async (req, res) => hub.attach(req, res)));
+  server.get('/console/events', guarded(async (req, res) => {
+    await followLicensing();
+    hub.attach(req, res);
+  }));
 
   // A message from the kf account through the API (kf/send_msg): the window rules apply, as to the bot.
   server.post('/console/api/conversations/:conversationId/send', guarded(async (req, res) => {
