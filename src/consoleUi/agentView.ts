@@ -22,7 +22,13 @@ export function agentView(ctx: Ctx): View {
     : h('span', { class: 'window locked' }, h('strong', {}, 'Locked: '), lockReason(c.window.lockedReason));
 
   const row = (c: Conversation): HTMLElement => h('li', { class: c.id === selected ? 'selected' : '' },
-    h('button', { type: 'button', class: 'row', 'aria-current': c.id === selected ? 'true' : undefined, onclick: () => { selected = c.id; void paint(ctx.snapshot()!); } },
+    h('button', { type: 'button', class: 'row', 'aria-current': c.id === selected ? 'true' : undefined, onclick: () => {
+      selected = c.id;
+      void paint(ctx.snapshot()!).then(() => {
+        // On a phone the conversation is below the lists: bring it into view.
+        if (matchMedia('(max-width: 720px)').matches) detail.scrollIntoView({ block: 'start' });
+      });
+    } },
       h('span', { class: 'name' }, c.customer),
       h('span', { class: `served ${c.servedBy}` }, servedBy(c.servedBy), c.servicer ? ` (${c.servicer})` : ''),
       windowText(c),

@@ -96,6 +96,7 @@ function open(session: Session): void {
       t.tabIndex = n === i ? 0 : -1;
     });
     panels.forEach((p, n) => (p.hidden = n !== i));
+    ctx.say(''); // the last action's message belongs to the view it was done in
     tabs[i]!.focus();
     history.replaceState(null, '', `#${views[i]!.id}`);
   };
