@@ -105,6 +105,10 @@ it('hands a customer to a human agent who replies, then gives the chat back to t
   await page.getByRole('button', { name: 'Reply as agent' }).click();
   await page.getByRole('list', { name: 'Chat with alice' }).getByText('Hi, Sam here').waitFor();
   await screenshot(page, 'console-agent-handoff');
+  // While the person holds the chat the bot stays silent: the API refuses, and says why.
+  await page.getByLabel(/Reply through the API/).fill('the bot butting in');
+  await page.getByRole('button', { name: 'Send as the bot' }).click();
+  await page.getByRole('alert').getByText('Not sent: a human agent holds this conversation').waitFor();
 
   // The customer sees the person; what they write now reaches the agent, not the bot.
   await tab(page, 'Customer');

@@ -5,6 +5,7 @@ import type { Request, Response, Server } from 'restify';
 import { z } from 'zod';
 import { EventFactory } from 'botbuilder';
 import type { OffsetClock } from '../../common/clock';
+import { isChannelError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import { LicenceInactiveError } from '../../licensing';
 import { ConversationLockedError, MediaRejectedError } from '../../middleware';
@@ -161,6 +162,9 @@ function asProblem(e: unknown, logger: Logger, req: Request): unknown {
   if (e instanceof ConversationLockedError) return new HttpProblem(409, e.code, `Not sent: ${LOCKED[e.reason] ?? `the conversation is locked (${e.reason})`}. It opens again when the customer writes.`);
   if (e instanceof MediaRejectedError) return new HttpProblem(422, e.code, e.message);
   if (e instanceof LicenceInactiveError) return new HttpProblem(409, e.code, e.message);
+  if (isChannelError(e, 'handoff_active')) return new HttpProblem(409, e.code, 'Not sent: a human agent holds this conversation; the bot stays silent until it is given back.');
+  // Other refusals a retry would not change (a human holds the session, WeCom said no): say so as they are.
+  if (isChannelError(e) && e.final) return new HttpProblem(409, e.code, e.message);
   if (!(e instanceof HttpProblem)) logger.warn({ err: e, url: req.url }, 'console call failed');
   return e;
 }
