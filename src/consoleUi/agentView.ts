@@ -104,7 +104,7 @@ export function agentView(ctx: Ctx): View {
       h('span', {}, `${c.customer} asked for a person`),
       h('button', { type: 'button', onclick: () => { selected = c.id; void attempt(ctx, () => api('POST', `/console/api/conversations/${encodeURIComponent(c.id)}/take-over`, {}), `You took over the chat with ${c.customer}`); } }, `Take over ${c.customer}`)))
       : [h('li', { class: 'hint' }, 'Nobody is waiting.')]);
-    fill(list, s.conversations.length ? s.conversations.map(row) : [h('li', { class: 'hint' }, 'No conversations yet: a customer who writes appears here.')]);
+    fill(list, s.conversations.length ? s.conversations.map(row) : [h('li', { class: 'hint' }, 'No recent conversations: a customer who writes appears here (a window is forgotten 30 days after it closed).')]);
     // Repaint the open conversation only when it changed, so a half-typed reply survives live updates.
     const c = s.conversations.find((x) => x.id === selected);
     const key = JSON.stringify([selected, c, sandbox && c ? (await loadChat(c.customer)).map((l) => l.msgid) : []]);

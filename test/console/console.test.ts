@@ -140,7 +140,16 @@ it('after a 91-day jump the trial has expired: messages are held and the agent s
   const page = await openConsole();
   await say(page, 'during the trial');
   await chat(page).getByText('You said: during the trial').waitFor();
+  // An agent's page opened in another tab before the jump: it learns of it live, without reloading.
+  const agentPage = await context!.newPage();
+  await agentPage.goto(`${rig!.url}/#agent`);
+  await agentPage.locator('.live.on').waitFor();
+  await agentPage.getByRole('list', { name: 'Conversations' }).getByText('4 of 5 replies left').waitFor();
+  await page.bringToFront(); // a background tab's timers are throttled
   await expireTrial(page);
+  await agentPage.getByRole('alert').filter({ hasText: 'Integration inactive until renewal' }).waitFor();
+  // Its window closed 89 days ago and was forgotten after 30 (windows' retention): nothing to list.
+  await agentPage.getByRole('list', { name: 'Conversations' }).getByText('No recent conversations').waitFor();
 
   await tab(page, 'Customer');
   await say(page, 'anyone there?');

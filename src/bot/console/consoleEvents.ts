@@ -2,7 +2,8 @@ import type { Request, Response } from 'restify';
 
 /** What changed, so the page knows which view to refresh (it refetches the snapshot either way). */
 export interface ConsoleEvent {
-  kind: 'operation' | 'licence' | 'warning' | 'clock' | 'chat';
+  /** `admin`: an admin call changed something (credits, auto-renew, the test clock). */
+  kind: 'operation' | 'licence' | 'warning' | 'admin' | 'chat';
   detail?: string;
 }
 

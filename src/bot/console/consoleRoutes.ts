@@ -66,6 +66,11 @@ export function registerConsoleRoutes(server: Server, o: ConsoleRoutesOptions): 
       o.logger.warn({ err: e }, 'console: licensing events unavailable');
     }
   };
+  // An admin call that changed something (credits, auto-renew, the test clock) is news for every
+  // open page, including those that did not make it.
+  server.on('after', (req: Request, res: Response) => {
+    if (req.method !== 'GET' && (req.path?.() ?? '').startsWith('/admin/v1/') && res.statusCode < 300) hub.publish({ kind: 'admin', detail: req.path() });
+  });
   server.on('close', () => {
     unsubscribe();
     hub.closeAll();
