@@ -180,6 +180,9 @@ it('buying credits renews the licence and the held messages reach the bot in ord
   await page.getByLabel('Credits to buy').fill('4');
   await page.getByRole('button', { name: 'Buy credits' }).click();
   await page.locator('.corp .licence').getByText('Active').waitFor();
+  await page.getByLabel('Renew automatically from credits').check();
+  await page.getByRole('status').getByText(/Auto-renew on/).waitFor();
+  expect((await (await rig!.adapter.licensing()).status(rig!.world.corp.corpId)).autoRenew).toBe(true);
   await screenshot(page, 'console-admin-renewed');
 
   await tab(page, 'Customer');
