@@ -23,17 +23,34 @@ export function adminView(ctx: Ctx): View {
       void attempt(ctx, () => api('POST', `${path}/credits`, { credits: n }, { 'Idempotency-Key': crypto.randomUUID() }), `Bought ${n} credits for ${corpId}`);
     });
     const auto = h('input', { type: 'checkbox', name: 'auto-renew', id: `auto-${corpId}` });
-    auto.addEventListener('change', () => void attempt(ctx, () => api('PUT', `${path}/auto-renew`, { enabled: auto.checked }), `Auto-renew ${auto.checked ? 'on' : 'off'} for ${corpId}`));
+    auto.addEventListener('change', () => {
+      // Until the server has it, a snapshot read before the click must not flip the box back.
+      // (attempt refreshes once more after the call, so what it paints then is already the server's.)
+      auto.dataset.pending = 'true';
+      void attempt(ctx, () => api('PUT', `${path}/auto-renew`, { enabled: auto.checked }), `Auto-renew ${auto.checked ? 'on' : 'off'} for ${corpId}`).then((ok) => {
+        delete auto.dataset.pending;
+        if (!ok) auto.checked = !auto.checked; // refused: the server kept the old setting
+      });
+    });
     el = h('div', { class: 'corp-forms' }, buy, h('div', { class: 'check' }, auto, h('label', { for: auto.id }, 'Renew automatically from credits')));
     forms.set(corpId, el);
     return el;
   };
 
+  /** A corp's card: built once (its forms keep focus and typing), its facts repainted. */
+  const cards = new Map<string, { card: HTMLElement; top: HTMLElement; bottom: HTMLElement }>();
   const corpCard = (l: Licence, held: number): HTMLElement => {
     const forms = corpForms(l.corpId);
-    (forms.querySelector('input[type=checkbox]') as HTMLInputElement).checked = l.autoRenew;
-    return h('section', { class: 'card corp', 'aria-label': `Corp ${l.corpId}` },
-      h('h3', {}, l.corpId),
+    let c = cards.get(l.corpId);
+    if (!c) {
+      const top = h('div');
+      const bottom = h('div');
+      c = { card: h('section', { class: 'card corp', 'aria-label': `Corp ${l.corpId}` }, h('h3', {}, l.corpId), top, forms, bottom), top, bottom };
+      cards.set(l.corpId, c);
+    }
+    const auto = forms.querySelector('input[type=checkbox]') as HTMLInputElement;
+    if (!auto.dataset.pending) auto.checked = l.autoRenew;
+    fill(c.top,
       h('p', { class: `licence ${l.valid ? 'valid' : 'invalid'}` },
         h('strong', {}, licenceStatus(l.status)),
         l.status === 'trial' && l.daysLeft !== undefined ? ` · ${l.daysLeft} days left (ends ${day(l.trialEndsAt)})` : '',
@@ -44,8 +61,8 @@ export function adminView(ctx: Ctx): View {
         h('dt', {}, 'Authorisation'), h('dd', {}, l.authorised ? 'Authorised' : 'Not authorised (the corp removed the app)'),
         h('dt', {}, 'Credits'), h('dd', {}, `${l.creditBalance} (a year costs ${l.yearCost} for ${l.agentCount} agent${l.agentCount === 1 ? '' : 's'})`),
         h('dt', {}, 'Held messages'), h('dd', {}, String(held)),
-      ),
-      forms,
+      ));
+    fill(c.bottom,
       l.warnings.length ? h('ul', { class: 'warnings', 'aria-label': 'Warnings' }, ...l.warnings.map((w) => h('li', {}, w.message))) : null,
       h('h4', {}, 'Schedule'),
       l.schedule.length
@@ -53,8 +70,8 @@ export function adminView(ctx: Ctx): View {
           h('caption', { class: 'visually-hidden' }, `Licence years of ${l.corpId}`),
           h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'From'), h('th', { scope: 'col' }, 'To'), h('th', { scope: 'col' }, 'State'), h('th', { scope: 'col' }, 'Cost'))),
           h('tbody', {}, ...l.schedule.map((y) => h('tr', {}, h('td', {}, day(y.startsAt)), h('td', {}, day(y.endsAt)), h('td', {}, `${y.state} (${y.origin})`), h('td', {}, y.cost === undefined ? '—' : String(y.cost))))))
-        : h('p', { class: 'hint' }, `No licence years yet: the trial ends ${day(l.trialEndsAt)}.`),
-    );
+        : h('p', { class: 'hint' }, `No licence years yet: the trial ends ${day(l.trialEndsAt)}.`));
+    return c.card;
   };
 
   const days = h('input', { type: 'number', name: 'days', min: 1, max: 1000, step: 1, value: 91, inputmode: 'numeric' });
@@ -76,7 +93,9 @@ export function adminView(ctx: Ctx): View {
   const paint = (s: Snapshot): void => {
     clock.hidden = !s.testClock;
     fill(clockNow, 'Now: ', h('time', { datetime: s.now }, when(s.now)));
-    fill(corps, s.corps.map((l) => corpCard(l, s.inbox.held)));
+    const shown = s.corps.map((l) => corpCard(l, s.inbox.held));
+    // Re-place the cards only when the corps changed: moving a card would take the focus from its form.
+    if (shown.length !== corps.children.length || shown.some((card, i) => corps.children[i] !== card)) fill(corps, shown);
   };
 
   const el = h('div', { class: 'admin' },

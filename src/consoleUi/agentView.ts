@@ -1,7 +1,7 @@
 import { api } from './api';
 import { loadChat, renderChat } from './chat';
 import { attempt, type Ctx, type View } from './context';
-import { field, fill, h } from './dom';
+import { clearIfStill, field, fill, h } from './dom';
 import { licenceStatus, lockReason, servedBy, when } from './format';
 import type { Conversation, Snapshot } from './types';
 
@@ -34,13 +34,16 @@ export function agentView(ctx: Ctx): View {
       windowText(c),
     ));
 
-  const paintDetail = async (s: Snapshot): Promise<void> => {
-    const c = s.conversations.find((x) => x.id === selected);
-    if (!c) {
-      fill(detail, h('h2', { id: 'detail-title' }, 'Conversation'), h('p', { class: 'hint' }, 'Choose a conversation to see its window, take it over and reply.'));
-      return;
-    }
+  /**
+   * One opened conversation: its forms are built once, so a half-typed reply survives live updates;
+   * only the facts, the buttons' states and the chat are repainted.
+   */
+  interface Opened { id: string; facts: HTMLElement; takeOver: HTMLButtonElement; giveBack?: HTMLButtonElement; chat: HTMLElement; chatKey: string }
+  let opened: Opened | undefined;
+
+  const open = (c: Conversation): Opened => {
     const path = `/console/api/conversations/${encodeURIComponent(c.id)}`;
+    const customerPath = `/sandbox/customers/${encodeURIComponent(c.customer)}`;
     const apiText = h('textarea', { rows: 2, maxlength: 2048, name: 'api-text' });
     const apiForm = h('form', { class: 'reply' },
       field('Reply through the API (from the kf account; counts toward the 5 replies)', apiText),
@@ -48,9 +51,8 @@ export function agentView(ctx: Ctx): View {
     apiForm.addEventListener('submit', (e) => {
       e.preventDefault();
       const text = apiText.value.trim();
-      if (text) void attempt(ctx, () => api('POST', `${path}/send`, { text }), 'Sent through the API').then((ok) => { if (ok) apiText.value = ''; });
+      if (text) void attempt(ctx, () => api('POST', `${path}/send`, { text }).then(() => clearIfStill(apiText, text)), 'Sent through the API');
     });
-    const human = c.servedBy === 'human' || c.servedBy === 'queued';
     const agentText = h('textarea', { rows: 2, maxlength: 2048, name: 'agent-text' });
     const agentForm = h('form', { class: 'reply' },
       field('Reply as the human agent (from the WeCom app; taking the chat)', agentText),
@@ -58,60 +60,77 @@ export function agentView(ctx: Ctx): View {
     agentForm.addEventListener('submit', (e) => {
       e.preventDefault();
       const text = agentText.value.trim();
-      if (text) void attempt(ctx, () => api('POST', `/sandbox/customers/${encodeURIComponent(c.customer)}/agent`, { text }), 'Replied as the human agent').then((ok) => { if (ok) agentText.value = ''; });
+      if (text) void attempt(ctx, () => api('POST', `${customerPath}/agent`, { text }).then(() => clearIfStill(agentText, text)), 'Replied as the human agent');
     });
     const servicer = h('input', { type: 'text', name: 'servicer', autocomplete: 'off', placeholder: 'WeCom userid' });
-    const takeOver = h('form', { class: 'inline' },
-      sandbox ? null : field('Servicer', servicer),
-      h('button', { type: 'submit', disabled: c.servedBy === 'human' }, 'Take over'));
-    takeOver.addEventListener('submit', (e) => {
+    const takeOver = h('button', { type: 'submit' }, 'Take over');
+    const takeOverForm = h('form', { class: 'inline' }, sandbox ? null : field('Servicer', servicer), takeOver);
+    takeOverForm.addEventListener('submit', (e) => {
       e.preventDefault();
       void attempt(ctx, () => api('POST', `${path}/take-over`, sandbox ? {} : { servicer: servicer.value.trim() }), 'The conversation is with the human agent now');
     });
     const giveBack = sandbox
-      ? h('button', { type: 'button', disabled: !human, onclick: () => void attempt(ctx, () => api('POST', `/sandbox/customers/${encodeURIComponent(c.customer)}/agent/end`, {}), 'Given back to the bot') }, 'Give back to the bot')
-      : null;
+      ? h('button', { type: 'button', onclick: () => void attempt(ctx, () => api('POST', `${customerPath}/agent/end`, {}), 'Given back to the bot') }, 'Give back to the bot')
+      : undefined;
+    const facts = h('dl', { class: 'facts' });
     const chat = h('ol', { class: 'chat small', 'aria-label': `Chat with ${c.customer}` });
     fill(detail,
       h('h2', { id: 'detail-title' }, `Conversation with ${c.customer}`),
-      h('dl', { class: 'facts' },
-        h('dt', {}, 'Served by'), h('dd', {}, servedBy(c.servedBy), c.servicer ? ` (${c.servicer})` : ''),
-        h('dt', {}, 'Replies left'), h('dd', {}, String(c.window.repliesLeft)),
-        h('dt', {}, 'Window closes'), h('dd', {}, when(c.window.closesAt)),
-        h('dt', {}, 'Window'), h('dd', {}, windowText(c)),
-      ),
-      h('div', { class: 'actions' }, takeOver, giveBack),
+      facts,
+      h('div', { class: 'actions' }, takeOverForm, giveBack),
       sandbox ? chat : h('p', { class: 'hint' }, 'The messages themselves are in the WeCom app (企业微信 → 微信客服): a human agent reads and replies there. To give the chat back to the bot, end the session in the app.'),
       apiForm,
       sandbox ? agentForm : null,
     );
-    if (sandbox) {
-      fill(chat, renderChat(await loadChat(c.customer), {}));
-      chat.scrollTop = chat.scrollHeight; // the newest line in view, as in any chat
-    }
+    return { id: c.id, facts, takeOver, giveBack, chat, chatKey: '' };
   };
 
-  let shownDetail = '';
+  const paintDetail = async (s: Snapshot): Promise<void> => {
+    const c = s.conversations.find((x) => x.id === selected);
+    if (!c) {
+      opened = undefined;
+      fill(detail, h('h2', { id: 'detail-title' }, 'Conversation'), h('p', { class: 'hint' }, 'Choose a conversation to see its window, take it over and reply.'));
+      return;
+    }
+    if (opened?.id !== c.id) opened = open(c);
+    const o = opened;
+    fill(o.facts,
+      h('dt', {}, 'Served by'), h('dd', {}, servedBy(c.servedBy), c.servicer ? ` (${c.servicer})` : ''),
+      h('dt', {}, 'Replies left'), h('dd', {}, String(c.window.repliesLeft)),
+      h('dt', {}, 'Window closes'), h('dd', {}, when(c.window.closesAt)),
+      h('dt', {}, 'Window'), h('dd', {}, windowText(c)));
+    o.takeOver.disabled = c.servedBy === 'human';
+    if (o.giveBack) o.giveBack.disabled = !(c.servedBy === 'human' || c.servedBy === 'queued');
+    if (!sandbox) return;
+    const lines = await loadChat(c.customer);
+    const key = lines.map((l) => l.msgid).join(' ');
+    if (key === o.chatKey) return; // nothing new: keep the reader's place
+    o.chatKey = key;
+    fill(o.chat, renderChat(lines, {}));
+    o.chat.scrollTop = o.chat.scrollHeight; // the newest line in view, as in any chat
+  };
+
+  let shownList = '';
   const paint = async (s: Snapshot): Promise<void> => {
     const invalid = s.corps.filter((l) => !l.valid);
-    banner.hidden = invalid.length === 0;
-    fill(banner, invalid.length ? [
-      h('strong', {}, 'Integration inactive until renewal. '),
-      `${invalid.map((l) => `${l.corpId}: ${licenceStatus(l.status).toLowerCase()}`).join('; ')}. Customer messages are held (${s.inbox.held} now) and reach the bot, in order, once credits renew the licence (Admin view).`,
-    ] : []);
+    const why = invalid.length ? `${invalid.map((l) => `${l.corpId}: ${licenceStatus(l.status).toLowerCase()}`).join('; ')}. Customer messages are held (${s.inbox.held} now) and reach the bot, in order, once credits renew the licence (Admin view).` : '';
+    // An alert is read out each time it changes: only when it says something new.
+    if (banner.dataset.text !== why) {
+      banner.dataset.text = why;
+      banner.hidden = !why;
+      fill(banner, why ? [h('strong', {}, 'Integration inactive until renewal. '), why] : []);
+    }
+    // The lists are rebuilt only when they changed: a rebuild would take the keyboard focus away.
+    const listKey = JSON.stringify([selected, s.conversations]);
+    if (listKey === shownList) return paintDetail(s);
+    shownList = listKey;
     const waiting = s.conversations.filter((c) => c.servedBy === 'queued');
     fill(queue, waiting.length ? waiting.map((c) => h('li', {},
       h('span', {}, `${c.customer} asked for a person`),
       h('button', { type: 'button', onclick: () => { selected = c.id; void attempt(ctx, () => api('POST', `/console/api/conversations/${encodeURIComponent(c.id)}/take-over`, {}), `You took over the chat with ${c.customer}`); } }, `Take over ${c.customer}`)))
       : [h('li', { class: 'hint' }, 'Nobody is waiting.')]);
     fill(list, s.conversations.length ? s.conversations.map(row) : [h('li', { class: 'hint' }, 'No recent conversations: a customer who writes appears here (a window is forgotten 30 days after it closed).')]);
-    // Repaint the open conversation only when it changed, so a half-typed reply survives live updates.
-    const c = s.conversations.find((x) => x.id === selected);
-    const key = JSON.stringify([selected, c, sandbox && c ? (await loadChat(c.customer)).map((l) => l.msgid) : []]);
-    if (key !== shownDetail || !detail.hasChildNodes()) {
-      shownDetail = key;
-      await paintDetail(s);
-    }
+    await paintDetail(s);
   };
 
   const el = h('div', { class: 'agent' },
@@ -125,5 +144,6 @@ export function agentView(ctx: Ctx): View {
     ),
   );
   banner.hidden = true;
+  banner.dataset.text = '';
   return { id: 'agent', title: 'Agent', el, update: paint };
 }

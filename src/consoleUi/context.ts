@@ -19,6 +19,7 @@ export interface View {
 
 /** Runs an action from a button or form: announces its error instead of losing it. */
 export async function attempt(ctx: Ctx, action: () => Promise<unknown>, done?: string): Promise<boolean> {
+  ctx.say(''); // the last action's message must not pass for this one's
   try {
     await action();
     if (done) ctx.say(done, 'ok');

@@ -1,7 +1,7 @@
 import { api, upload } from './api';
 import { loadChat, rememberPicture, renderChat } from './chat';
 import { attempt, type Ctx, type View } from './context';
-import { field, fill, h } from './dom';
+import { clearIfStill, field, fill, h } from './dom';
 
 /** WeCom's media type for a file the customer picks (the server and the bot apply the real rules). */
 function mediaTypeOf(file: File): 'image' | 'voice' | 'video' | 'file' {
@@ -51,8 +51,7 @@ export function customerView(ctx: Ctx): View {
   const send = async (): Promise<void> => {
     const value = text.value.trim();
     if (!value) return;
-    const ok = await attempt(ctx, () => api('POST', `${base()}/messages`, { text: value }));
-    if (ok) text.value = '';
+    await attempt(ctx, () => api('POST', `${base()}/messages`, { text: value }).then(() => clearIfStill(text, value)));
     await redraw();
   };
   text.addEventListener('keydown', (e) => {
@@ -65,10 +64,11 @@ export function customerView(ctx: Ctx): View {
   file.addEventListener('change', () => {
     const picked = file.files?.[0];
     if (!picked) return;
+    file.value = ''; // ready for the next file at once (the same one again, too)
     void attempt(ctx, async () => {
       const { msgid } = await upload<{ msgid: string }>(`${base()}/messages?type=${mediaTypeOf(picked)}`, picked);
       if (mediaTypeOf(picked) === 'image') rememberPicture(msgid, picked);
-    }, `Sent ${picked.name}`).then(() => { file.value = ''; return redraw(); });
+    }, `Sent ${picked.name}`).then(() => redraw());
   });
   who.addEventListener('change', () => {
     sessionStorage.setItem('wecom-console-customer', customer());

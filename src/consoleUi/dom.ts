@@ -36,3 +36,11 @@ export function field(label: string, input: HTMLInputElement | HTMLTextAreaEleme
   input.id ||= uid('f');
   return h('div', { class: 'field' }, h('label', { for: input.id }, label), input);
 }
+
+/**
+ * Empties a message box once its text was sent, as soon as it was (not after the refresh that
+ * follows, by when the person may have typed the next message), and only if it still holds that text.
+ */
+export function clearIfStill(box: HTMLTextAreaElement | HTMLInputElement, sent: string): void {
+  if (box.value.trim() === sent) box.value = '';
+}

@@ -80,7 +80,9 @@ it('refuses the sixth reply to one customer message, and the agent view shows th
   for (let n = 2; n <= 5; n++) {
     await reply.fill(`follow-up ${n}`);
     await page.getByRole('button', { name: 'Send as the bot' }).click();
-    await page.getByRole('status').getByText('Sent through the API').waitFor();
+    await page.getByRole('status').getByText('Sent through the API').waitFor().catch(async (e: unknown) => {
+      throw new Error(`follow-up ${n}: ${await page.locator('.statusbar').textContent()} (${String(e)})`);
+    });
     await page.getByRole('list', { name: 'Chat with alice' }).getByText(`follow-up ${n}`).waitFor();
   }
   await reply.fill('follow-up 6');
