@@ -1,7 +1,7 @@
 import { api, upload } from './api';
 import { loadChat, rememberPicture, renderChat } from './chat';
 import { attempt, type Ctx, type View } from './context';
-import { clearIfStill, field, fill, h } from './dom';
+import { append, clearIfStill, field, fill, h } from './dom';
 
 /** WeCom's media type for a file the customer picks (the server and the bot apply the real rules). */
 function mediaTypeOf(file: File): 'image' | 'voice' | 'video' | 'file' {
@@ -38,15 +38,20 @@ export function customerView(ctx: Ctx): View {
   const file = h('input', { type: 'file', name: 'media', class: 'visually-hidden' });
   const base = (): string => `/sandbox/customers/${encodeURIComponent(customer())}`;
 
-  let shown = '';
+  let shown: string[] = [];
   const redraw = async (): Promise<void> => {
     const lines = await loadChat(customer());
-    const key = JSON.stringify(lines.map((l) => l.msgid));
-    if (key === shown) return; // nothing new: keep the list (and the reader's place) as it is
-    shown = key;
-    fill(log, lines.length ? renderChat(lines, { customer: customer(), onMenu: (id, content) => void attempt(ctx, () => api('POST', `/console/api/sandbox/customers/${encodeURIComponent(customer())}/menu`, { menuId: id, content })) }) : [h('li', { class: 'system' }, 'No messages yet. Open the chat link, or say hello.')]);
+    const ids = lines.map((l) => l.msgid);
+    if (ids.join(' ') === shown.join(' ')) return; // nothing new: keep the list (and the reader's place) as it is
+    const options = { customer: customer(), onMenu: (id: string, content: string) => void attempt(ctx, () => api('POST', `/console/api/sandbox/customers/${encodeURIComponent(customer())}/menu`, { menuId: id, content })) };
+    // New lines are appended, so the live region reads out only them, not the whole chat again.
+    const grows = shown.length > 0 && shown.every((id, i) => ids[i] === id);
+    if (grows) append(log, renderChat(lines.slice(shown.length), options));
+    else fill(log, lines.length ? renderChat(lines, options) : [h('li', { class: 'system' }, 'No messages yet. Open the chat link, or say hello.')]);
+    shown = ids;
     log.scrollTop = log.scrollHeight; // the newest line in view, as in WeChat
   };
+
 
   const send = async (): Promise<void> => {
     const value = text.value.trim();
@@ -72,7 +77,7 @@ export function customerView(ctx: Ctx): View {
   });
   who.addEventListener('change', () => {
     sessionStorage.setItem('wecom-console-customer', customer());
-    shown = '';
+    shown = [];
     void redraw();
   });
 

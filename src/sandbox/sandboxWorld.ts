@@ -62,6 +62,8 @@ interface AgentEntry {
   entry: ChatEntry | (Omit<ChatEntry, 'from' | 'via'> & { from: 'customer' });
   /** How many bot replies the customer had when the agent wrote: the agent's place in the chat. */
   afterReplies: number;
+  /** Order of writing among the agent's and the customers' lines (clock readings can tie). */
+  seq: number;
 }
 
 /**
@@ -80,6 +82,7 @@ export class SandboxWorld {
   private readonly agentLog = new Map<string, AgentEntry[]>();
   /** What each customer sent, placed among the bot's replies like the agent's lines. */
   private readonly customerLog = new Map<string, AgentEntry[]>();
+  private written = 0;
 
   private constructor(
     readonly emulator: WeComEmulator,
@@ -150,7 +153,7 @@ export class SandboxWorld {
     const afterReplies = this.replies(customerId).length;
     const { msgid } = await this.emulator.servicer(this.corp.corpId, SANDBOX_AGENT).reply(this.openKfId, customerId, text);
     const entry: ChatEntry = { msgid, from: 'agent', msgtype: 'text', payload: { content: text }, via: 'wecom_client', at: this.emulator.clock.now() };
-    this.agentLog.set(customerId, [...(this.agentLog.get(customerId) ?? []), { entry, afterReplies }]);
+    this.agentLog.set(customerId, [...(this.agentLog.get(customerId) ?? []), { entry, afterReplies, seq: ++this.written }]);
   }
 
   /** The human agent ends the session: the bot serves the customer again. */
@@ -172,7 +175,7 @@ export class SandboxWorld {
   chat(customerId: string): ChatLine[] {
     const own = [...(this.agentLog.get(customerId) ?? []), ...(this.customerLog.get(customerId) ?? [])];
     // Stable: among lines placed after the same reply, the order they were written in.
-    own.sort((x, y) => x.afterReplies - y.afterReplies || x.entry.at - y.entry.at);
+    own.sort((x, y) => x.afterReplies - y.afterReplies || x.seq - y.seq);
     return this.merge(customerId, own).map(({ msgid, from, msgtype, payload, at }) => ({ msgid, from, msgtype, payload, at }));
   }
 
@@ -191,7 +194,7 @@ export class SandboxWorld {
 
   private logCustomer(customerId: string, msgid: string, msgtype: string, payload: unknown): void {
     const entry = { msgid, from: 'customer' as const, msgtype, payload, at: this.emulator.clock.now() };
-    this.customerLog.set(customerId, [...(this.customerLog.get(customerId) ?? []), { entry, afterReplies: this.replies(customerId).length }]);
+    this.customerLog.set(customerId, [...(this.customerLog.get(customerId) ?? []), { entry, afterReplies: this.replies(customerId).length, seq: ++this.written }]);
   }
 
   stop(): Promise<void> {
