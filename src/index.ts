@@ -21,6 +21,10 @@ export {
   ConversationLockedError, MediaRejectedError, MEDIA_RULES,
 } from './middleware';
 export { LicensingService, LicensingScheduler, LicenceInactiveError, InvalidPurchaseError, IdempotencyKeyReusedError, UnknownCorpError, type LicenceStatusView } from './licensing';
+export {
+  ChannelService, ChannelDirectory, messageButtonHtml, type Channel, type CorpInfo, type AgentResult, type ChannelServiceOptions,
+  ChannelNotFoundError, ChannelConflictError, PrerequisiteError, OrganisationNotActiveError, AppNotAuthorisedError, CsaNotAuthorisedError,
+} from './channels';
 export { openStore, StoreStorage, type Store, type StoreHealth, DuplicateKeyError, StoreLockedError, StoreCorruptError, StoreFileError, ETagConflictError } from './store';
 export { WeComClient, WeComApiError, WeComHttpError, WeComCrypto, type KfMessage, type KfOutboundMessage, KfServiceState } from './wecom';
 export { loadConfig, settings, type ChannelConfig } from './config';

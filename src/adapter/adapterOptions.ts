@@ -109,9 +109,26 @@ export interface WeComAdapterOptions {
   readonly customerNameFallback?: string;
   /** Identifies this process in leases. Default a random id. */
   readonly instanceId?: string;
+  /**
+   * The channel a kf account (CSA) belongs to, put into every inbound activity's `channelData`
+   * (`channel`, `department`). Default none. The channels layer gives one (`ChannelDirectory.channelOf`).
+   *
+   * @example
+   * channelOf: (corpId, openKfId) => directory.channelOf(corpId, openKfId)
+   */
+  readonly channelOf?: ChannelLookup;
 }
 
-type OptionalAfterResolve = 'store' | 'mongodbUri' | 'mongodbDb' | 'clock' | 'gate' | 'observer' | 'sharedTokens' | 'locale' | 'httpProxy' | 'maxInboundMediaBytes';
+/** What {@link WeComAdapterOptions.channelOf} finds for a kf account: undefined when it is in no channel. */
+export type ChannelLookup = (corpId: string, openKfId: string) => Promise<ChannelRouting | undefined>;
+
+/** The routing facts a channel adds to `channelData`. */
+export interface ChannelRouting {
+  readonly channel: { readonly id: string; readonly name: string };
+  readonly department: string;
+}
+
+type OptionalAfterResolve = 'store' | 'mongodbUri' | 'mongodbDb' | 'clock' | 'gate' | 'observer' | 'sharedTokens' | 'locale' | 'httpProxy' | 'maxInboundMediaBytes' | 'channelOf';
 export type ResolvedAdapterOptions = Required<Omit<WeComAdapterOptions, OptionalAfterResolve>> & Pick<WeComAdapterOptions, OptionalAfterResolve>;
 
 /** Fills options from the environment and defaults; a missing credential is a {@link ConfigError}. */
@@ -152,6 +169,7 @@ export function resolveAdapterOptions(options: WeComAdapterOptions, env: NodeJS.
     duplicateMsgidErrcodes: options.duplicateMsgidErrcodes ?? [40058],
     gate: options.gate,
     observer: options.observer,
+    channelOf: options.channelOf,
     sharedTokens: options.sharedTokens,
     autoStart: options.autoStart ?? true,
     instanceId: options.instanceId ?? randomUUID(),

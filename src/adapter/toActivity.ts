@@ -73,6 +73,10 @@ export interface WeComChannelData {
   readonly eventMsgid?: string;
   /** When the message was sent, in ms on the adapter's clock (differs from `kf.send_time` only under a test clock). */
   readonly sentAt?: number;
+  /** The channel of the kf account (set when the adapter has `channelOf` and the account is in a channel). */
+  readonly channel?: { readonly id: string; readonly name: string };
+  /** The department that handles the channel's chats. */
+  readonly department?: string;
 }
 
 export type SessionChangeName = 'taken_from_queue' | 'transferred' | 'ended' | 'reopened' | 'unknown';

@@ -367,7 +367,10 @@ export class WeComAdapterBase extends BotAdapter {
     const mapped = toActivity(entry.message, { corpId: entry.corpId, media: resolved, locale: this.options.locale, customerName: await customerName });
     // When the customer wrote, on our clock (see localTimeOf): what the conversation window counts from.
     const sentAt = localTimeOf(entry.sendTime * 1000, entry.receivedAt.getTime(), this.clock.aheadMs?.() ?? 0);
-    mapped.channelData = { ...(mapped.channelData as WeComChannelData), sentAt };
+    const data = mapped.channelData as WeComChannelData;
+    // The channel of the customer's CSA, so the bot can route by channel and department.
+    const routing = data.openKfId && this.options.channelOf ? await this.options.channelOf(entry.corpId, data.openKfId) : undefined;
+    mapped.channelData = { ...data, sentAt, ...routing };
     const activity = await handoff.beforeTurn(entry.conversationId, entry.message, mapped);
     const context = new TurnContext(this, activity);
     const welcomeCode = (mapped.channelData as WeComChannelData).welcomeCode;

@@ -4,9 +4,9 @@ import { z } from 'zod';
 import { isChannelError } from '../common/errors';
 import { readRawBody } from '../wecom/rawBody';
 
-/** An HTTP error with a status and a stable code, answered as `{ error: { code, message } }`. */
+/** An HTTP error with a status and a stable code, answered as `{ error: { code, message, hint } }`. */
 export class HttpProblem extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(readonly status: number, readonly code: string, message: string, readonly hint?: string) {
     super(message);
   }
 }
@@ -18,11 +18,11 @@ export async function readJson<T>(req: Request, schema: z.ZodType<T>, limitBytes
     const raw = await readRawBody(req, { limit: limitBytes });
     parsed = raw.length === 0 ? {} : JSON.parse(raw.toString('utf8'));
   } catch (e) {
-    if (isChannelError(e, 'payload_too_large')) throw new HttpProblem(413, 'payload_too_large', `the body is over ${limitBytes} bytes`);
-    throw new HttpProblem(400, 'invalid_json', `the body must be JSON (${(e as Error).message})`);
+    if (isChannelError(e, 'payload_too_large')) throw new HttpProblem(413, 'payload_too_large', `the body is over ${limitBytes} bytes`, 'send a smaller body');
+    throw new HttpProblem(400, 'invalid_json', `the body must be JSON (${(e as Error).message})`, 'send a JSON object with Content-Type: application/json');
   }
   const result = schema.safeParse(parsed);
-  if (!result.success) throw new HttpProblem(400, 'invalid_body', z.prettifyError(result.error).replace(/\n/g, '; '));
+  if (!result.success) throw new HttpProblem(400, 'invalid_body', z.prettifyError(result.error).replace(/\n/g, '; '), 'fix the fields named; the OpenAPI document (/admin/v1/openapi.json) describes the body');
   return result.data;
 }
 
@@ -34,13 +34,28 @@ export function sendJson(res: Response, status: number, body: unknown): void {
 
 const statusByCode: Readonly<Record<string, number>> = {
   invalid_purchase: 400, idempotency_key_reused: 409, invalid_agent_count: 400, unknown_corp: 404, conversation_id_invalid: 400, config_invalid: 400,
+  channel_not_found: 404, channel_exists: 409, organisation_not_active: 409, app_not_authorised: 409, csa_not_authorised: 409,
+  wecom_api_error: 502, wecom_http_error: 502,
 };
 
-/** Answers an error: ours by its code, anything else as a 500 without internals. */
+const hintByCode: Readonly<Record<string, string>> = {
+  invalid_purchase: 'buy whole IM credits, at least 4', idempotency_key_reused: 'use a new Idempotency-Key for a different purchase',
+  unknown_corp: 'check the corp id (case-sensitive); GET /admin/v1/corps lists them', conversation_id_invalid: 'use the conversation id of an activity (corp:kf:customer)',
+  channel_not_found: 'check the channel id (case-sensitive); GET /admin/v1/corps/{corpId}/channels lists them',
+  channel_exists: 'delete the other channel of this customer service account first, or create a new account',
+  wecom_http_error: 'WeCom could not be reached: check the network or WECOM_HTTP_PROXY, then retry',
+};
+
+/** Answers an error as `{ error: { code, message, hint } }`: ours by its code, anything else as a 500 without internals. */
 export function sendProblem(res: Response, e: unknown): void {
-  if (e instanceof HttpProblem) return sendJson(res, e.status, { error: { code: e.code, message: e.message } });
-  if (isChannelError(e)) return sendJson(res, statusByCode[e.code] ?? 500, { error: { code: e.code, message: e.message } });
-  sendJson(res, 500, { error: { code: 'internal', message: 'internal error; see the server log' } });
+  if (e instanceof HttpProblem) return sendJson(res, e.status, { error: { code: e.code, message: e.message, hint: e.hint ?? 'see the message' } });
+  if (isChannelError(e)) {
+    // Prerequisite and WeCom errors carry their own hint (the step to take, WeCom's errcode meaning).
+    const own = (e as { hint?: unknown }).hint;
+    const hint = typeof own === 'string' ? own : hintByCode[e.code] ?? 'see the message';
+    return sendJson(res, statusByCode[e.code] ?? 500, { error: { code: e.code, message: e.message, hint } });
+  }
+  sendJson(res, 500, { error: { code: 'internal', message: 'internal error; see the server log', hint: 'the server log has the details; retry once the cause is fixed' } });
 }
 
 /** Whether the request's `Authorization: Bearer` token is `token`, compared in constant time (hashes first, so lengths never leak through timing). */

@@ -13,6 +13,7 @@ import { openStore, type Store } from '../store';
 import { isFinalRefusal, WeComAdapter } from '../wecomAdapter';
 import { ReferenceBot } from './referenceBot';
 import { createAppServer } from './server';
+import { ChannelDirectory } from '../channels';
 
 /**
  * `npm start`: the reference bot on WeCom. With credentials it serves the real WeCom; without, the
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
     : { corpId: config.corp!.corpId, secret: config.corp!.secret, token: config.corp!.token, encodingAesKey: config.corp!.encodingAesKey, apiBaseUrl: config.apiBaseUrl };
   // The sandbox's WeCom is on loopback: a proxy for the real WeCom must not carry its calls ('' = none).
   const httpProxy = world ? '' : config.httpProxy;
-  const adapter = new WeComAdapter({ ...credentials, httpProxy, store, logger, licensing: { cron: config.licensingCron } });
+  const adapter = new WeComAdapter({ ...credentials, httpProxy, store, logger, licensing: { cron: config.licensingCron }, channelOf: ChannelDirectory.for(store).channelOf });
   adapter.onTurnError = async (context, error) => {
     logger.error({ err: error, conversation: context.activity.conversation?.id }, 'the bot failed a turn');
     if (!isFinalRefusal(error)) throw error; // an outage or a bug: let the pipeline retry the turn

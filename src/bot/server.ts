@@ -6,6 +6,7 @@ import { type HttpServerLimits, readHttpLimits } from '../config';
 import type { WeComAdapter } from '../wecomAdapter';
 import type { SandboxWorld } from '../sandbox';
 import { type AdminRoutesOptions, registerAdminRoutes } from './adminRoutes';
+import { selfBuiltChannels } from './channelsWiring';
 import { registerConsoleRoutes } from './console/consoleRoutes';
 import { sendJson } from './httpJson';
 import { type AppMetrics, createAppMetrics } from './metrics';
@@ -73,7 +74,10 @@ export function createAppServer(o: AppServerOptions): Server {
     sendJson(res, ok ? 200 : 503, { status: ok ? 'ok' : 'unhealthy', mode: o.mode, store, ...(reason ? { reason } : {}), ...(badLines ? { badLines } : {}) });
   });
 
-  registerAdminRoutes(server, { ...o.admin, logger: o.logger, licensing: () => o.adapter.licensing(), store: () => o.adapter.store() });
+  registerAdminRoutes(server, {
+    ...o.admin, logger: o.logger, licensing: () => o.adapter.licensing(), store: () => o.adapter.store(),
+    channels: o.admin.channels ?? selfBuiltChannels(o.adapter),
+  });
   const metrics = o.metrics ?? createAppMetrics(o.adapter, o.logger);
   if (!o.metrics) server.on('close', () => metrics.close());
   registerMetricsRoute(server, { metrics, logger: o.logger, token: o.metricsToken });

@@ -8,7 +8,7 @@ export type { DueRunResult } from './dueJobRunner';
 export type { StatusTransition } from './advance';
 export type { StatusChangeListener, WarningListener } from './licensingEvents';
 export type { LicenceStatusName, LicenceWarning } from './corpLicence';
-export type { LicenceStatusView, ScheduleEntryView, WarningView, ReasonView } from './statusView';
+export type { LicenceStatusView, ScheduleEntryView, WarningView, ReasonView, NextYearView } from './statusView';
 export type { LedgerEntry } from './ledger';
 export { defaultPolicy, DAY_MS, type LicensingPolicy } from './policy';
 export { LicenceInactiveError, InvalidPurchaseError, IdempotencyKeyReusedError, UnknownCorpError, InvalidAgentCountError } from './errors';

@@ -14,7 +14,7 @@ export interface ScheduleEntryView {
 }
 
 export interface WarningView {
-  kind: LicenceWarning['kind'] | 'inactive';
+  kind: LicenceWarning['kind'] | 'inactive' | 'next_year_unpayable';
   message: string;
   daysBefore?: number;
   endsAt?: string;
@@ -32,6 +32,22 @@ export interface ReasonView {
   needed?: number;
   balance?: number;
   agents?: number;
+}
+
+/** The next licence year before it activates, priced with today's agent count. */
+export interface NextYearView {
+  startsAt: string;
+  /** A purchase scheduled it, or auto-renew will start it when the active year ends. */
+  origin: LicenceYear['origin'];
+  /** Agents it would count if it started now (at least one). */
+  agents: number;
+  /** Credits it would deduct: 4 per agent. */
+  cost: number;
+  /** Whether today's balance pays for it. */
+  payable: boolean;
+  /** Credits missing, when it cannot be paid for. */
+  shortBy?: number;
+  message: string;
 }
 
 /**
@@ -58,6 +74,8 @@ export interface LicenceStatusView {
   autoRenew: boolean;
   authorised: boolean;
   schedule: ScheduleEntryView[];
+  /** The next year (scheduled, or auto-renew's), if one is coming: its cost and whether it can be paid for. */
+  nextYear?: NextYearView;
   warnings: WarningView[];
   reason?: ReasonView;
 }
@@ -84,10 +102,32 @@ export function statusView(licence: CorpLicence, balance: number, now: number, p
   if (status === 'trial') view.daysLeft = trialDaysLeft(licence, now);
   const active = activeYearAt(licence, now);
   if (active) view.activeUntil = iso(active.endsAt);
+  const next = nextYearView(licence, balance, policy);
+  if (next) {
+    view.nextYear = next;
+    if (!next.payable) view.warnings.push({ kind: 'next_year_unpayable', message: next.message, shortBy: next.shortBy });
+  }
   if (!valid) {
     view.reason = reasonView(licence, balance, now, policy);
     view.warnings.push({ kind: 'inactive', message: `The integration is inactive: customer traffic is blocked (and kept) until a licence is valid. ${view.reason.message}` });
   }
+  return view;
+}
+
+function nextYearView(licence: CorpLicence, balance: number, policy: LicensingPolicy): NextYearView | undefined {
+  const scheduled = licence.years.find((y) => y.state === 'scheduled');
+  const renewing = licence.autoRenew ? licence.years.find((y) => y.state === 'active') : undefined;
+  const startsAt = scheduled?.startsAt ?? renewing?.endsAt;
+  if (startsAt === undefined) return undefined;
+  const agents = Math.max(1, licence.agentCount);
+  const cost = yearCost(policy, agents);
+  const payable = balance >= cost;
+  const what = `The licence year starting ${iso(startsAt)} counts ${agents} agent(s) and costs ${cost} IM credits`;
+  const view: NextYearView = {
+    startsAt: iso(startsAt), origin: scheduled?.origin ?? 'auto_renew', agents, cost, payable,
+    message: payable ? `${what}; the balance of ${balance} pays for it.` : `${what}, but the balance is ${balance}: it cannot be paid for. Buy at least ${Math.max(policy.minPurchaseCredits, cost - balance)} more credits before it starts, or it will not activate.`,
+  };
+  if (!payable) view.shortBy = cost - balance;
   return view;
 }
 

@@ -7,6 +7,8 @@ import { request } from 'undici';
 import { ManualClock, OffsetClock, silentLogger, type Logger } from '../../src/common';
 import { ReferenceBot } from '../../src/bot/referenceBot';
 import { createAppServer } from '../../src/bot/server';
+import { selfBuiltChannels } from '../../src/bot/channelsWiring';
+import { ChannelDirectory } from '../../src/channels';
 import type { HttpServerLimits } from '../../src/config';
 import { type CorpCredentials, WeComEmulator } from '../../src/sandbox/emulator';
 import { openStore, type Store } from '../../src/store';
@@ -52,9 +54,10 @@ export async function appRig(options: {
   const dataDir = mkdtempSync(join(tmpdir(), 'wecom-app-'));
   options.seedDataDir?.(dataDir);
   const store = await openStore({ dataDir, clock, logger });
+  const directory = new ChannelDirectory(async () => store);
   const adapter = new WeComAdapter({
     corpId: corp.corpId, secret: corp.secret, token: corp.token, encodingAesKey: corp.encodingAesKey, apiBaseUrl: emu.baseUrl,
-    store, logger, sweepIntervalMs: 0, retryDelayMs: 5, licensing: { cron: '0 0 1 1 *' },
+    store, logger, sweepIntervalMs: 0, retryDelayMs: 5, licensing: { cron: '0 0 1 1 *' }, channelOf: directory.channelOf,
   });
   const bot = new ReferenceBot();
   const server = createAppServer({
@@ -63,6 +66,7 @@ export async function appRig(options: {
       adminToken: 'adminToken' in options ? options.adminToken : ADMIN_TOKEN,
       testClock: options.testClock === false ? undefined : clock,
       afterAdvance: async () => (await adapter.licensing()).runDueJobs(),
+      channels: selfBuiltChannels(adapter, directory),
     },
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));

@@ -1,0 +1,26 @@
+import { ChannelDirectory, ChannelService, type CorpInfo } from '../channels';
+import type { WeComAdapter } from '../wecomAdapter';
+
+/**
+ * Self-built mode's channels: the adapter's one corp, always authorised, its one client, and the
+ * licence of that corp counting the agents. Changes refresh the store's shared directory
+ * (`ChannelDirectory.for(store)`) and `directory` when given, so routing sees them in the next turn.
+ *
+ * @example
+ * const adapter = new WeComAdapter({ store, channelOf: ChannelDirectory.for(store).channelOf });
+ * createAppServer({ ..., admin: { channels: selfBuiltChannels(adapter) } });
+ */
+export function selfBuiltChannels(adapter: WeComAdapter, directory?: ChannelDirectory): () => Promise<ChannelService> {
+  let service: Promise<ChannelService> | undefined;
+  const corps = async (): Promise<readonly CorpInfo[]> => [{ corpId: adapter.corpId, authorised: true }];
+  return () => {
+    service ??= adapter.store().then((store) => new ChannelService({
+      store, corps, directory, logger: adapter.logger,
+      clientFor: () => adapter.client,
+      // With licensing off (no gate) there is no licence to count agents for.
+      agentsChanged: async (corpId, agents) => adapter.licenceGate && (await adapter.licensing()).setAgentCount(corpId, agents),
+    }));
+    service.catch(() => (service = undefined)); // the store may be back next time
+    return service;
+  };
+}
