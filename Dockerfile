@@ -11,6 +11,7 @@ COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` builds dist/, and the sources are not copied yet.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/buildConsole.js ./scripts/
 COPY src ./src
 RUN npm run build
 

@@ -32,5 +32,7 @@ const sources = Math.max(
 if (built === 0 || sources > built) {
   process.stderr.write(`building ${target.outDir}/ with tsc -p ${target.project} ...\n`);
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', target.project], { cwd: root, stdio: 'inherit' });
+  // The web console's browser bundle (esbuild, a dev dependency: a production install ships dist/ built).
+  if (target.outDir === 'dist') require('./buildConsole.js').buildConsole();
   fs.writeFileSync(stamp, new Date().toISOString() + '\n');
 }

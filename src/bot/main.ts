@@ -75,6 +75,7 @@ async function main(): Promise<void> {
     },
     extraRoutes: world && sandboxRoutes ? (s) => sandboxRoutes.registerSandboxRoutes(s, world) : undefined,
     provider: provider ? { callbacks: provider.callbacks, instructions: provider.instructions } : undefined,
+    sandbox: world,
   });
   await listen(server, config.port, config.host);
   const port = (server.address() as { port: number }).port;
@@ -151,6 +152,7 @@ function announceSandbox(
     '',
     'Sandbox: no WeCom credentials are set, so WeCom is emulated on loopback, in provider mode: a',
     'third-party app (suite) that two demo corps installed, each granting it one kf account.',
+    `  web console          ${base}/   (chat as a customer, take over as an agent, run licences)`,
     `  emulated WeCom API   ${world.emulator.baseUrl}`,
     `  suite callbacks      ${base}/api/wecom/suite   (suite_ticket pushed, install events)`,
     `  data callbacks       ${base}/api/wecom/callback   (every corp, routed by corp id)`,

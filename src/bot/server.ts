@@ -4,8 +4,10 @@ import type { TurnContext } from 'botbuilder';
 import type { Logger } from '../common/logger';
 import { type HttpServerLimits, readHttpLimits } from '../config';
 import type { WeComAdapter } from '../wecomAdapter';
+import type { SandboxWorld } from '../sandbox';
 import { type AdminRoutesOptions, registerAdminRoutes } from './adminRoutes';
 import { selfBuiltChannels } from './channelsWiring';
+import { registerConsoleRoutes } from './console/consoleRoutes';
 import { sendJson } from './httpJson';
 import { type AppMetrics, createAppMetrics } from './metrics';
 import { registerMetricsRoute } from './metricsRoute';
@@ -35,6 +37,8 @@ export interface AppServerOptions {
   readonly metricsToken?: string;
   /** Provider mode's instruction URL (`/api/wecom/suite`). Default none: it answers 501. */
   readonly provider?: ProviderRouteOptions;
+  /** The sandbox's WeCom: the web console at `/` adds its customer view. */
+  readonly sandbox?: SandboxWorld;
 }
 
 /**
@@ -78,6 +82,7 @@ export function createAppServer(o: AppServerOptions): Server {
   if (!o.metrics) server.on('close', () => metrics.close());
   registerMetricsRoute(server, { metrics, logger: o.logger, token: o.metricsToken });
   o.extraRoutes?.(server);
+  registerConsoleRoutes(server, { adapter: o.adapter, mode: o.mode, adminToken: o.admin.adminToken, testClock: o.admin.testClock, logger: o.logger, sandbox: o.sandbox });
 
   server.on('restifyError', (req: Request, _res: Response, err: Error & { statusCode?: number }, next: (e?: unknown) => void) => {
     o.logger.warn({ url: req.url, status: err.statusCode, err: err.message }, 'request refused');

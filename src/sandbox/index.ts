@@ -6,7 +6,7 @@
 export * from './emulator';
 export {
   SandboxWorld, SANDBOX_CREDENTIALS, SANDBOX_SUITE, SANDBOX_DEMO_CORPS, SANDBOX_AGENT, SandboxAttachmentError, renderReply,
-  type ChatEntry, type CustomerAttachment, type SentByCustomer,
+  type ChatEntry, type ChatLine, type CustomerAttachment, type SentByCustomer,
 } from './sandboxWorld';
 export { startTerminalChat, parseChatLine, CHAT_HELP, type ChatCommand, type TerminalChat, type TerminalChatOptions } from './terminalChat';
 export { LogSink } from './logSink';

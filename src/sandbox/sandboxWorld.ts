@@ -66,10 +66,22 @@ export interface SentByCustomer {
   delivery: Promise<DeliveryReport>;
 }
 
+/** A line of the whole chat as the customer's phone shows it: their own messages too. */
+export interface ChatLine {
+  msgid: string;
+  from: 'customer' | 'bot' | 'agent';
+  msgtype: string;
+  payload: unknown;
+  /** Emulator-clock ms. */
+  at: number;
+}
+
 interface AgentEntry {
-  entry: ChatEntry;
+  entry: ChatEntry | (Omit<ChatEntry, 'from' | 'via'> & { from: 'customer' });
   /** How many bot replies the customer had when the agent wrote: the agent's place in the chat. */
   afterReplies: number;
+  /** Order of writing among the agent's and the customers' lines (clock readings can tie). */
+  seq: number;
 }
 
 /**
@@ -83,7 +95,12 @@ interface AgentEntry {
  * world.transcript('alice');                                 // what the bot (and agent) answered
  */
 export class SandboxWorld {
+  /** The human agent's WeCom userid ({@link SANDBOX_AGENT}). */
+  readonly agent = SANDBOX_AGENT;
   private readonly agentLog = new Map<string, AgentEntry[]>();
+  /** What each customer sent, placed among the bot's replies like the agent's lines. */
+  private readonly customerLog = new Map<string, AgentEntry[]>();
+  private written = 0;
 
   /** Provider mode: the corps of this sandbox, the first being this one (self-built: this one alone). */
   readonly demoCorps: SandboxWorld[] = [this];
@@ -157,6 +174,14 @@ export class SandboxWorld {
 
   async say(customerId: string, text: string): Promise<SentByCustomer> {
     const { msgid, delivery } = await this.customer(customerId).sendText(text);
+    this.logCustomer(customerId, msgid, 'text', { content: text });
+    return { msgid, delivery };
+  }
+
+  /** Taps a msgmenu `click` item: WeCom sends the bot a text carrying the item's `menu_id`. */
+  async clickMenu(customerId: string, menuId: string, content: string): Promise<SentByCustomer> {
+    const { msgid, delivery } = await this.customer(customerId).clickMenu(menuId, content);
+    this.logCustomer(customerId, msgid, 'text', { content, menu_id: menuId });
     return { msgid, delivery };
   }
 
@@ -169,11 +194,13 @@ export class SandboxWorld {
     const c = this.customer(customerId);
     const send = { image: c.sendImage, voice: c.sendVoice, video: c.sendVideo, file: c.sendFile }[attachment.type].bind(c);
     const { msgid, delivery } = await send(attachment.bytes, attachment.filename, attachment.contentType);
+    this.logCustomer(customerId, msgid, attachment.type, { filename: attachment.filename, bytes: size });
     return { msgid, delivery };
   }
 
   async enter(customerId: string, scene?: string): Promise<{ msgid: string; welcomeCode?: string }> {
     const entered = await this.customer(customerId).enterSession({ scene });
+    this.logCustomer(customerId, entered.msgid, 'event', { event_type: 'enter_session', scene });
     return { msgid: entered.msgid, welcomeCode: entered.welcomeCode };
   }
 
@@ -182,7 +209,7 @@ export class SandboxWorld {
     const afterReplies = this.replies(customerId).length;
     const { msgid } = await this.emulator.servicer(this.corp.corpId, SANDBOX_AGENT).reply(this.openKfId, customerId, text);
     const entry: ChatEntry = { msgid, from: 'agent', msgtype: 'text', payload: { content: text }, via: 'wecom_client', at: this.emulator.clock.now() };
-    this.agentLog.set(customerId, [...(this.agentLog.get(customerId) ?? []), { entry, afterReplies }]);
+    this.agentLog.set(customerId, [...(this.agentLog.get(customerId) ?? []), { entry, afterReplies, seq: ++this.written }]);
   }
 
   /** The human agent ends the session: the bot serves the customer again. */
@@ -197,16 +224,33 @@ export class SandboxWorld {
 
   /** Everything the customer received, bot and human agent, in the order the customer saw it. */
   transcript(customerId: string): ChatEntry[] {
+    return this.merge(customerId, this.agentLog.get(customerId) ?? []) as ChatEntry[];
+  }
+
+  /** The whole chat in order, the customer's own messages (and entering the chat) included. */
+  chat(customerId: string): ChatLine[] {
+    const own = [...(this.agentLog.get(customerId) ?? []), ...(this.customerLog.get(customerId) ?? [])];
+    // Stable: among lines placed after the same reply, the order they were written in.
+    own.sort((x, y) => x.afterReplies - y.afterReplies || x.seq - y.seq);
+    return this.merge(customerId, own).map(({ msgid, from, msgtype, payload, at }) => ({ msgid, from, msgtype, payload, at }));
+  }
+
+  /** Interleaves lines written by people with the bot's replies, each after the replies it followed. */
+  private merge(customerId: string, lines: AgentEntry[]): AgentEntry['entry'][] {
     const replies = this.replies(customerId);
-    const agent = this.agentLog.get(customerId) ?? [];
-    const out: ChatEntry[] = [];
+    const out: AgentEntry['entry'][] = [];
     let a = 0;
     for (let r = 0; r <= replies.length; r++) {
-      for (; a < agent.length && agent[a]!.afterReplies <= r; a++) out.push(agent[a]!.entry);
+      for (; a < lines.length && lines[a]!.afterReplies <= r; a++) out.push(lines[a]!.entry);
       const m = replies[r];
       if (m) out.push({ msgid: m.msgid, from: 'bot', msgtype: m.msgtype, payload: m.payload, via: m.via, at: m.at });
     }
     return out;
+  }
+
+  private logCustomer(customerId: string, msgid: string, msgtype: string, payload: unknown): void {
+    const entry = { msgid, from: 'customer' as const, msgtype, payload, at: this.emulator.clock.now() };
+    this.customerLog.set(customerId, [...(this.customerLog.get(customerId) ?? []), { entry, afterReplies: this.replies(customerId).length, seq: ++this.written }]);
   }
 
   stop(): Promise<void> {
