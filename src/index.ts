@@ -13,7 +13,7 @@ export {
   conversationIdOf, parseConversationId, type ConversationParties,
   addSendHook, setMediaHook, type SendHook, type MediaHook, type OutboundSend, type SendOutcome,
   type InboundGate, type InboundObserver, type PulledCustomerMessage, UnsupportedActivityError, ReplyTooLargeError, ReplyHeldBackError, WELCOME_OVERFLOW_EVENT,
-  CorpNotServedError, type CorpDirectory, type CorpStatus, type ServedCorp, type ProviderAdapterSetup,
+  CorpNotServedError, type CorpDirectory, type CorpStatus, type KnownCorp, type ServedCorp, type ProviderAdapterSetup,
 } from './adapter';
 /** Provider (third-party app) mode: one deployment serving every corp that authorises the suite. */
 export { ProviderMode, ProviderCorps, type ProviderModeOptions, type ProviderCorp, type InstallLinkResult } from './provider';

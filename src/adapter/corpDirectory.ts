@@ -13,6 +13,11 @@ export interface ServedCorp {
   readonly openKfIds?: readonly string[];
 }
 
+/** A corp that authorised the app at some point, and whether that authorisation holds now. */
+export interface KnownCorp extends ServedCorp {
+  readonly active: boolean;
+}
+
 /** Where a corp stands with the provider's app: only `active` corps' traffic reaches the bot. */
 export type CorpStatus = 'active' | 'cancelled' | 'unknown';
 
@@ -24,6 +29,8 @@ export type CorpStatus = 'active' | 'cancelled' | 'unknown';
 export interface CorpDirectory {
   /** Corps whose authorisation is active now. */
   activeCorps(): Promise<readonly ServedCorp[]>;
+  /** Every corp that ever authorised the app, cancelled ones included (what an admin lists). */
+  knownCorps(): Promise<readonly KnownCorp[]>;
   /** One corp's standing. */
   statusOf(corpId: string): Promise<CorpStatus>;
   /**

@@ -18,7 +18,7 @@ import { WeComTransport } from '../wecom/transport';
 import { AdapterStateError, CorpNotServedError, OperationNotSupportedError } from './adapterErrors';
 import { resolveAdapterOptions, type ResolvedAdapterOptions, type WeComAdapterOptions } from './adapterOptions';
 import { parseConversationId } from './conversationId';
-import type { CorpDirectory, ServedCorp } from './corpDirectory';
+import type { CorpDirectory, KnownCorp, ServedCorp } from './corpDirectory';
 import { CursorRepository } from './cursorRepository';
 import { type CachedCustomerName, CustomerNames } from './customerNames';
 import { InboundPipeline } from './inboundPipeline';
@@ -156,6 +156,17 @@ export class WeComAdapterBase extends BotAdapter {
    */
   async corps(): Promise<readonly ServedCorp[]> {
     return this.directory ? this.directory.activeCorps() : [{ corpId: this.corpId }];
+  }
+
+  /**
+   * Every corp the adapter has known: in provider mode those that cancelled too (`active: false`),
+   * so an admin sees them rather than an unknown id; in self-built mode its one corp.
+   *
+   * @example
+   * const cancelled = (await adapter.knownCorps()).filter((c) => !c.active);
+   */
+  async knownCorps(): Promise<readonly KnownCorp[]> {
+    return this.directory ? this.directory.knownCorps() : [{ corpId: this.corpId, active: true }];
   }
 
   /** The ids of {@link corps}: whose accounts the sweep, catch-up and recovery look at. */

@@ -13,8 +13,8 @@ import type { WeComAdapter } from '../wecomAdapter';
  */
 export function selfBuiltChannels(adapter: WeComAdapter, directory?: ChannelDirectory): () => Promise<ChannelService> {
   let service: Promise<ChannelService> | undefined;
-  const corps = async (): Promise<readonly CorpInfo[]> => (await adapter.corps()).map((c) => ({
-    corpId: c.corpId, authorised: true, ...(c.corpName ? { name: c.corpName } : {}), ...(c.openKfIds ? { kfAccounts: c.openKfIds } : {}),
+  const corps = async (): Promise<readonly CorpInfo[]> => (await adapter.knownCorps()).map((c) => ({
+    corpId: c.corpId, authorised: c.active, ...(c.corpName ? { name: c.corpName } : {}), ...(c.openKfIds ? { kfAccounts: c.openKfIds } : {}),
   }));
   return () => {
     service ??= adapter.store().then((store) => new ChannelService({

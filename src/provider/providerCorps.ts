@@ -37,6 +37,13 @@ export class ProviderCorps {
     }));
   }
 
+  /** Every corp that authorised the suite, cancelled ones included (their granted accounts were cleared on cancel). */
+  async knownCorps(): Promise<(ProviderCorp & { active: boolean })[]> {
+    return (await this.o.auths.list(this.o.suite.suiteId)).map((a) => ({
+      corpId: a.corpId, corpName: a.corpName, openKfIds: a.authOpenKfIds ?? [], active: a.status === 'active',
+    }));
+  }
+
   /** `active`, `cancelled` (it removed the app), or `unknown` (it never authorised it). Case-sensitive. */
   async statusOf(corpId: string): Promise<'active' | 'cancelled' | 'unknown'> {
     return (await this.o.auths.get(this.o.suite.suiteId, corpId))?.status ?? 'unknown';

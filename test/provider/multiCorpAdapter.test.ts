@@ -146,6 +146,10 @@ describe('WeComAdapter in provider mode', () => {
     expect(texts(a.corp.corpId, 'carol')).toEqual([]);
     expect(await licensing.status(a.corp.corpId)).toMatchObject({ authorised: false });
     expect((await rig.adapter.corps()).map((c) => c.corpId)).toEqual([b.corp.corpId]);
+    // The admin still sees the corp, as not authorised, rather than an unknown id.
+    const listed = await request(`${rig.url}/admin/v1/corps/${a.corp.corpId}`, { headers: { authorization: `Bearer ${PROVIDER_ADMIN_TOKEN}` } });
+    expect(listed.statusCode).toBe(200);
+    expect(await listed.body.json()).toMatchObject({ corpId: a.corp.corpId, authorised: false });
 
     // While the app is removed, WeCom tells it nothing: what carol writes now waits with WeCom.
     expect((await (await customer.sendText('while away')).delivery).delivered).toBe(false);
