@@ -12,7 +12,7 @@ import { sendJson } from './httpJson';
 import { type AppMetrics, createAppMetrics } from './metrics';
 import { registerMetricsRoute } from './metricsRoute';
 import { StoreHealthCache } from './storeHealth';
-import { type ProviderRouteOptions, suiteInstructionRoute } from './suiteRoute';
+import { installRedirectRoute, type ProviderRouteOptions, suiteInstructionRoute } from './suiteRoute';
 
 /** What runs a turn: an `ActivityHandler` or anything with `run(context)`. */
 export interface Bot {
@@ -59,11 +59,13 @@ export function createAppServer(o: AppServerOptions): Server {
   server.get('/api/wecom/callback', callback);
   server.post('/api/wecom/callback', callback);
 
-  const suite = o.provider ? suiteInstructionRoute(o.provider, o.logger) : async (_req: Request, res: Response): Promise<void> => {
-    sendJson(res, 501, { error: { code: 'provider_mode_unavailable', message: 'provider (third-party suite) callbacks are not handled by this version; use self-built mode' } });
+  const selfBuilt = async (_req: Request, res: Response): Promise<void> => {
+    sendJson(res, 501, { error: { code: 'provider_mode_unavailable', message: 'provider (third-party suite) callbacks are not handled in self-built mode: set WECOM_SUITE_* to run provider mode' } });
   };
+  const suite = o.provider ? suiteInstructionRoute(o.provider, o.logger) : selfBuilt;
   server.get('/api/wecom/suite', suite);
   server.post('/api/wecom/suite', suite);
+  server.get('/api/wecom/suite/installed', o.provider ? installRedirectRoute(o.provider.instructions, o.logger) : selfBuilt);
 
   // Ready means started and the store can read and write now (503 `unhealthy` with the reason if not).
   const storeHealth = new StoreHealthCache(() => o.adapter.store(), o.logger);

@@ -10,6 +10,8 @@ export interface AuthCodeDoc {
   /** `pending` until get_permanent_code answered; `exchanged` after: never exchange it again. */
   status: 'pending' | 'exchanged';
   attempts: number;
+  /** The corp the code authorised, once exchanged: what a create_auth arriving after the redirect applies its grants to. */
+  corpId?: string;
 }
 
 /** WeCom: an auth code lives 10 minutes. */
@@ -60,8 +62,14 @@ export class AuthCodeRepository {
   }
 
   /** get_permanent_code answered: the code must never be exchanged again. */
-  async exchanged(suiteId: string, authCode: string): Promise<void> {
-    await this.codes.findOneAndUpdate({ _id: AuthCodeRepository.idOf(suiteId, authCode) }, { $set: { status: 'exchanged' } });
+  async exchanged(suiteId: string, authCode: string, corpId: string): Promise<void> {
+    await this.codes.findOneAndUpdate({ _id: AuthCodeRepository.idOf(suiteId, authCode) }, { $set: { status: 'exchanged', corpId } });
+  }
+
+  /** The corp an exchanged code authorised; undefined while it is not exchanged (or expired). */
+  async corpOf(suiteId: string, authCode: string): Promise<string | undefined> {
+    await this.init();
+    return (await this.codes.findOne({ _id: AuthCodeRepository.idOf(suiteId, authCode) }))?.corpId;
   }
 
   /** Codes of this suite still waiting for an exchange (after a failure or a restart). */

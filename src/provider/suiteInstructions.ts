@@ -135,6 +135,26 @@ export class SuiteInstructions {
     for (const w of waiters) w();
   }
 
+  /**
+   * The admin's browser came back to the install's `redirect_uri` with the auth code (a site-started
+   * install). WeCom also sends `create_auth` with the same code; whichever comes first is exchanged,
+   * once. Resolves when the code is queued for its exchange (`seen`: it was already).
+   *
+   * @example
+   * await instructions.acceptRedirect(url.searchParams.get('auth_code')!); // 'queued' | 'seen'
+   */
+  async acceptRedirect(authCode: string): Promise<'queued' | 'seen'> {
+    if (!(await this.codes.claim(this.suiteId, authCode, 'create_auth'))) return 'seen';
+    this.enqueue('create_auth (redirect)', () => this.exchange(authCode, 'create_auth', []), 1);
+    return 'queued';
+  }
+
+  private async grantAfterExchange(authCode: string, granted: string[]): Promise<void> {
+    const corpId = await this.codes.corpOf(this.suiteId, authCode);
+    if (!corpId) throw new AuthCodeNotExchangedError(); // retried with back-off until the exchange is done
+    await this.auths.changeKfAccounts(this.suiteId, corpId, { added: granted, removed: [] });
+  }
+
   private async handle(event: InstructionCallbackEvent): Promise<void> {
     switch (event.kind) {
       case 'suite_ticket': {
@@ -147,6 +167,10 @@ export class SuiteInstructions {
         // WeCom resends an instruction it thinks unanswered; the code is single use.
         if (!(await this.codes.claim(this.suiteId, event.authCode, event.kind))) {
           this.logger.info({ suiteId: this.suiteId, kind: event.kind }, 'auth code seen already; skipped');
+          // The install's redirect may have brought the code first: the accounts this instruction
+          // grants are still the corp's, once that exchange is done (the queue runs it first).
+          const granted = event.kind === 'create_auth' ? event.authOpenKfIds : [];
+          if (granted.length > 0) this.enqueue('create_auth grants', () => this.grantAfterExchange(event.authCode, granted), 1);
           return;
         }
         // Its own step, so a retry exchanges again instead of claiming (and skipping) again.
@@ -192,11 +216,11 @@ export class SuiteInstructions {
   private async saveGrant(grant: PermanentCodeGrant, kind: 'create_auth' | 'reset_permanent_code', authOpenKfIds: string[], authCode: string): Promise<void> {
     const corpId = grant.authCorpId;
     if (kind === 'reset_permanent_code' && (await this.auths.replacePermanentCode(this.suiteId, corpId, grant.permanentCode))) {
-      await this.codes.exchanged(this.suiteId, authCode);
+      await this.codes.exchanged(this.suiteId, authCode, corpId);
       this.events.emit('corpChanged', { suiteId: this.suiteId, corpId, reason: 'reset_permanent_code' });
     } else {
       const { first } = await this.auths.authorised(this.suiteId, corpId, { permanentCode: grant.permanentCode, corpName: grant.corpName, authOpenKfIds });
-      await this.codes.exchanged(this.suiteId, authCode);
+      await this.codes.exchanged(this.suiteId, authCode, corpId);
       this.logger.info({ suiteId: this.suiteId, corpId, first }, 'corp authorised the suite');
       this.events.emit('corpAuthorised', { suiteId: this.suiteId, corpId, first });
     }
@@ -207,5 +231,15 @@ export class SuiteInstructions {
   private async refreshAuthInfo(corpId: string, authOpenKfIds?: string[]): Promise<void> {
     const info = await this.suite.getAuthInfo(corpId, await this.auths.permanentCode(this.suiteId, corpId));
     await this.auths.update(this.suiteId, corpId, { agentId: info.agents[0]?.agentId, corpName: info.corpName, authOpenKfIds });
+  }
+}
+
+/** A create_auth's grants wait for the exchange of its code, which the redirect started and has not finished. */
+export class AuthCodeNotExchangedError extends WeComChannelError {
+  override readonly name = 'AuthCodeNotExchangedError' as const;
+  readonly code = 'auth_code_not_exchanged' as const;
+
+  constructor() {
+    super('the auth code is not exchanged yet: the accounts create_auth grants are applied once it is');
   }
 }

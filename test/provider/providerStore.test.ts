@@ -69,7 +69,8 @@ describe('provider repositories', () => {
     expect(await codes.claim('suiteA', 'code1', 'create_auth')).toBe(false);
     expect(await codes.claim('suiteB', 'code1', 'create_auth')).toBe(true);
     expect((await codes.pending('suiteA')).map((c) => c.authCode)).toEqual(['code1']);
-    await codes.exchanged('suiteA', 'code1');
+    await codes.exchanged('suiteA', 'code1', 'wwCorpA');
+    expect(await codes.corpOf('suiteA', 'code1')).toBe('wwCorpA');
     expect(await codes.attempt('suiteA', 'code1')).toBeNull();
     expect(await codes.pending('suiteA')).toEqual([]);
     clock.advance(600_000);
@@ -90,12 +91,14 @@ describe('provider repositories', () => {
 });
 
 describe('the instruction URL without provider settings', () => {
-  it('still answers 501', async () => {
+  it('still answers 501, and so does the install redirect', async () => {
     const rig = await appRig();
     try {
       const res = await fetch(`${rig.url}/api/wecom/suite`, { method: 'POST', body: '<xml/>' });
       expect(res.status).toBe(501);
       expect(await res.json()).toMatchObject({ error: { code: 'provider_mode_unavailable' } });
+      const redirect = await fetch(`${rig.url}/api/wecom/suite/installed?auth_code=abc`);
+      expect(redirect.status).toBe(501);
     } finally {
       await rig.close();
     }

@@ -203,6 +203,46 @@ describe('the instruction URL in provider mode', () => {
     expect(await instructions.auths.get(suite.suiteId, corp.corpId)).toMatchObject({ status: 'active' });
   });
 
+  it('exchanges the code the install redirect brings before create_auth, once, then applies the accounts create_auth grants', async () => {
+    await pushTicket();
+    emu.provider.setUrls(suite.suiteId, { instructionUrl: undefined }); // create_auth is late: the browser comes back first
+    const { preAuthCode } = await client.getPreAuthCode();
+    const installed = emu.provider.authorise(corp.corpId, preAuthCode, { kfAccounts: [kf] });
+    expect(await installed.delivery).toMatchObject({ delivered: false });
+
+    const landing = await fetch(`${base}/api/wecom/suite/installed?auth_code=${encodeURIComponent(installed.authCode)}&state=x`);
+    expect(landing.status).toBe(200);
+    expect(landing.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await landing.text()).toContain('The app is installed');
+    await instructions.idle();
+    expect(permanentCodeCalls()).toBe(1);
+    expect(authorised).toEqual([{ suiteId: suite.suiteId, corpId: corp.corpId, first: true }]);
+    expect(await instructions.auths.get(suite.suiteId, corp.corpId)).toMatchObject({ status: 'active', authOpenKfIds: [] });
+
+    // Now WeCom's create_auth with the same code: not exchanged again, but the account it grants is kept.
+    instructions.accept({ kind: 'create_auth', suiteId: suite.suiteId, timestamp: Math.floor(clock.now() / 1000), raw: {}, authCode: installed.authCode, authOpenKfIds: [kf] });
+    await instructions.idle();
+    expect(permanentCodeCalls()).toBe(1);
+    expect(authorised).toHaveLength(1);
+    expect(await instructions.auths.get(suite.suiteId, corp.corpId)).toMatchObject({ status: 'active', authOpenKfIds: [kf] });
+
+    // A reload of the page changes nothing.
+    expect((await fetch(`${base}/api/wecom/suite/installed?auth_code=${encodeURIComponent(installed.authCode)}`)).status).toBe(200);
+    await instructions.idle();
+    expect(permanentCodeCalls()).toBe(1);
+  });
+
+  it('answers an install redirect without a code with 400 and exchanges nothing', async () => {
+    await pushTicket();
+    for (const query of ['', '?auth_code=', `?auth_code=${'x'.repeat(513)}`, '?auth_code=a%20b']) {
+      const res = await fetch(`${base}/api/wecom/suite/installed${query}`);
+      expect(res.status).toBe(400);
+      expect(await res.text()).toContain('no authorisation code');
+    }
+    await instructions.idle();
+    expect(permanentCodeCalls()).toBe(0);
+  });
+
   it('marks a cancelled corp, and a re-install keeps its first authorisation time', async () => {
     await pushTicket();
     await install();
