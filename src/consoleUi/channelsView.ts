@@ -1,4 +1,4 @@
-import { api, blobUrl } from './api';
+import { api, blobUrl, fetchText } from './api';
 import { attempt, type Ctx } from './context';
 import { field, fill, h } from './dom';
 import type { AgentResult, Channel, KfAccount } from './types';
@@ -103,15 +103,6 @@ function channelCard(ctx: Ctx, path: string, first: Channel): { el: HTMLElement;
 function openAsCustomer(ctx: Ctx, c: Channel): Promise<boolean> {
   const customer = sessionStorage.getItem('wecom-console-customer') ?? 'alice';
   return attempt(ctx, () => api('POST', `/sandbox/customers/${enc(customer)}/enter`, { scene: c.id }), `${customer} opened the chat link of ${c.name}: see the Customer tab`);
-}
-
-async function fetchText(path: string): Promise<string> {
-  const url = await blobUrl(path);
-  try {
-    return await (await fetch(url)).text();
-  } finally {
-    URL.revokeObjectURL(url);
-  }
 }
 
 /**
