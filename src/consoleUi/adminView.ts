@@ -100,8 +100,8 @@ export function adminView(ctx: Ctx): View {
       return p;
     });
     if (panels.length !== channelsOf.children.length || panels.some((p, i) => channelsOf.children[i] !== p.el)) fill(channelsOf, panels.map((p) => p.el));
-    // A corp whose channels cannot be read (not authorised, WeCom down) must not hide the others'.
-    await Promise.all(panels.map((p) => p.reload().catch((e: Error) => ctx.say(`Channels: ${e.message}`, 'error'))));
+    // Each panel shows its own failure (a corp not authorised, WeCom down) without hiding the others.
+    await Promise.all(panels.map((p) => p.reload()));
   };
 
   const paint = (s: Snapshot): Promise<void> => {

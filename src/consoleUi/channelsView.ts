@@ -144,11 +144,21 @@ export function corpChannels(ctx: Ctx, corpId: string): { el: HTMLElement; reloa
     csa.value = [...csa.options].some((o) => o.value === chosen && !o.disabled) && chosen ? chosen : (free?.openKfId ?? '');
   };
 
+  const problem = h('p', { class: 'error', role: 'status' });
   const reload = async (): Promise<void> => {
-    const [{ channels }, { accounts }] = await Promise.all([
-      api<{ channels: Channel[] }>('GET', path),
-      api<{ accounts: KfAccount[] }>('GET', `/admin/v1/corps/${enc(corpId)}/kf-accounts`),
-    ]);
+    let channels: Channel[];
+    let accounts: KfAccount[];
+    try {
+      [{ channels }, { accounts }] = await Promise.all([
+        api<{ channels: Channel[] }>('GET', path),
+        api<{ accounts: KfAccount[] }>('GET', `/admin/v1/corps/${enc(corpId)}/kf-accounts`),
+      ]);
+    } catch (e) {
+      // Shown beside this corp, not in the page's status line, which every live update would repeat it in.
+      fill(problem, `The channels could not be read: ${(e as Error).message}`);
+      return;
+    }
+    fill(problem);
     paintAccounts(accounts);
     for (const [id, card] of cards) {
       if (channels.some((c) => c.id === id)) continue;
@@ -165,6 +175,6 @@ export function corpChannels(ctx: Ctx, corpId: string): { el: HTMLElement; reloa
     else if (shown.length !== list.children.length || shown.some((el, i) => list.children[i] !== el)) fill(list, shown);
   };
 
-  const el = h('section', { class: 'corp-channels', 'aria-label': `Channels of ${corpId}` }, h('h3', {}, `Channels of ${corpId}`), list, h('h4', {}, 'New channel'), create);
+  const el = h('section', { class: 'corp-channels', 'aria-label': `Channels of ${corpId}` }, h('h3', {}, `Channels of ${corpId}`), problem, list, h('h4', {}, 'New channel'), create);
   return { el, reload };
 }
