@@ -86,4 +86,13 @@ it('on a phone, the admin creates a channel, sees its chat link and QR code, and
   const lines = await res.json() as { from: string; msgtype: string; payload: { event_type?: string; scene?: string } }[];
   expect(lines.filter((l) => l.msgtype === 'event').map((l) => l.payload)).toEqual([{ event_type: 'enter_session', scene: channelId }]);
   await screenshot(page, 'console-admin-channel-customer');
+
+  // Back in Admin: the agent leaves the channel, then the channel goes (after the confirmation).
+  await page.getByRole('tab', { name: 'Admin' }).click();
+  await card.getByRole('button', { name: 'Remove agent sandbox_agent from Sales' }).click();
+  await card.getByText('No agents yet').waitFor();
+  page.once('dialog', (d) => void d.accept());
+  await card.getByRole('button', { name: 'Delete channel' }).click();
+  await channels.getByText('No channels yet').waitFor();
+  expect(await card.count()).toBe(0);
 });
