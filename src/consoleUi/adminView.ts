@@ -1,11 +1,12 @@
 import { api } from './api';
+import { corpChannels } from './channelsView';
 import { attempt, type Ctx, type View } from './context';
 import { field, fill, h } from './dom';
 import { day, licenceStatus, when } from './format';
 import type { Licence, Snapshot } from './types';
 
 
-/** Corps and licences, credits, auto-renew, and (sandbox) the clock; channels when provider mode lands. */
+/** Corps and licences, credits, auto-renew, channels (chat link, QR code, message button, agents), and (sandbox) the clock. */
 export function adminView(ctx: Ctx): View {
   const corps = h('div', { class: 'corps' });
   const clock = h('section', { class: 'card', 'aria-labelledby': 'clock-title' });
@@ -90,22 +91,35 @@ export function adminView(ctx: Ctx): View {
     jumpForm,
   );
 
-  const paint = (s: Snapshot): void => {
+  const channelsOf = h('div', { class: 'channels' });
+  const channelPanels = new Map<string, ReturnType<typeof corpChannels>>();
+  const paintChannels = async (s: Snapshot): Promise<void> => {
+    const panels = s.corps.map((l) => {
+      let p = channelPanels.get(l.corpId);
+      if (!p) channelPanels.set(l.corpId, (p = corpChannels(ctx, l.corpId)));
+      return p;
+    });
+    if (panels.length !== channelsOf.children.length || panels.some((p, i) => channelsOf.children[i] !== p.el)) fill(channelsOf, panels.map((p) => p.el));
+    // Each panel shows its own failure (a corp not authorised, WeCom down) without hiding the others.
+    await Promise.all(panels.map((p) => p.reload()));
+  };
+
+  const paint = (s: Snapshot): Promise<void> => {
     clock.hidden = !s.testClock;
     fill(clockNow, 'Now: ', h('time', { datetime: s.now }, when(s.now)));
     const shown = s.corps.map((l) => corpCard(l, s.inbox.held));
     // Re-place the cards only when the corps changed: moving a card would take the focus from its form.
     if (shown.length !== corps.children.length || shown.some((card, i) => corps.children[i] !== card)) fill(corps, shown);
+    return paintChannels(s); // awaited, so an action's refresh ends with its channel shown
   };
 
   const el = h('div', { class: 'admin' },
     clock,
     h('section', { 'aria-labelledby': 'corps-title' }, h('h2', { id: 'corps-title' }, 'Corps and licences'), corps),
-    // CHANNELS: the place for provider mode's channel pages (chat link, QR code, message-button
-    // snippet, agents). Kept empty until the channels API lands.
     h('section', { class: 'card', id: 'channels', 'aria-labelledby': 'channels-title' },
       h('h2', { id: 'channels-title' }, 'Channels'),
-      h('p', { class: 'hint' }, 'No channels yet: channel pages (chat link, QR code, message button, agents) arrive with provider mode.')),
+      h('p', { class: 'hint' }, 'A channel is a customer service account (CSA) with a chat link, a QR code and a message button for web pages; its agents take over from the bot.'),
+      channelsOf),
   );
   return { id: 'admin', title: 'Admin', el, update: paint };
 }

@@ -51,6 +51,13 @@ export async function blobUrl(path: string): Promise<string> {
   return URL.createObjectURL(await res.blob());
 }
 
+/** Text behind the bearer (an HTML snippet, say), as the server sent it. */
+export async function fetchText(path: string): Promise<string> {
+  const res = await fetch(path, { headers: headers() });
+  if (!res.ok) throw await problem(res);
+  return res.text();
+}
+
 /**
  * Follows `/console/events` (Server-Sent Events read with fetch, so the token travels as a header,
  * which EventSource cannot send). Reconnects after a drop; `onChange` runs for each event.

@@ -18,3 +18,7 @@ export interface Snapshot {
 }
 export interface ChatLine { msgid: string; from: 'customer' | 'bot' | 'agent'; msgtype: string; payload: Record<string, unknown>; at: string }
 export interface Session { mode: string; sandbox: boolean; adminEnabled: boolean; token?: string }
+/** `/admin/v1/corps/:corpId/channels` and `/kf-accounts` (see src/channels). */
+export interface Channel { id: string; corpId: string; name: string; openKfId: string; department: string; agents: string[]; chatLink?: string; createdAt: string; updatedAt: string }
+export interface KfAccount { openKfId: string; name: string; managed: boolean; channelId?: string }
+export interface AgentResult { userId: string; ok: boolean; errcode?: number; message?: string }
