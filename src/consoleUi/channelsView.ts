@@ -109,6 +109,9 @@ function openAsCustomer(ctx: Ctx, c: Channel): Promise<boolean> {
  * A corp's channels: the list and a form to create one (name, an authorised CSA, department).
  * Reloads on every live update; cards are kept by channel id so nothing loses focus.
  */
+/** How long the console reuses a corp's kf account list before asking WeCom again. */
+const ACCOUNTS_MAX_AGE_MS = 60_000;
+
 export function corpChannels(ctx: Ctx, corpId: string): { el: HTMLElement; reload: () => Promise<void> } {
   const path = `/admin/v1/corps/${enc(corpId)}/channels`;
   const name = h('input', { type: 'text', name: 'channel-name', maxlength: 64, required: true, autocomplete: 'off' });
@@ -130,6 +133,7 @@ export function corpChannels(ctx: Ctx, corpId: string): { el: HTMLElement; reloa
   const list = h('div', { class: 'channel-list' });
   const cards = new Map<string, ReturnType<typeof channelCard>>();
   let accountsKey = '';
+  let accountsCache: { at: number; channelIds: string; accounts: KfAccount[] } | undefined;
 
   const paintAccounts = (accounts: KfAccount[]): void => {
     const key = JSON.stringify(accounts);
@@ -149,10 +153,15 @@ export function corpChannels(ctx: Ctx, corpId: string): { el: HTMLElement; reloa
     let channels: Channel[];
     let accounts: KfAccount[];
     try {
-      [{ channels }, { accounts }] = await Promise.all([
-        api<{ channels: Channel[] }>('GET', path),
-        api<{ accounts: KfAccount[] }>('GET', `/admin/v1/corps/${enc(corpId)}/kf-accounts`),
-      ]);
+      ({ channels } = await api<{ channels: Channel[] }>('GET', path));
+      // The accounts come from WeCom (kf/account/list): asked again only when this corp's channels
+      // changed or a minute passed, not on every live update (each message makes one).
+      const channelIds = channels.map((c) => c.id).join(',');
+      if (!accountsCache || accountsCache.channelIds !== channelIds || Date.now() - accountsCache.at > ACCOUNTS_MAX_AGE_MS) {
+        const { accounts: fresh } = await api<{ accounts: KfAccount[] }>('GET', `/admin/v1/corps/${enc(corpId)}/kf-accounts`);
+        accountsCache = { at: Date.now(), channelIds, accounts: fresh };
+      }
+      accounts = accountsCache.accounts;
     } catch (e) {
       // Shown beside this corp, not in the page's status line, which every live update would repeat it in.
       fill(problem, `The channels could not be read: ${(e as Error).message}`);
