@@ -1,7 +1,7 @@
 import type { Logger } from '../common';
 import { KeyValueRepository, type Store } from '../store';
 import { type CachedToken, corpTokenKey, type SuiteClient, type WeComClient } from '../wecom';
-import type { SuiteAuthRepository } from './suiteAuthRepository';
+import type { SuiteAuth, SuiteAuthRepository } from './suiteAuthRepository';
 
 /** A corp that authorised the suite, with the kf accounts it granted (the adapter's `ServedCorp`). */
 export interface ProviderCorp {
@@ -32,16 +32,12 @@ export class ProviderCorps {
 
   /** Corps whose authorisation is active now, with their granted kf accounts. */
   async activeCorps(): Promise<ProviderCorp[]> {
-    return (await this.o.auths.list(this.o.suite.suiteId, 'active')).map((a) => ({
-      corpId: a.corpId, corpName: a.corpName, openKfIds: a.authOpenKfIds ?? [], ...(a.agentId !== undefined ? { agentId: a.agentId } : {}),
-    }));
+    return (await this.o.auths.list(this.o.suite.suiteId, 'active')).map(corpOf);
   }
 
   /** Every corp that authorised the suite, cancelled ones included (their granted accounts were cleared on cancel). */
   async knownCorps(): Promise<(ProviderCorp & { active: boolean })[]> {
-    return (await this.o.auths.list(this.o.suite.suiteId)).map((a) => ({
-      corpId: a.corpId, corpName: a.corpName, openKfIds: a.authOpenKfIds ?? [], active: a.status === 'active',
-    }));
+    return (await this.o.auths.list(this.o.suite.suiteId)).map((a) => ({ ...corpOf(a), active: a.status === 'active' }));
   }
 
   /** `active`, `cancelled` (it removed the app), or `unknown` (it never authorised it). Case-sensitive. */
@@ -84,4 +80,8 @@ export class ProviderCorps {
     this.clients.delete(corpId);
     await this.tokens.delete(corpTokenKey(this.o.suite.suiteId, corpId));
   }
+}
+
+function corpOf(a: SuiteAuth): ProviderCorp {
+  return { corpId: a.corpId, corpName: a.corpName, openKfIds: a.authOpenKfIds ?? [], ...(a.agentId !== undefined ? { agentId: a.agentId } : {}) };
 }

@@ -21,9 +21,9 @@ import { SerialQueue } from './serialQueue';
 import { newId } from './newId';
 import { newDocument, withoutSetOnInsert } from './upsertSeed';
 import {
-  validateCount,
   validateFilter,
   validateIndexSpec,
+  validateFind,
   validateNewDocument,
   validateSort,
   validateUpdate,
@@ -82,10 +82,7 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
   }
 
   async find(filter: Filter<T>, options: FindOptions = {}): Promise<T[]> {
-    validateFilter(filter);
-    validateSort(options.sort);
-    validateCount(options.skip, 'skip');
-    validateCount(options.limit, 'limit');
+    validateFind(filter, options);
     return this.run((db) => findDocs(db, this.query(filter), options) as Promise<T[]>);
   }
 

@@ -16,9 +16,9 @@ import { DuplicateKeyError, StoreClosedError } from './errors';
 import { newId } from './newId';
 import { upsertId } from './upsertSeed';
 import {
-  validateCount,
   validateFilter,
   validateIndexSpec,
+  validateFind,
   validateNewDocument,
   validateSort,
   validateUpdate,
@@ -55,10 +55,7 @@ export class MongoCollection<T extends BaseDocument> implements Collection<T> {
   }
 
   async find(filter: Filter<T>, options: FindOptions = {}): Promise<T[]> {
-    validateFilter(filter);
-    validateSort(options.sort);
-    validateCount(options.skip, 'skip');
-    validateCount(options.limit, 'limit');
+    validateFind(filter, options);
     this.assertOpen();
     const docs = await this.coll.find(this.visible(filter), { sort: options.sort, skip: options.skip, limit: options.limit }).toArray();
     return docs as unknown as T[];

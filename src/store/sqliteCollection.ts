@@ -20,9 +20,9 @@ import { asStoreError, type SqliteFile } from './sqliteFile';
 import { newDocument, withoutSetOnInsert } from './upsertSeed';
 import {
   isOperatorObject,
-  validateCount,
   validateFilter,
   validateIndexSpec,
+  validateFind,
   validateNewDocument,
   validateSort,
   validateUpdate,
@@ -81,10 +81,7 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
   }
 
   async find(filter: Filter<T>, options: FindOptions = {}): Promise<T[]> {
-    validateFilter(filter);
-    validateSort(options.sort);
-    validateCount(options.skip, 'skip');
-    validateCount(options.limit, 'limit');
+    validateFind(filter, options);
     return this.run(() => this.select(filter, options).map((d) => deepCopy(d) as unknown as T));
   }
 

@@ -1,4 +1,4 @@
-import type { IndexSpec, Sort } from './collection';
+import type { FindOptions, IndexSpec, Sort } from './collection';
 import { InvalidQueryError, UnsupportedOperatorError } from './errors';
 
 /**
@@ -207,6 +207,14 @@ export function validateSort(sort: Sort | undefined): void {
 /** Throws unless `n` is a non-negative integer (for `skip` and `limit`). */
 export function validateCount(n: number | undefined, name: string): void {
   if (n !== undefined && (!Number.isInteger(n) || n < 0)) throw new InvalidQueryError(`${name} must be a non-negative integer`);
+}
+
+/** Throws unless a find's filter, sort, skip and limit are valid (what every engine's `find` checks first). */
+export function validateFind(filter: unknown, options: FindOptions): void {
+  validateFilter(filter);
+  validateSort(options.sort);
+  validateCount(options.skip, 'skip');
+  validateCount(options.limit, 'limit');
 }
 
 /** Throws unless the index spec is valid in both stores. */
