@@ -5,6 +5,7 @@
  * const { WeComAdapter } = require('wecom-kf-botbuilder');
  * const adapter = new WeComAdapter(); // WECOM_* from the environment
  */
+import './botbuilderGuard'; // first: a clear error, not a deep "Cannot find module 'botbuilder'", when it is missing
 export { WeComAdapter, type WeComAdapterOptions, LICENCE_STATUS_EVENT, isFinalRefusal } from './wecomAdapter';
 export {
   WeComAdapterBase, type BotLogic, type CallbackHttpRequest, type CallbackHttpResponse, HANDOFF_MESSAGE_EVENT,
