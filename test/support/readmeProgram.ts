@@ -15,8 +15,16 @@ export function readmePrograms(readme: string): string[] {
   return [...readme.matchAll(/^```js\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
 }
 
+/** The README's ```ts blocks: complete TypeScript programs (compiled against the installed package, not run). */
+export function readmeTypeScriptPrograms(readme: string): string[] {
+  return [...readme.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
+}
+
 /** A bot program (it makes a WeComAdapter and serves callbacks), as opposed to, say, a sandbox script. */
 export const isBotProgram = (source: string): boolean => source.includes('new WeComAdapter(');
+
+/** A bot on the Microsoft 365 Agents SDK: it takes the adapter from the `/agents` entry (no botbuilder needed). */
+export const isAgentsProgram = (source: string): boolean => source.includes("require('wecom-kf-botbuilder/agents')");
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -41,14 +49,16 @@ export interface RunOptions {
   readonly nodePath?: readonly string[];
   /** What the customer writes. */
   readonly text: string;
+  /** What the customer writes next, each once the answer to the one before arrived. */
+  readonly then?: readonly string[];
   /** How long to wait for the program to listen, and then for its answer. */
   readonly timeoutMs?: number;
 }
 
 /**
  * Starts the emulator with one corp whose callback URL is the program's server, runs the program,
- * waits for WeCom's URL check to pass, has a customer write `text`, and returns once a reply
- * arrived (or throws with the program's output).
+ * waits for WeCom's URL check to pass, has a customer write `text` (then each of `then`, one answer
+ * at a time), and returns once the last reply arrived (or throws with the program's output).
  */
 export async function runProgram(source: string, name: string, options: RunOptions): Promise<ProgramRun> {
   const timeoutMs = options.timeoutMs ?? 30_000;
@@ -94,6 +104,11 @@ export async function runProgram(source: string, name: string, options: RunOptio
     const customer = emu.customer(corp.corpId, kf, 'readme-reader');
     await (await customer.sendText(options.text)).delivery;
     await until('the bot\'s answer', async () => customer.received().length > 0);
+    for (const text of options.then ?? []) {
+      const before = customer.received().length;
+      await (await customer.sendText(text)).delivery;
+      await until(`the bot's answer to "${text}"`, async () => customer.received().length > before);
+    }
     return { received: customer.received(), output };
   } finally {
     if (child && child.exitCode === null && child.signalCode === null) {
