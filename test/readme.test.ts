@@ -25,6 +25,22 @@ describe('README', () => {
     }
   });
 
+  it('tells each framework\'s users what to install: the optional peers package.json declares', () => {
+    const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as {
+      peerDependencies: Record<string, string>; peerDependenciesMeta: Record<string, { optional?: boolean }>;
+    };
+    const frameworks = { botbuilder: ['botbuilder'], agents: ['@microsoft/agents-hosting', '@microsoft/agents-activity'] };
+    expect(Object.keys(pkg.peerDependencies).sort()).toEqual([...frameworks.botbuilder, ...frameworks.agents, 'restify'].sort());
+    for (const name of Object.keys(pkg.peerDependencies)) expect({ name, ...pkg.peerDependenciesMeta[name] }).toEqual({ name, optional: true });
+    expect(readme).toContain(`npm install wecom-kf-botbuilder ${frameworks.botbuilder.join(' ')}`);
+    expect(readme).toContain(`npm install wecom-kf-botbuilder ${frameworks.agents.join(' ')}`);
+    // The lowest versions the README names are the ranges' floors.
+    expect(pkg.peerDependencies.botbuilder).toBe('^4.14.0');
+    expect(readme).toContain('any 4.x from 4.14 on works');
+    for (const name of frameworks.agents) expect(pkg.peerDependencies[name]).toBe('^1.8.0');
+    expect(readme).toContain('1.8 or later');
+  });
+
   it('gives the two commands and the test command CI runs', () => {
     expect(readme).toContain('npm ci && npm start');
     expect(readme).toContain('npm ci && npm test');
