@@ -146,6 +146,11 @@ describe('installed with the Microsoft 365 Agents SDK only, no botbuilder', () =
     expect(seen.message).toContain("require('wecom-kf-botbuilder/agents')");
   });
 
+  it('runs the wecom-kf-sandbox command (the emulator needs no framework)', () => {
+    const out = execFileSync(join(app, 'node_modules', '.bin', 'wecom-kf-sandbox'), ['--help'], { cwd: app, env: { PATH: process.env.PATH }, encoding: 'utf8' });
+    expect(out).toContain('Usage: wecom-kf-sandbox');
+  });
+
   it('the README has a TypeScript Agents SDK program for the compiler test below', () => {
     expect(agentsTypeScript.length).toBeGreaterThan(0);
   });
