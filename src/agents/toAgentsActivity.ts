@@ -1,4 +1,4 @@
-import { Activity } from '@microsoft/agents-activity';
+import { Activity, type ConversationReference } from '@microsoft/agents-activity';
 import type { InboundCoreActivity } from '../core';
 import { AgentsActivityRefusedError } from './agentsErrors';
 
@@ -7,6 +7,9 @@ const EMPTY_ALLOWED_TOP = new Set(['text']);
 const EMPTY_ALLOWED_ACCOUNT = new Set(['name']);
 
 type Plain = Record<string, unknown>;
+
+/** `channelId` of every activity this channel produces. */
+const WECOM_CHANNEL = 'wecom';
 
 /**
  * The Agents SDK `Activity` for a turn the core built: what `new TurnContext(adapter, activity)` needs.
@@ -47,6 +50,39 @@ export function toAgentsActivity(inbound: InboundCoreActivity): Activity {
     return Activity.fromObject(plain);
   } catch (e) {
     throw new AgentsActivityRefusedError(text(inbound.id) ?? '', text(inbound.conversation?.id) ?? '', issuesOf(e), { cause: e });
+  }
+}
+
+/**
+ * The event a proactive turn runs on (`continueConversation`): the SDK's continuation activity
+ * (`event` named `ContinueConversation`) for `reference`, with the same care as
+ * {@link toAgentsActivity}: no empty strings, `channelId` `wecom` when the reference has none, and
+ * the customer and kf account (`parties`, from the conversation id) when it names no user or agent,
+ * so replies have an address.
+ *
+ * @example
+ * continuationActivity({ conversation: { id: 'ww1:wk1:wm1' } }, { user: 'wm1', agent: 'wk1' }).recipient // { id: 'wk1' }
+ * @throws AgentsActivityRefusedError when the SDK refuses it (no conversation id, for instance)
+ */
+export function continuationActivity(reference: Partial<ConversationReference>, parties: { user?: string; agent?: string } = {}): Activity {
+  const source = reference as Plain;
+  const plain: Plain = {};
+  for (const [key, value] of Object.entries(source)) {
+    if (value === undefined || value === '') continue;
+    plain[key] = isPlain(value) && !(value instanceof Date) ? withoutEmpty(value, key === 'conversation' ? new Set() : EMPTY_ALLOWED_ACCOUNT) : value;
+  }
+  plain.channelId ??= WECOM_CHANNEL;
+  const user = (plain.user as Plain | undefined) ?? {};
+  user.id ??= parties.user;
+  const agent = (plain.agent as Plain | undefined) ?? {};
+  agent.id ??= parties.agent;
+  if (user.id !== undefined) plain.user = user;
+  if (agent.id !== undefined) plain.agent = agent;
+  const conversation = isPlain(plain.conversation) ? plain.conversation : {};
+  try {
+    return Activity.getContinuationActivity(plain as Partial<ConversationReference> as ConversationReference);
+  } catch (e) {
+    throw new AgentsActivityRefusedError(text(reference.activityId) ?? '', text(conversation.id) ?? '', issuesOf(e), { cause: e });
   }
 }
 

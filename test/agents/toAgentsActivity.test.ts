@@ -1,5 +1,5 @@
-import { Activity } from '@microsoft/agents-activity';
-import { toAgentsActivity } from '../../src/agents/toAgentsActivity';
+import { Activity, type ConversationReference } from '@microsoft/agents-activity';
+import { continuationActivity, toAgentsActivity } from '../../src/agents/toAgentsActivity';
 import { AgentsActivityRefusedError } from '../../src/agents/agentsErrors';
 import { toActivity } from '../../src/adapter/toActivity';
 import { isChannelError } from '../../src/common';
@@ -127,5 +127,25 @@ describe('toAgentsActivity: what the SDK still refuses', () => {
     expect(() => toAgentsActivity(bad)).toThrow(expect.objectContaining({
       issues: expect.arrayContaining([expect.stringMatching(/^attachments\.0\.contentType: /), expect.stringMatching(/^entities\.0\.type: /)]),
     }));
+  });
+});
+
+describe('continuationActivity: the event a proactive turn runs on', () => {
+  it('addresses the customer from the conversation id when the reference names no one, on channel wecom', () => {
+    const a = continuationActivity({ conversation: { id: CONVERSATION, name: '', isGroup: false } }, { user: USER, agent: KF });
+    expect(a).toBeInstanceOf(Activity);
+    expect(a).toMatchObject({ type: 'event', name: 'ContinueConversation', from: { id: USER }, recipient: { id: KF }, conversation: { id: CONVERSATION } });
+    expect(a.channelId).toBe('wecom');
+    expect(a.getConversationReference()).toMatchObject({ user: { id: USER }, agent: { id: KF } });
+  });
+
+  it('keeps what the reference says (a reference saved from an earlier turn)', () => {
+    const saved = toAgentsActivity(inbound()).getConversationReference();
+    const a = continuationActivity(saved, { user: 'ignored', agent: 'ignored' });
+    expect(a).toMatchObject({ from: { id: USER, role: 'user' }, recipient: { id: KF, role: 'bot' }, serviceUrl: `wecom://${CORP}` });
+  });
+
+  it('refuses a reference without a conversation with the typed error', () => {
+    expect(() => continuationActivity({ channelId: 'wecom' } as Partial<ConversationReference>)).toThrow(AgentsActivityRefusedError);
   });
 });
