@@ -27,7 +27,13 @@ export interface ActivityStamp {
 /** Production's stamp: the system clock and random UUIDs (what botbuilder's `EventFactory` uses). */
 export const systemStamp: ActivityStamp = { clock: systemClock, newId: () => randomUUID() };
 
-/** The `id` and `timestamp` of a new activity, from `stamp`. */
+/**
+ * The `id` and `timestamp` of a new activity, from `stamp`.
+ *
+ * @example
+ * stampOf({ clock: new ManualClock(Date.UTC(2026, 0, 1)), newId: () => 'ev-1' })
+ * // { id: 'ev-1', timestamp: 2026-01-01T00:00:00.000Z }
+ */
 export function stampOf(stamp: ActivityStamp): { id: string; timestamp: Date } {
   return { id: stamp.newId(), timestamp: new Date(stamp.clock.now()) };
 }
@@ -148,7 +154,13 @@ function corpOfChannelData(channelData: unknown): string | undefined {
   return isObject(channelData) ? nonEmpty((channelData as { corpId?: unknown }).corpId) : undefined;
 }
 
-/** The first candidate that is a non-empty string. */
+/**
+ * The first candidate that is a non-empty string: where WeCom may send `''`, and the Agents SDK
+ * refuses empty strings, this picks the stand-in.
+ *
+ * @example
+ * nonEmpty(msg.open_kfid, corpId) // the kf account, else the corp
+ */
 export function nonEmpty(...candidates: unknown[]): string | undefined {
   for (const c of candidates) if (typeof c === 'string' && c !== '') return c;
   return undefined;
