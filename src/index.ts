@@ -5,9 +5,10 @@
  * const { WeComAdapter } = require('wecom-kf-botbuilder');
  * const adapter = new WeComAdapter(); // WECOM_* from the environment
  */
-export { WeComAdapter, type WeComAdapterOptions, LICENCE_STATUS_EVENT, isFinalRefusal } from './wecomAdapter';
+export { WeComAdapter, type WeComAdapterOptions, WeComAdapterBase, type BotLogic } from './botbuilder';
+export { LICENCE_STATUS_EVENT, isFinalRefusal, type LicenceStatusChange } from './channel';
 export {
-  WeComAdapterBase, type BotLogic, type CallbackHttpRequest, type CallbackHttpResponse, HANDOFF_MESSAGE_EVENT,
+  type CallbackHttpRequest, type CallbackHttpResponse, HANDOFF_MESSAGE_EVENT,
   HandoffActiveError, OperationNotSupportedError, AdapterStateError,
   WECOM_CHANNEL_ID, WeComEventNames, WeComContentTypes, type WeComChannelData,
   conversationIdOf, parseConversationId, type ConversationParties,

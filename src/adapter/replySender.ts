@@ -1,8 +1,8 @@
-import type { Activity, ResourceResponse, TurnContext } from 'botbuilder';
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../common/clock';
 import { loadFileType } from '../common/fileType';
 import type { Logger } from '../common/logger';
+import type { CoreActivity, CoreTurn, ResourceId } from '../core';
 import { WeComApiError, WeComHttpError } from '../wecom/errors';
 import type { WeComClient } from '../wecom/client';
 import type { KfOutboundMessage, KfServiceState } from '../wecom/kfMessages';
@@ -20,6 +20,14 @@ import {
 import { humanHolds, type SessionRepository } from './sessionRepository';
 import { type TurnInfo, turnInfoOf } from './turnInfo';
 import { mergeWelcome, type WelcomeMessage } from './welcomeMessage';
+
+/**
+ * The mapping's own parameter type, for a core activity. The mapping reads fields by name and a
+ * core activity carries the same ones: the cast only bridges its declared (framework) type.
+ */
+function forMapping(activity: CoreActivity): Parameters<typeof fromActivity>[0] {
+  return activity as Parameters<typeof fromActivity>[0];
+}
 
 export interface ReplySenderOptions {
   readonly clientFor: (corpId: string) => WeComClient;
@@ -50,7 +58,7 @@ export interface ReplySenderOptions {
 export class ReplySender {
   constructor(private readonly options: ReplySenderOptions) {}
 
-  async send(context: TurnContext, activity: Partial<Activity>): Promise<ResourceResponse> {
+  async send(context: CoreTurn, activity: CoreActivity): Promise<ResourceId> {
     const parties = parseConversationId(activity.conversation?.id ?? context.activity.conversation?.id ?? '');
     const conversationId = conversationIdOf(parties);
     // Positions are taken before the first await, so sends a bot fires in parallel keep the
@@ -60,11 +68,11 @@ export class ReplySender {
     const turnConversation = context.activity.conversation?.id;
     if (info.welcome && info.welcomeCode && (activity.conversation?.id ?? turnConversation) === turnConversation) {
       // Checked now, so the bot's own sendActivity learns of an activity WeChat cannot show.
-      info.welcome.contents.push(compactContent(activity));
+      info.welcome.contents.push(compactContent(forMapping(activity)));
       info.welcome.msgid ??= msgidAt(info.replyIndex++);
       return { id: info.welcome.msgid };
     }
-    const normal = fromActivity(activity);
+    const normal = fromActivity(forMapping(activity));
     // As many positions as the normal rendering takes: the compact one never takes more.
     const msgids = normal.map(() => msgidAt(info.replyIndex++));
     const session = await this.options.sessions.get(conversationId);
@@ -96,7 +104,7 @@ export class ReplySender {
    * code allows (see welcomeMessage.ts); returns the merge, whose `leftOut` the adapter reports.
    * Nothing buffered: nothing is sent and the code stays unused.
    */
-  async flushWelcome(context: TurnContext): Promise<WelcomeMessage | undefined> {
+  async flushWelcome(context: CoreTurn): Promise<WelcomeMessage | undefined> {
     const info = turnInfoOf(context, () => `proactive:${randomUUID()}`);
     const buffer = info.welcome;
     info.welcome = undefined;
@@ -110,14 +118,14 @@ export class ReplySender {
   }
 
   /** Stops buffering a welcome turn (its logic failed): later sends, e.g. from `onTurnError`, go out as usual. */
-  stopWelcome(context: TurnContext): void {
+  stopWelcome(context: CoreTurn): void {
     turnInfoOf(context, () => `proactive:${randomUUID()}`).welcome = undefined;
   }
 
   /** The rendering that fits the replies the send hooks say are left (see `fitToReplies`). */
   private async fit(
-    context: TurnContext, info: TurnInfo, conversationId: string,
-    activity: Partial<Activity>, normal: OutboundPart[], msgids: readonly string[],
+    context: CoreTurn, info: TurnInfo, conversationId: string,
+    activity: CoreActivity, normal: OutboundPart[], msgids: readonly string[],
   ): Promise<FittedReply> {
     const asIs: FittedReply = { parts: normal, compact: false, fits: normal.length };
     // The first part goes with an event code, outside the window: nothing to fit.
@@ -126,13 +134,13 @@ export class ReplySender {
     // them by msgid): a retried turn then renders it as the first attempt did, and each msgid keeps its content.
     const left = await repliesLeftOf(context, conversationId, msgids);
     if (left === undefined || left <= 0 || normal.length <= left - 1) return asIs;
-    const fitted = fitToReplies(normal, () => fromActivity(activity, { compact: true }), left);
+    const fitted = fitToReplies(normal, () => fromActivity(forMapping(activity), { compact: true }), left);
     if (fitted.compact) this.options.logger.info({ conversationId, normal: normal.length, compact: fitted.parts.length, left }, 'activity rendered compactly to fit the replies left');
     return fitted;
   }
 
   /** WeCom's msgid of what went out; `undefined` when an optional part was left out. */
-  private async sendPart(context: TurnContext, parties: ConversationParties, conversationId: string, msgid: string, part: OutboundPart): Promise<string | undefined> {
+  private async sendPart(context: CoreTurn, parties: ConversationParties, conversationId: string, msgid: string, part: OutboundPart): Promise<string | undefined> {
     const { outbox } = this.options;
     const outboxId = OutboxRepository.idOf(parties.corpId, parties.openKfId, msgid);
     const info = turnInfoOf(context, () => `proactive:${randomUUID()}`);
@@ -228,7 +236,7 @@ export class ReplySender {
    * `undefined`: an optional part (a card's picture) that could not be had, left out with a warning
    * before any send hook ran, so it spends no reply slot.
    */
-  private async materialize(context: TurnContext, client: WeComClient, part: OutboundPart, conversationId: string): Promise<KfOutboundMessage | undefined> {
+  private async materialize(context: CoreTurn, client: WeComClient, part: OutboundPart, conversationId: string): Promise<KfOutboundMessage | undefined> {
     const loadOptions = { maxBytes: this.options.maxAttachmentBytes, timeoutMs: this.options.attachmentTimeoutMs };
     switch (part.kind) {
       case 'send':
