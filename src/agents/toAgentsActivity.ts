@@ -1,5 +1,5 @@
 import { Activity, type ConversationReference } from '@microsoft/agents-activity';
-import type { InboundCoreActivity } from '../core';
+import { type InboundCoreActivity, WECOM_CHANNEL_ID } from '../core';
 import { AgentsActivityRefusedError } from './agentsErrors';
 
 /** Strings the Agents SDK accepts empty (`text`, an account's `name`); every other `''` is refused by its validation. */
@@ -8,8 +8,6 @@ const EMPTY_ALLOWED_ACCOUNT = new Set(['name']);
 
 type Plain = Record<string, unknown>;
 
-/** `channelId` of every activity this channel produces. */
-const WECOM_CHANNEL = 'wecom';
 
 /**
  * The Agents SDK `Activity` for a turn the core built: what `new TurnContext(adapter, activity)` needs.
@@ -71,7 +69,7 @@ export function continuationActivity(reference: Partial<ConversationReference>, 
     if (value === undefined || value === '') continue;
     plain[key] = isPlain(value) && !(value instanceof Date) ? withoutEmpty(value, key === 'conversation' ? new Set() : EMPTY_ALLOWED_ACCOUNT) : value;
   }
-  plain.channelId ??= WECOM_CHANNEL;
+  plain.channelId ??= WECOM_CHANNEL_ID;
   const user = (plain.user as Plain | undefined) ?? {};
   user.id ??= parties.user;
   const agent = (plain.agent as Plain | undefined) ?? {};
