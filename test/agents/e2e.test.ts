@@ -9,9 +9,9 @@ import {
   ActivityHandler, AgentApplication, ConversationState, MemoryStorage, type TurnContext, type TurnState,
 } from '@microsoft/agents-hosting';
 import type { AgentsLogic, WeComAdapter } from '../../src/agents';
-import type { DeliveryReport, Published, SimulatedCustomer } from '../../src/sandbox/emulator';
+import type { SimulatedCustomer } from '../../src/sandbox/emulator';
 import { adapterRig, type AgentsAdapterRig, type AgentsRigOptions, receivedTexts } from '../support/adapterRig';
-import { eventually, realMedia } from '../support/e2e';
+import { eventually, realMedia, settle } from '../support/e2e';
 
 const MB = 1024 * 1024;
 const DAY = 24 * 3600_000;
@@ -140,14 +140,6 @@ describe.each([
     customer = rig.emu.customer(rig.corp.corpId, rig.kf);
   }
 
-  /** Waits for each publish's callback answer, then for the adapter's pulls and turns. */
-  async function settle(...published: (Published | Promise<Published>)[]): Promise<DeliveryReport[]> {
-    const reports: DeliveryReport[] = [];
-    for (const p of published) reports.push(await (await p).delivery);
-    await rig.adapter.idle();
-    return reports;
-  }
-
   const texts = (): string[] => receivedTexts(rig, customer.externalUserId);
   const sendMsgCalls = (): unknown[] => rig.emu.calls.filter((c) => c.path === 'kf/send_msg');
 
@@ -155,15 +147,15 @@ describe.each([
 
   it('answers text, keeping its conversation state from turn to turn', async () => {
     await start();
-    await settle(customer.sendText('hello'));
-    await settle(customer.sendText('again'));
+    await settle(rig, customer.sendText('hello'));
+    await settle(rig, customer.sendText('again'));
     expect(texts()).toEqual(['You said: hello (#1)', 'You said: again (#2)']);
     expect(log.seen).toEqual(['message', 'message']);
   });
 
   it('welcomes a customer who enters the chat with one welcome message', async () => {
     await start();
-    await settle(customer.enterSession());
+    await settle(rig, customer.enterSession());
     const received = customer.received();
     expect(received.map((m) => m.via)).toEqual(['send_msg_on_event']);
     expect(texts()).toEqual(['Welcome! Ask me anything.']);
@@ -172,11 +164,11 @@ describe.each([
 
   it('sees the image a customer sends, and has an oversized image of its own refused by the media rules before upload', async () => {
     await start();
-    await settle(customer.sendImage(realMedia.png, 'cat.png'));
+    await settle(rig, customer.sendImage(realMedia.png, 'cat.png'));
     expect(log.attachments).toEqual(['image/png']);
     expect(texts()).toEqual(['Got your image/png']);
 
-    await settle(customer.sendText('big picture'));
+    await settle(rig, customer.sendText('big picture'));
     expect(log.refusals).toEqual([expect.objectContaining({ name: 'MediaRejectedError', code: 'media_rejected', direction: 'outbound', reason: 'too-large' })]);
     expect(rig.emu.calls.filter((c) => c.path === 'media/upload')).toEqual([]);
     expect(texts()).toEqual(['Got your image/png']);
@@ -184,7 +176,7 @@ describe.each([
 
   it('has the 6th reply to one message refused by the conversation window, and nothing of it sent', async () => {
     await start();
-    await settle(customer.sendText('six replies'));
+    await settle(rig, customer.sendText('six replies'));
     expect(texts()).toEqual(['reply 1', 'reply 2', 'reply 3', 'reply 4', 'reply 5']);
     expect(log.refusals).toEqual([expect.objectContaining({ name: 'ConversationLockedError', code: 'conversation_locked', reason: 'reply-limit' })]);
     expect(sendMsgCalls()).toHaveLength(5);
@@ -193,27 +185,27 @@ describe.each([
 
   it('hands off with handoff.initiate: the servicer takes the chat, and the bot hears handoff.status accepted, then completed', async () => {
     await start();
-    await settle(customer.sendText('human'));
+    await settle(rig, customer.sendText('human'));
     expect(rig.emu.sessionState(rig.corp.corpId, rig.kf, customer.externalUserId)).toEqual({ service_state: 3, servicer_userid: 'alice' });
     expect(log.events['handoff.status']).toEqual([{ state: 'accepted' }]);
 
-    await settle(customer.sendText('are you a real person?'));
+    await settle(rig, customer.sendText('are you a real person?'));
     expect(log.events['wecom.handoffMessage']).toEqual([expect.objectContaining({ text: 'are you a real person?' })]);
 
-    await settle(rig.emu.servicer(rig.corp.corpId, 'alice').endSession(rig.kf, customer.externalUserId));
+    await settle(rig, rig.emu.servicer(rig.corp.corpId, 'alice').endSession(rig.kf, customer.externalUserId));
     expect(log.events['handoff.status']).toEqual([{ state: 'accepted' }, { state: 'completed' }]);
 
-    await settle(customer.sendText('thanks'));
+    await settle(rig, customer.sendText('thanks'));
     expect(texts()).toEqual(['Connecting you to a colleague…', 'You said: thanks (#2)']);
   });
 
   it('holds messages while the licence has expired, and delivers them in order once credits renew it', async () => {
     await start();
-    await settle(customer.sendText('in trial'));
+    await settle(rig, customer.sendText('in trial'));
     rig.clock.advance(91 * DAY);
     const licensing = await rig.adapter.licensing();
     await licensing.runDueJobs();
-    await settle(customer.sendText('held 1'), customer.sendText('held 2'));
+    await settle(rig, customer.sendText('held 1'), customer.sendText('held 2'));
     expect(texts()).toEqual(['You said: in trial (#1)']);
     expect(await rig.adapter.inboxCounts()).toMatchObject({ held: 2 });
 
@@ -231,7 +223,7 @@ describe.each([
 
   it('retries a turn that crashed after its first send: the customer gets each reply once', async () => {
     await start();
-    await settle(customer.sendText('crash'));
+    await settle(rig, customer.sendText('crash'));
     expect(log.attempts).toBe(2);
     expect(texts()).toEqual(['reply 1', 'reply 2']);
     expect(sendMsgCalls()).toHaveLength(2);
