@@ -21,14 +21,6 @@ import { humanHolds, type SessionRepository } from './sessionRepository';
 import { type TurnInfo, turnInfoOf } from './turnInfo';
 import { mergeWelcome, type WelcomeMessage } from './welcomeMessage';
 
-/**
- * The mapping's own parameter type, for a core activity. The mapping reads fields by name and a
- * core activity carries the same ones: the cast only bridges its declared (framework) type.
- */
-function forMapping(activity: CoreActivity): Parameters<typeof fromActivity>[0] {
-  return activity as Parameters<typeof fromActivity>[0];
-}
-
 export interface ReplySenderOptions {
   readonly clientFor: (corpId: string) => WeComClient;
   readonly outbox: OutboxRepository;
@@ -68,11 +60,11 @@ export class ReplySender {
     const turnConversation = context.activity.conversation?.id;
     if (info.welcome && info.welcomeCode && (activity.conversation?.id ?? turnConversation) === turnConversation) {
       // Checked now, so the bot's own sendActivity learns of an activity WeChat cannot show.
-      info.welcome.contents.push(compactContent(forMapping(activity)));
+      info.welcome.contents.push(compactContent(activity));
       info.welcome.msgid ??= msgidAt(info.replyIndex++);
       return { id: info.welcome.msgid };
     }
-    const normal = fromActivity(forMapping(activity));
+    const normal = fromActivity(activity);
     // As many positions as the normal rendering takes: the compact one never takes more.
     const msgids = normal.map(() => msgidAt(info.replyIndex++));
     const session = await this.options.sessions.get(conversationId);
@@ -134,7 +126,7 @@ export class ReplySender {
     // them by msgid): a retried turn then renders it as the first attempt did, and each msgid keeps its content.
     const left = await repliesLeftOf(context, conversationId, msgids);
     if (left === undefined || left <= 0 || normal.length <= left - 1) return asIs;
-    const fitted = fitToReplies(normal, () => fromActivity(forMapping(activity), { compact: true }), left);
+    const fitted = fitToReplies(normal, () => fromActivity(activity, { compact: true }), left);
     if (fitted.compact) this.options.logger.info({ conversationId, normal: normal.length, compact: fitted.parts.length, left }, 'activity rendered compactly to fit the replies left');
     return fitted;
   }

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { type Clock, localTimeOf, systemClock } from '../common/clock';
 import { isChannelError } from '../common/errors';
 import type { Logger } from '../common/logger';
-import { ActivityTypes, type CoreActivity, type CoreLogic, type CoreTurn, type InboundCoreActivity, type ResourceId, type TurnHost, type TurnRule } from '../core';
+import {
+  type ActivityStamp, ActivityTypes, addressLike, type CoreActivity, type CoreLogic, type CoreTurn, type InboundCoreActivity, type ResourceId, stampOf, type TurnHost, type TurnRule,
+} from '../core';
 import { KeyValueRepository, LeaseRepository, openStore, type Store } from '../store';
 import { callbackErrorStatus } from '../wecom/callbackErrors';
 import { openCallback } from '../wecom/callback';
@@ -27,7 +29,7 @@ import { OutboxRepository } from '../adapter/outboxRepository';
 import { Handoff } from '../adapter/handoff';
 import { ReplySender } from '../adapter/replySender';
 import { SessionRepository } from '../adapter/sessionRepository';
-import { toActivity, WECOM_CHANNEL_ID, type WeComChannelData } from '../adapter/toActivity';
+import { toActivity, type WeComChannelData } from '../adapter/toActivity';
 import { setTurnInfo } from '../adapter/turnInfo';
 import { welcomeOverflowActivity } from '../adapter/welcomeMessage';
 import { type CallbackHttpRequest, type CallbackHttpResponse, respond, signedAtOf } from './callbackHttp';
@@ -73,6 +75,8 @@ export class WeComChannelCore {
   /** Pulls started by callbacks, so `idle()` and `close()` can wait for them. */
   private readonly callbackPulls = new Set<Promise<void>>();
   private readonly operations: OperationEvents;
+  /** Ids and times of the activities the channel raises itself: the channel's clock (the store's). */
+  private readonly stamp: ActivityStamp = { clock: { now: () => this.clock.now() }, newId: () => randomUUID() };
 
   /**
    * @param options What is missing comes from the environment (`WECOM_*`, `DATA_DIR`, `MONGODB_URI`).
@@ -384,12 +388,10 @@ export class WeComChannelCore {
   async emitEvent(activity: CoreActivity & { conversation: { id: string } }): Promise<void> {
     // Provider mode: the corp is the conversation's tenant (the adapter's corpId is the suite's).
     const corpId = activity.conversation.tenantId ?? this.corpId;
-    // Addressed and stamped like a pulled activity, so every framework's validation and state keys accept it.
-    const corp = { id: corpId, name: 'wecom' };
-    await this.enqueueTurn(activity.conversation.id, {
-      type: ActivityTypes.Event, id: randomUUID(), timestamp: new Date(this.clock.now()), channelId: WECOM_CHANNEL_ID, serviceUrl: `wecom://${corpId}`,
-      from: corp, recipient: corp, ...activity,
-    });
+    // Stamped and addressed (from and recipient the corp unless given), so both frameworks' validation and state keys accept it.
+    const stamp = stampOf(this.stamp);
+    const event = { ...activity, type: activity.type ?? ActivityTypes.Event, id: activity.id || stamp.id, timestamp: activity.timestamp instanceof Date ? activity.timestamp : stamp.timestamp };
+    await this.enqueueTurn(activity.conversation.id, addressLike(event, activity, { corpId }));
   }
 
   /** Waits for pulls and turns in flight (tests and benchmarks). */
@@ -426,9 +428,9 @@ export class WeComChannelCore {
       case ActivityTypes.Message:
         return sender.send(turn, activity);
       case ActivityTypes.Event:
-        return activity.name === 'handoff.initiate' ? handoff.initiate(forMapping(turn.activity), forMapping(activity)) : { id: '' };
+        return activity.name === 'handoff.initiate' ? handoff.initiate(turn.activity, activity) : { id: '' };
       case ActivityTypes.Handoff:
-        return handoff.initiate(forMapping(turn.activity), forMapping(activity));
+        return handoff.initiate(turn.activity, activity);
       case ActivityTypes.Delay:
         await new Promise((resolve) => setTimeout(resolve, typeof activity.value === 'number' ? activity.value : 1000));
         return { id: '' };
@@ -478,7 +480,7 @@ export class WeComChannelCore {
     const seed = (turn: CoreTurn): void => setTurnInfo(turn, { anchor: entry.msgid, replyIndex: 0, welcomeCode, sent, ...(welcomeCode ? { welcome: { contents: [] } } : {}) });
     // A welcome turn is sent as one message when the bot is done, still inside the middleware, so
     // the send hooks (licence gate) apply and a failure reaches onTurnError.
-    await this.host.runTurn(asInbound(activity), seed, welcomeCode ? (turn, logic) => this.welcomeTurn(turn, logic) : undefined);
+    await this.host.runTurn(activity, seed, welcomeCode ? (turn, logic) => this.welcomeTurn(turn, logic) : undefined);
   }
 
   /**
@@ -505,20 +507,20 @@ export class WeComChannelCore {
     if (welcome && welcome.leftOut.length > 0) {
       const conversationId = context.activity.conversation?.id ?? '';
       this.logger.warn({ conversationId, leftOut: welcome.leftOut.length }, 'the welcome did not fit one message: the rest goes to the bot as wecom.welcomeOverflow');
-      this.runLater(conversationId, welcomeOverflowActivity(forMapping(context.activity), welcome));
+      this.runLater(conversationId, welcomeOverflowActivity(context.activity, welcome, this.stamp));
     }
   }
 
   /** Runs `activity` as a turn after the conversation's current one (handoff.status, for instance). */
-  private runLater(conversationId: string, activity: CoreActivity): void {
+  private runLater(conversationId: string, activity: InboundCoreActivity): void {
     this.enqueueTurn(conversationId, activity)
       .catch((e: unknown) => this.logger.error({ err: e, conversationId, name: activity.name }, 'a follow-up turn failed'));
   }
 
   /** Runs `activity` as a turn in the conversation's queue; without bot logic yet, nothing runs. */
-  private async enqueueTurn(conversationId: string, activity: CoreActivity): Promise<void> {
+  private async enqueueTurn(conversationId: string, activity: InboundCoreActivity): Promise<void> {
     if (!this.host.hasLogic()) return;
-    await (await this.ready()).pipeline.enqueue(conversationId, () => this.host.runTurn(asInbound(activity), noSeed));
+    await (await this.ready()).pipeline.enqueue(conversationId, () => this.host.runTurn(activity, noSeed));
   }
 
   private async initialise(): Promise<ChannelServices> {
@@ -552,7 +554,7 @@ export class WeComChannelCore {
       duplicateMsgidErrcodes: new Set(o.duplicateMsgidErrcodes), maxAttachmentBytes: 20 * 1024 * 1024 + 1, attachmentTimeoutMs: 15_000, sendAttempts: 3,
       report: this.operations.report,
     });
-    const handoff = new Handoff({ clientFor: (corpId) => this.clientFor(corpId), sessions, logger: this.logger, runLater: (id, activity) => this.runLater(id, activity) });
+    const handoff = new Handoff({ clientFor: (corpId) => this.clientFor(corpId), sessions, logger: this.logger, runLater: (id, activity) => this.runLater(id, activity), stamp: this.stamp });
     // One per corp: batchget asks one corp about its own customers.
     const namesByCorp = new Map<string, CustomerNames>();
     const names = (corpId: string): CustomerNames => {
@@ -593,15 +595,3 @@ export interface ChannelServices {
 /** A channel-raised turn has no turn info: its sends get fresh msgids, each written to the outbox. */
 function noSeed(): void {}
 
-/**
- * The mapping's activities as the turn host takes them. The mapping (toActivity, handoff, welcome
- * overflow) fills what a turn needs; this cast only bridges its declared type to the core's.
- */
-function asInbound(activity: object): InboundCoreActivity {
-  return activity as InboundCoreActivity;
-}
-
-/** A core activity as the mapping's helpers declare their parameter: they read fields by name. */
-function forMapping(activity: CoreActivity): Parameters<Handoff['initiate']>[0] {
-  return activity as Parameters<Handoff['initiate']>[0];
-}

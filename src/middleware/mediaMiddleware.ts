@@ -52,10 +52,9 @@ export class MediaMiddleware implements TurnRule {
   private async checkInbound(context: CoreTurn): Promise<void> {
     const activity = context.activity;
     if (activity.type !== ActivityTypes.Message || !activity.attachments?.length) return;
-    // Casts bridge the mapping helpers' declared parameter types; they read fields by name.
-    const msgtype = kfFactsOf(activity as Parameters<typeof kfFactsOf>[0])?.msgtype;
+    const msgtype = kfFactsOf(activity)?.msgtype;
     const hint = msgtype !== undefined && MEDIA_MSGTYPES.has(msgtype) ? (msgtype as MediaKind) : undefined;
-    const checked = await Promise.all(activity.attachments.map((a) => checkInboundAttachment(a as Parameters<typeof checkInboundAttachment>[0], hint)));
+    const checked = await Promise.all(activity.attachments.map((a) => checkInboundAttachment(a, hint)));
     for (const c of checked) {
       if (!c.ok) this.logger.info({ conversationId: activity.conversation?.id, ...c.attachment.content }, 'incoming media refused by the media rules');
     }

@@ -53,8 +53,7 @@ export class WindowMiddleware implements TurnRule {
   }
 
   async onTurn(context: CoreTurn, next: () => Promise<void>): Promise<void> {
-    // The cast bridges kfChannelData's declared parameter type; it reads fields by name.
-    const activity = context.activity as Parameters<typeof kfFactsOf>[0];
+    const activity = context.activity;
     const customer = customerMessageOf(activity);
     const conversationId = context.activity.conversation?.id;
     if (customer && conversationId) {
