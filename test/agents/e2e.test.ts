@@ -8,7 +8,7 @@ import { Activity } from '@microsoft/agents-activity';
 import {
   ActivityHandler, AgentApplication, ConversationState, MemoryStorage, type TurnContext, type TurnState,
 } from '@microsoft/agents-hosting';
-import type { AgentsLogic, WeComAdapter } from '../../src/agents';
+import { type AgentsLogic, StoreStorage } from '../../src/agents';
 import type { SimulatedCustomer } from '../../src/sandbox/emulator';
 import { adapterRig, type AgentsAdapterRig, type AgentsRigOptions, receivedTexts } from '../support/adapterRig';
 import { eventually, realMedia, settle } from '../support/e2e';
@@ -75,9 +75,9 @@ function record(context: TurnContext, log: Log): void {
   if (type === 'event' && name) (log.events[name] ??= []).push(value);
 }
 
-/** An `AgentApplication` as its docs write one: routes, turn state, the adapter passed in. */
-function agentApplication(adapter: WeComAdapter, log: Log): AgentsLogic {
-  const app = new AgentApplication<TurnState>({ adapter: adapter.forAgentApplication(), storage: new MemoryStorage() });
+/** An `AgentApplication` as its docs write one: routes, turn state (kept in the channel's store), the adapter passed in. */
+function agentApplication(rig: AgentsAdapterRig, log: Log): AgentsLogic {
+  const app = new AgentApplication<TurnState>({ adapter: rig.adapter.forAgentApplication(), storage: new StoreStorage(rig.store) });
   app.onTurn('beforeTurn', async (context) => {
     record(context, log);
     return true;
@@ -98,7 +98,7 @@ function agentApplication(adapter: WeComAdapter, log: Log): AgentsLogic {
 }
 
 /** An Agents SDK `ActivityHandler` with `ConversationState`, as bots ported from botbuilder look. */
-function activityHandler(_adapter: WeComAdapter, log: Log): AgentsLogic {
+function activityHandler(_rig: AgentsAdapterRig, log: Log): AgentsLogic {
   const conversationState = new ConversationState(new MemoryStorage());
   const counter = conversationState.createProperty<number>('count');
   const bot = new ActivityHandler();
@@ -135,7 +135,7 @@ describe.each([
   async function start(adapter: AgentsRigOptions['adapter'] = {}): Promise<void> {
     log = { seen: [], events: {}, attachments: [], refusals: [], attempts: 0 };
     rig = await adapterRig({ shell: 'agents', adapter });
-    rig.setBot(makeBot(rig.adapter, log));
+    rig.setBot(makeBot(rig, log));
     rig.emu.addServicer(rig.corp.corpId, { userid: 'alice' });
     customer = rig.emu.customer(rig.corp.corpId, rig.kf);
   }
