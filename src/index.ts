@@ -6,9 +6,10 @@
  * const adapter = new WeComAdapter(); // WECOM_* from the environment
  */
 import './botbuilderGuard'; // first: a clear error, not a deep "Cannot find module 'botbuilder'", when it is missing
-export { WeComAdapter, type WeComAdapterOptions, LICENCE_STATUS_EVENT, isFinalRefusal } from './wecomAdapter';
+export { WeComAdapter, type WeComAdapterOptions, WeComAdapterBase, type BotLogic } from './botbuilder';
+export { LICENCE_STATUS_EVENT, isFinalRefusal, type LicenceStatusChange } from './channel';
 export {
-  WeComAdapterBase, type BotLogic, type CallbackHttpRequest, type CallbackHttpResponse, HANDOFF_MESSAGE_EVENT,
+  type CallbackHttpRequest, type CallbackHttpResponse, HANDOFF_MESSAGE_EVENT,
   HandoffActiveError, OperationNotSupportedError, AdapterStateError,
   WECOM_CHANNEL_ID, WeComEventNames, WeComContentTypes, type WeComChannelData,
   conversationIdOf, parseConversationId, type ConversationParties,

@@ -1,5 +1,4 @@
-import { ActionTypes, ActivityTypes } from 'botbuilder';
-import type { Activity, Attachment } from 'botbuilder';
+import { ActionTypes, ActivityTypes, type CoreActivity, type CoreAttachment } from '../core';
 import { z } from 'zod';
 import { WeComChannelError } from '../common/errors';
 import type { KfMenuItem, KfOutboundMessage } from '../wecom/kfMessages';
@@ -96,7 +95,7 @@ export class UnsupportedActivityError extends WeComChannelError {
  * // [{ kind: 'send', message: { msgtype: 'msgmenu', msgmenu: { head_content: 'Pick one', list: [
  * //   { type: 'click', click: { id: 'tea', content: 'Tea' } }, { type: 'view', view: { url: 'https://x.cn/m', content: 'Menu' } }] } } }]
  */
-export function fromActivity(activity: Partial<Activity>, options: FromActivityOptions = {}): OutboundPart[] {
+export function fromActivity(activity: CoreActivity, options: FromActivityOptions = {}): OutboundPart[] {
   if ((activity.type ?? ActivityTypes.Message) !== ActivityTypes.Message) return [];
   const maxTextBytes = options.maxTextBytes ?? LIMITS.text;
   if (options.compact) return compactParts(activity, maxTextBytes);
@@ -202,7 +201,7 @@ function valueString(value: unknown): string {
 const ADAPTIVE = 'application/vnd.microsoft.card.adaptive';
 const CARD_PREFIX = 'application/vnd.microsoft.card.';
 
-function attachmentToParts(a: Attachment, maxTextBytes: number): OutboundPart[] {
+function attachmentToParts(a: CoreAttachment, maxTextBytes: number): OutboundPart[] {
   const contentType = (a.contentType ?? '').trim().toLowerCase();
   if (contentType === ADAPTIVE) return adaptiveToParts(a.content, maxTextBytes);
   if (contentType.startsWith(CARD_PREFIX)) return cardToParts(contentType.slice(CARD_PREFIX.length), a.content, maxTextBytes);
@@ -216,7 +215,7 @@ function attachmentToParts(a: Attachment, maxTextBytes: number): OutboundPart[] 
   );
 }
 
-function isMedia(contentType: string, a: Attachment): boolean {
+function isMedia(contentType: string, a: CoreAttachment): boolean {
   if (contentType.startsWith('application/vnd.wecom.') || contentType.startsWith('application/vnd.microsoft.')) return false;
   if (/^(data:|https?:\/\/)/i.test(a.contentUrl ?? '')) return true;
   const hasBytes = a.content !== undefined && a.content !== null;
@@ -447,7 +446,7 @@ export interface CompactContent {
 }
 
 /** The activity's content for the compact rendering (see {@link CompactContent}). Pure. */
-export function compactContent(activity: Partial<Activity>): CompactContent {
+export function compactContent(activity: CoreActivity): CompactContent {
   const blocks: string[] = [];
   const items: KfMenuItem[] = [];
   const rest: OutboundPart[] = [];
@@ -479,7 +478,7 @@ export function compactContent(activity: Partial<Activity>): CompactContent {
 }
 
 /** Cards one after another, a blank line between them; the menu last, headed by the last text when it fits. */
-function compactParts(activity: Partial<Activity>, maxTextBytes: number): OutboundPart[] {
+function compactParts(activity: CoreActivity, maxTextBytes: number): OutboundPart[] {
   const { blocks, items, rest, passthrough } = compactContent(activity);
   const chunks = splitUtf8(blocks.join('\n\n'), maxTextBytes).filter((c) => c.trim() !== '');
   const last = chunks.at(-1);

@@ -1,16 +1,19 @@
-import { type Activity, ActivityTypes, EventFactory, type ResourceResponse } from 'botbuilder';
+import {
+  type ActivityStamp, ActivityTypes, type AddressedActivity, addressLike, type CoreActivity, type HandoffState, handoffStatusActivity,
+  type ResourceId, systemStamp,
+} from '../core';
 import type { Logger } from '../common/logger';
 import type { WeComClient } from '../wecom/client';
 import { WeComApiError } from '../wecom/errors';
 import { type KfMessage, KfServiceState } from '../wecom/kfMessages';
 import { parseConversationId } from './conversationId';
 import { humanHolds, type SessionRepository } from './sessionRepository';
-import { WECOM_CHANNEL_ID, type WeComChannelData } from './toActivity';
+import type { WeComActivity } from './toActivity';
 
 /** Event name of customer messages that arrive while a human servicer holds the session. */
 export const HANDOFF_MESSAGE_EVENT = 'wecom.handoffMessage';
 
-export type HandoffState = 'accepted' | 'failed' | 'completed';
+export type { HandoffState };
 
 export interface HandoffOptions {
   /** The kf client of the conversation's corp. */
@@ -18,7 +21,9 @@ export interface HandoffOptions {
   readonly sessions: SessionRepository;
   readonly logger: Logger;
   /** Runs an activity as a turn after the conversation's current one (never awaited from inside it). */
-  readonly runLater: (conversationId: string, activity: Partial<Activity>) => void;
+  readonly runLater: (conversationId: string, activity: AddressedActivity) => void;
+  /** Where `handoff.status` events get their id and time. Default {@link systemStamp} (system clock, random UUIDs). */
+  readonly stamp?: ActivityStamp;
 }
 
 /**
@@ -30,7 +35,7 @@ export class Handoff {
   constructor(private readonly o: HandoffOptions) {}
 
   /** Moves the session to `value.servicerUserId`, or to the queue; reports the outcome as `handoff.status`. */
-  async initiate(source: Partial<Activity>, activity: Partial<Activity>): Promise<ResourceResponse> {
+  async initiate(source: CoreActivity, activity: CoreActivity): Promise<ResourceId> {
     const conversationId = activity.conversation?.id ?? source.conversation?.id ?? '';
     const parties = parseConversationId(conversationId);
     const handoff = (activity.value ?? {}) as { servicerUserId?: unknown };
@@ -51,7 +56,7 @@ export class Handoff {
       message = e instanceof WeComApiError ? `${e.errcode}: ${e.hint}` : (e as Error).message;
       this.o.logger.warn({ err: e, conversationId }, 'handoff refused');
     }
-    this.o.runLater(conversationId, statusActivity(source, state, message));
+    this.o.runLater(conversationId, this.statusActivity(source, state, message));
     return { id: activity.id ?? '' };
   }
 
@@ -60,8 +65,8 @@ export class Handoff {
    * the activity the bot should see: a customer message becomes {@link HANDOFF_MESSAGE_EVENT} while
    * a human holds the session; a servicer ending the session is followed by `handoff.status` completed.
    */
-  async beforeTurn(conversationId: string, message: KfMessage, activity: Partial<Activity>): Promise<Partial<Activity>> {
-    const data = activity.channelData as WeComChannelData;
+  async beforeTurn(conversationId: string, message: KfMessage, activity: WeComActivity): Promise<WeComActivity> {
+    const data = activity.channelData;
     const { sessions } = this.o;
     if (data.origin === 3 && message.msgtype !== 'event') {
       const state = await this.stateForCustomerMessage(conversationId);
@@ -74,9 +79,14 @@ export class Handoff {
       const ev = message.event;
       const next = ev.change_type === 3 ? KfServiceState.Ended : KfServiceState.Human;
       const before = await sessions.set(conversationId, next, ev.new_servicer_userid);
-      if (next === KfServiceState.Ended && humanHolds(before)) this.o.runLater(conversationId, statusActivity(activity, 'completed'));
+      if (next === KfServiceState.Ended && humanHolds(before)) this.o.runLater(conversationId, this.statusActivity(activity, 'completed'));
     }
     return activity;
+  }
+
+  /** A `handoff.status` event for the conversation of `source`, addressed like the turn it answers. */
+  private statusActivity(source: CoreActivity, state: HandoffState, message?: string): AddressedActivity {
+    return addressLike(handoffStatusActivity(source.conversation ?? {}, state, message, this.o.stamp ?? systemStamp), source);
   }
 
   /** A customer wrote: an ended session starts anew; a session we think a human holds is checked with WeCom. */
@@ -101,8 +111,3 @@ export class Handoff {
   }
 }
 
-/** A `handoff.status` event for the conversation of `source`, addressed like the turn it answers. */
-function statusActivity(source: Partial<Activity>, state: HandoffState, message?: string): Partial<Activity> {
-  const status = EventFactory.createHandoffStatus(source.conversation!, state, message);
-  return { ...status, channelId: WECOM_CHANNEL_ID, from: source.from, recipient: source.recipient, serviceUrl: source.serviceUrl, channelData: source.channelData };
-}

@@ -37,7 +37,8 @@ export async function resolveInboundMedia(client: WeComClient, media: { kind: Me
     const file = await client.getMedia(media.mediaId, { maxBytes: limit });
     const detected = await (await loadFileType())(file.bytes);
     const contentType = detected?.mime ?? file.contentType ?? 'application/octet-stream';
-    const name = file.filename ?? (detected ? `${fallbackNames[media.kind]}.${detected.ext}` : fallbackNames[media.kind]);
+    // An empty filename would be an empty attachment name, which the Agents SDK's validation refuses.
+    const name = file.filename || (detected ? `${fallbackNames[media.kind]}.${detected.ext}` : fallbackNames[media.kind]);
     return { status: 'ok', contentType, name, size: file.bytes.length, contentUrl: dataUrl(contentType, file.bytes) };
   } catch (e) {
     if (e instanceof MediaTooLargeError) return { status: 'rejected', reason: 'too-large', size: e.size, limit: e.limit };

@@ -1,8 +1,8 @@
-import type { Activity, ResourceResponse, TurnContext } from 'botbuilder';
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../common/clock';
 import { loadFileType } from '../common/fileType';
 import type { Logger } from '../common/logger';
+import type { CoreActivity, CoreTurn, ResourceId } from '../core';
 import { WeComApiError, WeComHttpError } from '../wecom/errors';
 import type { WeComClient } from '../wecom/client';
 import type { KfOutboundMessage, KfServiceState } from '../wecom/kfMessages';
@@ -50,7 +50,7 @@ export interface ReplySenderOptions {
 export class ReplySender {
   constructor(private readonly options: ReplySenderOptions) {}
 
-  async send(context: TurnContext, activity: Partial<Activity>): Promise<ResourceResponse> {
+  async send(context: CoreTurn, activity: CoreActivity): Promise<ResourceId> {
     const parties = parseConversationId(activity.conversation?.id ?? context.activity.conversation?.id ?? '');
     const conversationId = conversationIdOf(parties);
     // Positions are taken before the first await, so sends a bot fires in parallel keep the
@@ -96,7 +96,7 @@ export class ReplySender {
    * code allows (see welcomeMessage.ts); returns the merge, whose `leftOut` the adapter reports.
    * Nothing buffered: nothing is sent and the code stays unused.
    */
-  async flushWelcome(context: TurnContext): Promise<WelcomeMessage | undefined> {
+  async flushWelcome(context: CoreTurn): Promise<WelcomeMessage | undefined> {
     const info = turnInfoOf(context, () => `proactive:${randomUUID()}`);
     const buffer = info.welcome;
     info.welcome = undefined;
@@ -110,14 +110,14 @@ export class ReplySender {
   }
 
   /** Stops buffering a welcome turn (its logic failed): later sends, e.g. from `onTurnError`, go out as usual. */
-  stopWelcome(context: TurnContext): void {
+  stopWelcome(context: CoreTurn): void {
     turnInfoOf(context, () => `proactive:${randomUUID()}`).welcome = undefined;
   }
 
   /** The rendering that fits the replies the send hooks say are left (see `fitToReplies`). */
   private async fit(
-    context: TurnContext, info: TurnInfo, conversationId: string,
-    activity: Partial<Activity>, normal: OutboundPart[], msgids: readonly string[],
+    context: CoreTurn, info: TurnInfo, conversationId: string,
+    activity: CoreActivity, normal: OutboundPart[], msgids: readonly string[],
   ): Promise<FittedReply> {
     const asIs: FittedReply = { parts: normal, compact: false, fits: normal.length };
     // The first part goes with an event code, outside the window: nothing to fit.
@@ -132,7 +132,7 @@ export class ReplySender {
   }
 
   /** WeCom's msgid of what went out; `undefined` when an optional part was left out. */
-  private async sendPart(context: TurnContext, parties: ConversationParties, conversationId: string, msgid: string, part: OutboundPart): Promise<string | undefined> {
+  private async sendPart(context: CoreTurn, parties: ConversationParties, conversationId: string, msgid: string, part: OutboundPart): Promise<string | undefined> {
     const { outbox } = this.options;
     const outboxId = OutboxRepository.idOf(parties.corpId, parties.openKfId, msgid);
     const info = turnInfoOf(context, () => `proactive:${randomUUID()}`);
@@ -228,7 +228,7 @@ export class ReplySender {
    * `undefined`: an optional part (a card's picture) that could not be had, left out with a warning
    * before any send hook ran, so it spends no reply slot.
    */
-  private async materialize(context: TurnContext, client: WeComClient, part: OutboundPart, conversationId: string): Promise<KfOutboundMessage | undefined> {
+  private async materialize(context: CoreTurn, client: WeComClient, part: OutboundPart, conversationId: string): Promise<KfOutboundMessage | undefined> {
     const loadOptions = { maxBytes: this.options.maxAttachmentBytes, timeoutMs: this.options.attachmentTimeoutMs };
     switch (part.kind) {
       case 'send':

@@ -1,5 +1,5 @@
-import type { TurnContext } from 'botbuilder';
 import { WeComChannelError } from '../common/errors';
+import type { CoreTurn } from '../core';
 import type { KfOutboundMessage } from '../wecom/kfMessages';
 
 /**
@@ -64,7 +64,7 @@ export interface SendHook {
    * `sendActivity` call). Return a function to learn the outcome — e.g. to give a reserved reply
    * slot back when the send certainly did not happen.
    */
-  beforeSend(context: TurnContext, send: OutboundSend): Promise<SendOutcomeListener | undefined>;
+  beforeSend(context: CoreTurn, send: OutboundSend): Promise<SendOutcomeListener | undefined>;
   /**
    * How many kf messages this conversation may still receive now (`undefined`: no limit known).
    * The adapter renders an activity compactly when its normal form would not leave one of them for
@@ -72,7 +72,7 @@ export interface SendHook {
    * activity would be sent with; a slot one of them already holds (an earlier attempt of a retried
    * turn) counts as left, so the retry renders the activity as the first attempt did.
    */
-  repliesLeft?(context: TurnContext, conversationId: string, ownMsgids?: readonly string[]): Promise<number | undefined>;
+  repliesLeft?(context: CoreTurn, conversationId: string, ownMsgids?: readonly string[]): Promise<number | undefined>;
 }
 
 /**
@@ -101,7 +101,7 @@ export interface MediaDecision {
 
 export interface MediaHook {
   /** Checks outgoing bytes; throws to refuse them before anything is uploaded. */
-  checkOutbound(context: TurnContext, media: OutboundMedia): Promise<MediaDecision>;
+  checkOutbound(context: CoreTurn, media: OutboundMedia): Promise<MediaDecision>;
 }
 
 const SEND_HOOKS = Symbol.for('wecom.sendHooks');
@@ -109,18 +109,18 @@ const RECORDED_ATTEMPTS = Symbol.for('wecom.recordedAttempts');
 const MEDIA_HOOK = Symbol.for('wecom.mediaHook');
 
 /** Installs a send hook for the rest of this turn. */
-export function addSendHook(context: TurnContext, hook: SendHook): void {
-  const hooks = context.turnState.get<SendHook[] | undefined>(SEND_HOOKS) ?? [];
+export function addSendHook(context: CoreTurn, hook: SendHook): void {
+  const hooks = (context.turnState.get(SEND_HOOKS) as SendHook[] | undefined) ?? [];
   context.turnState.set(SEND_HOOKS, [...hooks, hook]);
 }
 
 /** The send hooks installed for this turn, in order. */
-export function sendHooksOf(context: TurnContext): readonly SendHook[] {
-  return context.turnState.get<SendHook[] | undefined>(SEND_HOOKS) ?? [];
+export function sendHooksOf(context: CoreTurn): readonly SendHook[] {
+  return (context.turnState.get(SEND_HOOKS) as SendHook[] | undefined) ?? [];
 }
 
 /** The smallest `repliesLeft` the turn's hooks answer, or `undefined` when none knows a limit. */
-export async function repliesLeftOf(context: TurnContext, conversationId: string, ownMsgids?: readonly string[]): Promise<number | undefined> {
+export async function repliesLeftOf(context: CoreTurn, conversationId: string, ownMsgids?: readonly string[]): Promise<number | undefined> {
   let least: number | undefined;
   for (const hook of sendHooksOf(context)) {
     const left = await hook.repliesLeft?.(context, conversationId, ownMsgids);
@@ -130,12 +130,12 @@ export async function repliesLeftOf(context: TurnContext, conversationId: string
 }
 
 /** Installs the media check for the rest of this turn (one at a time: the last one wins). */
-export function setMediaHook(context: TurnContext, hook: MediaHook): void {
+export function setMediaHook(context: CoreTurn, hook: MediaHook): void {
   context.turnState.set(MEDIA_HOOK, hook);
 }
 
-export function mediaHookOf(context: TurnContext): MediaHook | undefined {
-  return context.turnState.get<MediaHook | undefined>(MEDIA_HOOK);
+export function mediaHookOf(context: CoreTurn): MediaHook | undefined {
+  return context.turnState.get(MEDIA_HOOK) as MediaHook | undefined;
 }
 
 /**
@@ -147,15 +147,15 @@ export function mediaHookOf(context: TurnContext): MediaHook | undefined {
  * await slots.reserve(send.msgid); // one store write that names the msgid
  * noteRecordedAttempt(context, send.msgid, heldBefore ? 'repeat' : 'first');
  */
-export function noteRecordedAttempt(context: TurnContext, msgid: string, attempt: RecordedAttempt): void {
-  let noted = context.turnState.get<Map<string, RecordedAttempt> | undefined>(RECORDED_ATTEMPTS);
+export function noteRecordedAttempt(context: CoreTurn, msgid: string, attempt: RecordedAttempt): void {
+  let noted = context.turnState.get(RECORDED_ATTEMPTS) as Map<string, RecordedAttempt> | undefined;
   if (!noted) context.turnState.set(RECORDED_ATTEMPTS, (noted = new Map()));
   if (noted.get(msgid) !== 'repeat') noted.set(msgid, attempt);
 }
 
 /** What the hooks noted of this msgid's send (and forgets it, so the next send of it asks again). */
-export function takeRecordedAttempt(context: TurnContext, msgid: string): RecordedAttempt | undefined {
-  const noted = context.turnState.get<Map<string, RecordedAttempt> | undefined>(RECORDED_ATTEMPTS);
+export function takeRecordedAttempt(context: CoreTurn, msgid: string): RecordedAttempt | undefined {
+  const noted = context.turnState.get(RECORDED_ATTEMPTS) as Map<string, RecordedAttempt> | undefined;
   const attempt = noted?.get(msgid);
   noted?.delete(msgid);
   return attempt;

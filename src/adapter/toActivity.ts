@@ -1,12 +1,10 @@
-import { ActionTypes, ActivityTypes } from 'botbuilder';
-import type { Activity, Attachment, ChannelAccount, Entity } from 'botbuilder';
+import { type Account, ActionTypes, ActivityTypes, type AddressedActivity, type CoreAttachment, type CoreEntity, nonEmpty, WECOM_CHANNEL_ID } from '../core';
 import { kfMessageParties } from '../wecom/kfMessages';
 import type { KfEvent, KfEventMessage, KfMenuItem, KfMessage, KfOrigin } from '../wecom/kfMessages';
 import { accountConversationIdOf, conversationIdOf } from './conversationId';
 import { sendFailReason } from './sendFailReasons';
 
-/** `channelId` of every activity this channel produces. */
-export const WECOM_CHANNEL_ID = 'wecom';
+export { WECOM_CHANNEL_ID };
 
 /** Names of the `event` activities this channel produces. */
 export const WeComEventNames = {
@@ -86,7 +84,15 @@ export interface ServicerStatusValue { readonly servicerUserId: string; readonly
 export interface ServicerRecallValue { readonly recallMsgid: string; readonly servicerUserId: string }
 export interface RejectSwitchValue { readonly servicerUserId: string; readonly rejectSwitch: number; readonly rejecting: boolean }
 /** What a human servicer sent (origin 5), mapped as a customer message would be. */
-export interface ServicerMessageValue { readonly text: string; readonly value?: string; readonly attachments: Attachment[]; readonly entities?: Entity[] }
+export interface ServicerMessageValue { readonly text: string; readonly value?: string; readonly attachments: CoreAttachment[]; readonly entities?: CoreEntity[] }
+
+/**
+ * What a bot receives for a kf message or event: a plain activity, complete for botbuilder's
+ * `Activity` type and valid for the Agents SDK's `Activity.fromObject` (no empty ids or names).
+ */
+export interface WeComActivity extends AddressedActivity {
+  channelData: WeComChannelData;
+}
 
 const SESSION_CHANGES: Readonly<Record<number, SessionChangeName>> = { 1: 'taken_from_queue', 2: 'transferred', 3: 'ended', 4: 'reopened' };
 
@@ -99,34 +105,35 @@ const SESSION_CHANGES: Readonly<Record<number, SessionChangeName>> = { 1: 'taken
  *   msgtype: 'text', text: { content: '你好' } }, { corpId: 'ww1' })
  * // { type: 'message', id: 'm1', text: '你好', conversation: { id: 'ww1:wk1:wm1', … }, channelData: { kf: … }, … }
  */
-export function toActivity(msg: KfMessage, ctx: InboundContext): Partial<Activity> {
+export function toActivity(msg: KfMessage, ctx: InboundContext): WeComActivity {
   return msg.msgtype === 'event' ? eventActivity(msg, ctx) : messageActivity(msg, ctx);
 }
 
 type KfContentMessage = Exclude<KfMessage, KfEventMessage>;
 
-function messageActivity(msg: KfContentMessage, ctx: InboundContext): Partial<Activity> {
+function messageActivity(msg: KfContentMessage, ctx: InboundContext): WeComActivity {
   const parties = { openKfId: msg.open_kfid, externalUserId: msg.external_userid };
   const content = mapContent(msg, ctx);
   if (msg.origin === 5) {
     const servicerUserId = msg.servicer_userid ?? '';
     return {
-      ...envelope(msg, ctx, parties, servicer(servicerUserId), { servicerUserId }),
+      ...envelope(msg, ctx, parties, servicer(servicerUserId, parties, ctx), { servicerUserId }),
       type: ActivityTypes.Event,
       name: WeComEventNames.servicerMessage,
       value: { ...content, attachments: content.attachments ?? [] } satisfies ServicerMessageValue,
     };
   }
-  return { ...envelope(msg, ctx, parties, customer(parties.externalUserId, ctx.customerName)), type: ActivityTypes.Message, textFormat: 'plain', ...content };
+  return { ...envelope(msg, ctx, parties, customer(parties, ctx)), type: ActivityTypes.Message, textFormat: 'plain', ...content };
 }
 
-function eventActivity(msg: KfEventMessage, ctx: InboundContext): Partial<Activity> {
+function eventActivity(msg: KfEventMessage, ctx: InboundContext): WeComActivity {
   const ev: KfEvent = msg.event;
   const parties = kfMessageParties(msg);
-  const base = (from: ChannelAccount, extra?: Partial<WeComChannelData>): Partial<Activity> => envelope(msg, ctx, parties, from, extra);
-  const event = (from: ChannelAccount, name: WeComEventName, value: unknown, extra?: Partial<WeComChannelData>): Partial<Activity> =>
+  const base = (from: Account, extra?: Partial<WeComChannelData>): Omit<WeComActivity, 'type'> => envelope(msg, ctx, parties, from, extra);
+  const event = (from: Account, name: WeComEventName, value: unknown, extra?: Partial<WeComChannelData>): WeComActivity =>
     ({ ...base(from, extra), type: ActivityTypes.Event, name, value });
-  const user = customer(parties.externalUserId, ctx.customerName);
+  const user = customer(parties, ctx);
+  const servicerOf = (servicerUserId: string): Account => servicer(servicerUserId, parties, ctx);
 
   switch (ev.event_type) {
     case 'enter_session':
@@ -137,9 +144,9 @@ function eventActivity(msg: KfEventMessage, ctx: InboundContext): Partial<Activi
       };
     case 'user_recall_msg':
       // In Bot Framework a messageDelete's id is the id of the deleted message.
-      return { ...base(user, { eventMsgid: msg.msgid }), type: ActivityTypes.MessageDelete, id: ev.recall_msgid };
+      return { ...base(user, { eventMsgid: msg.msgid }), type: ActivityTypes.MessageDelete, id: nonEmpty(ev.recall_msgid) ?? msg.msgid };
     case 'servicer_recall_msg':
-      return event(servicer(ev.servicer_userid), WeComEventNames.servicerRecall,
+      return event(servicerOf(ev.servicer_userid), WeComEventNames.servicerRecall,
         { recallMsgid: ev.recall_msgid, servicerUserId: ev.servicer_userid } satisfies ServicerRecallValue, { servicerUserId: ev.servicer_userid });
     case 'session_status_change':
       return event(user, WeComEventNames.sessionStatus, {
@@ -150,7 +157,7 @@ function eventActivity(msg: KfEventMessage, ctx: InboundContext): Partial<Activi
         msgCode: ev.msg_code,
       } satisfies SessionStatusValue);
     case 'servicer_status_change':
-      return event(servicer(ev.servicer_userid), WeComEventNames.servicerStatus, {
+      return event(servicerOf(ev.servicer_userid), WeComEventNames.servicerStatus, {
         servicerUserId: ev.servicer_userid,
         status: ev.status,
         statusName: ev.status === 1 ? 'receiving' : ev.status === 2 ? 'stopped' : 'unknown',
@@ -161,7 +168,7 @@ function eventActivity(msg: KfEventMessage, ctx: InboundContext): Partial<Activi
       return event(user, WeComEventNames.sendFailed,
         { failMsgid: ev.fail_msgid, failType: ev.fail_type, reason: sendFailReason(ev.fail_type) } satisfies SendFailedValue);
     case 'reject_customer_msg_switch_change':
-      return event(servicer(ev.servicer_userid), WeComEventNames.rejectSwitch,
+      return event(servicerOf(ev.servicer_userid), WeComEventNames.rejectSwitch,
         { servicerUserId: ev.servicer_userid, rejectSwitch: ev.reject_switch, rejecting: ev.reject_switch === 1 } satisfies RejectSwitchValue,
         { servicerUserId: ev.servicer_userid });
     case 'unknown':
@@ -173,21 +180,24 @@ function envelope(
   msg: KfMessage,
   ctx: InboundContext,
   parties: { openKfId?: string; externalUserId?: string },
-  from: ChannelAccount,
+  from: Account,
   extra?: Partial<WeComChannelData>,
-): Partial<Activity> {
+): Omit<WeComActivity, 'type'> {
   const { corpId } = ctx;
   const { openKfId, externalUserId } = parties;
   const channelData: WeComChannelData = { corpId, openKfId, externalUserId, origin: msg.origin, ...extra, kf: msg };
+  const conversationId = conversationOf(corpId, openKfId, externalUserId);
+  const locale = nonEmpty(ctx.locale);
   return {
     channelId: WECOM_CHANNEL_ID,
     id: msg.msgid,
     timestamp: new Date(msg.send_time * 1000),
     serviceUrl: `wecom://${corpId}`,
-    ...(ctx.locale === undefined ? {} : { locale: ctx.locale }),
-    conversation: { id: conversationOf(corpId, openKfId, externalUserId), conversationType: 'personal', isGroup: false, tenantId: corpId, name: '' },
+    ...(locale === undefined ? {} : { locale }),
+    // WeCom gives a chat no title; the Agents SDK refuses an empty name, botbuilder's type wants one.
+    conversation: { id: conversationId, conversationType: 'personal', isGroup: false, tenantId: corpId, name: conversationId },
     from,
-    recipient: { id: openKfId ?? '', name: '', role: 'bot' },
+    recipient: kfAccount(parties, ctx),
     channelData,
   };
 }
@@ -200,10 +210,23 @@ function conversationOf(corpId: string, openKfId?: string, externalUserId?: stri
   return conversationIdOf({ corpId, openKfId, externalUserId });
 }
 
-const customer = (externalUserId: string | undefined, name = ''): ChannelAccount => ({ id: externalUserId ?? '', name, role: 'user' });
-const servicer = (servicerUserId: string): ChannelAccount => ({ id: servicerUserId, name: 'servicer', role: 'user', properties: { wecomRole: 'servicer' } });
+type Parties = { readonly openKfId?: string; readonly externalUserId?: string };
 
-interface MappedContent { text: string; value?: string; attachments?: Attachment[]; entities?: Entity[] }
+/**
+ * Who stands in for a missing id: account-wide events have no customer, and both frameworks'
+ * state keys need a non-empty `from.id` and `recipient.id`. The kf account, else the corp.
+ */
+const standIn = (parties: Parties, ctx: InboundContext): string => nonEmpty(parties.openKfId, ctx.corpId) ?? WECOM_CHANNEL_ID;
+
+/** The kf account the bot answers as (the corp for corp-wide events). */
+const kfAccount = (parties: Parties, ctx: InboundContext): Account =>
+  ({ id: standIn(parties, ctx), name: nonEmpty(parties.openKfId) === undefined ? 'wecom' : 'kf', role: 'bot' });
+const customer = (parties: Parties, ctx: InboundContext): Account =>
+  ({ id: nonEmpty(parties.externalUserId) ?? standIn(parties, ctx), name: ctx.customerName ?? '', role: 'user' });
+const servicer = (servicerUserId: string, parties: Parties, ctx: InboundContext): Account =>
+  ({ id: nonEmpty(servicerUserId) ?? standIn(parties, ctx), name: 'servicer', role: 'user', properties: { wecomRole: 'servicer' } });
+
+interface MappedContent { text: string; value?: string; attachments?: CoreAttachment[]; entities?: CoreEntity[] }
 
 /** WeChat's own chat-list labels, so a bot (and its logs) read what the customer saw. */
 const LABELS: Readonly<Record<string, string>> = {
@@ -213,7 +236,7 @@ const LABELS: Readonly<Record<string, string>> = {
 };
 const label = (msgtype: string): string => `[${LABELS[msgtype] ?? msgtype}]`;
 const line = (...parts: (string | undefined)[]): string => parts.filter((p): p is string => p !== undefined && p !== '').join(' ');
-const payload = (msgtype: string, content: unknown): Attachment => ({ contentType: wecomContentType(msgtype), content });
+const payload = (msgtype: string, content: unknown): CoreAttachment => ({ contentType: wecomContentType(msgtype), content });
 
 function mapContent(msg: KfContentMessage, ctx: InboundContext): MappedContent {
   switch (msg.msgtype) {
@@ -229,7 +252,7 @@ function mapContent(msg: KfContentMessage, ctx: InboundContext): MappedContent {
       return mediaContent('file', msg.file.media_id, ctx.media);
     case 'location': {
       const { latitude, longitude, name, address } = msg.location;
-      const place: Entity = { type: 'Place', name, address, geo: { type: 'GeoCoordinates', latitude, longitude } };
+      const place: CoreEntity = { type: 'Place', name, address, geo: { type: 'GeoCoordinates', latitude, longitude } };
       return { text: [name, address].filter(Boolean).join('\n') || `${latitude},${longitude}`, entities: [place] };
     }
     case 'link': {
@@ -274,7 +297,9 @@ function mediaContent(kind: MediaKind, mediaId: string, media: InboundMedia | un
     const content: RejectedAttachmentContent = { reason: media.reason, kind, detectedType: media.detectedType, size: media.size, ...(media.limit === undefined ? {} : { limit: media.limit }) };
     return { text: '', attachments: [{ contentType: WeComContentTypes.rejected, content }] };
   }
-  return { text: '', attachments: [{ contentType: media.contentType, contentUrl: media.contentUrl, name: media.name }] };
+  // An empty name or type would fail the Agents SDK's validation; WeCom's bytes may say neither.
+  const name = nonEmpty(media.name);
+  return { text: '', attachments: [{ contentType: nonEmpty(media.contentType) ?? 'application/octet-stream', contentUrl: media.contentUrl, ...(name === undefined ? {} : { name }) }] };
 }
 
 /** Prices come in fen, as a string or a number depending on the source (§4). */

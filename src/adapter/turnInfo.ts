@@ -1,4 +1,4 @@
-import type { TurnContext } from 'botbuilder';
+import type { CoreTurn } from '../core';
 import type { CompactContent } from './fromActivity';
 
 /**
@@ -25,13 +25,13 @@ export interface TurnInfo {
 
 const TURN_INFO = Symbol.for('wecom.turnInfo');
 
-export function setTurnInfo(context: TurnContext, info: TurnInfo): void {
+export function setTurnInfo(context: CoreTurn, info: TurnInfo): void {
   context.turnState.set(TURN_INFO, info);
 }
 
 /** The turn's info; a context made elsewhere (a test, a foreign adapter) gets a random anchor. */
-export function turnInfoOf(context: TurnContext, makeAnchor: () => string): TurnInfo {
-  let info = context.turnState.get<TurnInfo | undefined>(TURN_INFO);
+export function turnInfoOf(context: CoreTurn, makeAnchor: () => string): TurnInfo {
+  let info = context.turnState.get(TURN_INFO) as TurnInfo | undefined;
   if (!info) {
     info = { anchor: makeAnchor(), replyIndex: 0 };
     setTurnInfo(context, info);

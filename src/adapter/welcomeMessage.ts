@@ -1,4 +1,4 @@
-import type { Activity } from 'botbuilder';
+import { type ActivityStamp, type AddressedActivity, channelEventActivity, type CoreActivity, type CoreAttachment, systemStamp } from '../core';
 import type { KfMenuItem, KfOutboundMessage } from '../wecom/kfMessages';
 import { type CompactContent, linkAsText, type OutboundPart } from './fromActivity';
 import { splitUtf8 } from './textSplit';
@@ -40,7 +40,16 @@ export interface WelcomeMessage {
   /** What the welcome code carries; undefined when nothing of the turn could go in it. */
   readonly message?: WelcomeKfMessage;
   /** What did not fit, as message activities the bot can send later unchanged. */
-  readonly leftOut: Partial<Activity>[];
+  readonly leftOut: LeftOutActivity[];
+}
+
+/** A left-out piece of a welcome, as a message activity the bot can send unchanged. */
+export interface LeftOutActivity {
+  type: 'message';
+  text?: string;
+  textFormat?: string;
+  attachments?: CoreAttachment[];
+  channelData?: { wecom: KfOutboundMessage };
 }
 
 const LIMITS = { text: 2048, head: 1024, tail: 1024, items: 10 } as const;
@@ -150,8 +159,8 @@ function piecesOfPart(part: OutboundPart, from: number): Piece[] {
  * Left-out pieces as message activities that send them unchanged: a menu in lists of ≤10, headed
  * by the text just before it from the same activity when that fits 1024 bytes.
  */
-function activitiesOf(left: readonly Piece[]): Partial<Activity>[] {
-  const out: Partial<Activity>[] = [];
+function activitiesOf(left: readonly Piece[]): LeftOutActivity[] {
+  const out: LeftOutActivity[] = [];
   for (let i = 0; i < left.length; i++) {
     const piece = left[i]!;
     const next = left[i + 1];
@@ -165,12 +174,12 @@ function activitiesOf(left: readonly Piece[]): Partial<Activity>[] {
   return out;
 }
 
-function activitiesOfPiece(piece: Piece): Partial<Activity>[] {
+function activitiesOfPiece(piece: Piece): LeftOutActivity[] {
   switch (piece.kind) {
     case 'text':
       return piece.text.trim() === '' ? [] : [{ type: 'message', text: piece.text, textFormat: 'plain' }];
     case 'menu': {
-      const out: Partial<Activity>[] = [];
+      const out: LeftOutActivity[] = [];
       for (let i = 0; i < piece.items.length; i += LIMITS.items) {
         out.push({ type: 'message', channelData: { wecom: { msgtype: 'msgmenu', msgmenu: { list: piece.items.slice(i, i + LIMITS.items) } } } });
       }
@@ -185,13 +194,26 @@ function activitiesOfPiece(piece: Piece): Partial<Activity>[] {
   }
 }
 
-/** The {@link WELCOME_OVERFLOW_EVENT} for a welcome turn, addressed like the turn's activity. */
-export function welcomeOverflowActivity(source: Partial<Activity>, welcome: WelcomeMessage): Partial<Activity> {
-  return {
-    type: 'event', name: WELCOME_OVERFLOW_EVENT, value: { sent: welcome.message, leftOut: welcome.leftOut },
-    channelId: source.channelId, conversation: source.conversation, from: source.from, recipient: source.recipient,
-    serviceUrl: source.serviceUrl, channelData: source.channelData,
-  };
+/** `value` of the {@link WELCOME_OVERFLOW_EVENT}. */
+export interface WelcomeOverflowValue {
+  /** The kf message the welcome code carried, if any. */
+  readonly sent?: WelcomeKfMessage;
+  readonly leftOut: readonly LeftOutActivity[];
+}
+
+/**
+ * The {@link WELCOME_OVERFLOW_EVENT} for a welcome turn, addressed like the turn's activity `source`
+ * (conversation, from, recipient, serviceUrl, channelData), with its own `id` and `timestamp` from
+ * `stamp` so it passes the Agents SDK's validation and state keys.
+ *
+ * @example
+ * welcomeOverflowActivity(context.activity, mergeWelcome(contents), { clock, newId: () => randomUUID() })
+ * // { type: 'event', name: 'wecom.welcomeOverflow', value: { sent: { msgtype: 'text', … }, leftOut: [{ type: 'message', … }] },
+ * //   id: '…', timestamp: Date, channelId: 'wecom', conversation: <the turn's>, from: <the customer>, … }
+ */
+export function welcomeOverflowActivity(source: CoreActivity, welcome: WelcomeMessage, stamp: ActivityStamp = systemStamp): AddressedActivity {
+  const value: WelcomeOverflowValue = { sent: welcome.message, leftOut: welcome.leftOut };
+  return channelEventActivity({ name: WELCOME_OVERFLOW_EVENT, value, source, stamp });
 }
 
 const utf8 = (s: string): number => Buffer.byteLength(s, 'utf8');

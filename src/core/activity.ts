@@ -35,12 +35,16 @@ export const ActionTypes = {
   PlayVideo: 'playVideo',
 } as const;
 
+/** `channelId` of every activity this channel produces. */
+export const WECOM_CHANNEL_ID = 'wecom';
+
 /** An account as the core reads it (from, recipient, a member). */
 export interface CoreAccount {
   id?: string;
   name?: string;
   role?: string;
   aadObjectId?: string;
+  properties?: unknown;
 }
 
 /** A conversation as the core reads it. */
@@ -110,6 +114,8 @@ export interface Account {
   id: string;
   name: string;
   role?: string;
+  /** Channel-specific facts about the account, e.g. `{ wecomRole: 'servicer' }`. */
+  properties?: unknown;
 }
 
 /**
@@ -136,6 +142,25 @@ export interface InboundCoreActivity {
   attachments?: CoreAttachment[];
   entities?: CoreEntity[];
   channelData: object;
+}
+
+/** A conversation the core produces: its name never empty (WeCom gives chats no title: the id stands in). */
+export interface NamedConversation {
+  id: string;
+  name: string;
+  isGroup: boolean;
+  conversationType: string;
+  tenantId?: string;
+}
+
+/**
+ * An {@link InboundCoreActivity} whose conversation carries a name. Everything the channel raises
+ * or maps is one: valid for the Agents SDK's `Activity.fromObject` and, with the name, also a
+ * complete botbuilder `Partial<Activity>` (its `ConversationAccount` wants `name`), so neither
+ * shell needs a cast.
+ */
+export interface AddressedActivity extends InboundCoreActivity {
+  conversation: NamedConversation;
 }
 
 /** The turn state both frameworks keep per turn (a Map underneath; our keys are symbols). */

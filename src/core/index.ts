@@ -1,2 +1,4 @@
 export * from './activity';
 export * from './turnHost';
+export * from './channelEvents';
+export * from './handoffEvents';

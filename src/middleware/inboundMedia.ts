@@ -1,5 +1,5 @@
-import type { Attachment } from 'botbuilder';
 import { WeComContentTypes, type RejectedAttachmentContent } from '../adapter/toActivity';
+import type { CoreAttachment } from '../core';
 import { detectMedia } from './detectMedia';
 import { judgeMedia, type MediaKind, type MediaVerdict } from './mediaRules';
 
@@ -8,8 +8,8 @@ export type RejectedMediaContent = RejectedAttachmentContent & Pick<Extract<Medi
 
 /** An incoming attachment after the check: the original (with its real content type) or its rejection. */
 export type CheckedAttachment =
-  | { readonly ok: true; readonly attachment: Attachment }
-  | { readonly ok: false; readonly attachment: Attachment & { content: RejectedMediaContent }; readonly verdict: Extract<MediaVerdict, { ok: false }> };
+  | { readonly ok: true; readonly attachment: CoreAttachment }
+  | { readonly ok: false; readonly attachment: CoreAttachment & { content: RejectedMediaContent }; readonly verdict: Extract<MediaVerdict, { ok: false }> };
 
 /**
  * Checks one incoming attachment whose bytes the adapter inlined as a `data:` URL. Anything else
@@ -22,7 +22,7 @@ export type CheckedAttachment =
  * // { ok: false, attachment: { contentType: 'application/vnd.wecom.rejected-attachment', name: 'cat.png',
  * //   content: { reason: 'executable', kind: 'image', detectedType: 'exe', size: 4096 } }, … }
  */
-export async function checkInboundAttachment(attachment: Attachment, kindHint?: MediaKind): Promise<CheckedAttachment> {
+export async function checkInboundAttachment(attachment: CoreAttachment, kindHint?: MediaKind): Promise<CheckedAttachment> {
   const url = attachment.contentUrl;
   if (!url?.startsWith('data:')) return { ok: true, attachment };
   const { detected, size } = await inspectDataUrl(url);

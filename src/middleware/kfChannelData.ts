@@ -1,4 +1,4 @@
-import type { Activity } from 'botbuilder';
+import type { CoreActivity } from '../core';
 
 /** The fields of the raw kf message (`channelData.kf`) that the rules read. */
 export interface KfFacts {
@@ -16,7 +16,7 @@ export interface KfFacts {
  * The raw kf message the adapter put in `channelData.kf`, if the activity has one. Read defensively:
  * a developer's own activities (tests, proactive turns) have no such field.
  */
-export function kfFactsOf(activity: Partial<Activity>): KfFacts | undefined {
+export function kfFactsOf(activity: CoreActivity): KfFacts | undefined {
   const channelData: unknown = activity.channelData;
   if (typeof channelData !== 'object' || channelData === null) return undefined;
   const kf: unknown = (channelData as { kf?: unknown }).kf;
@@ -34,7 +34,7 @@ export function kfFactsOf(activity: Partial<Activity>): KfFacts | undefined {
  * @example
  * customerMessageOf(context.activity) // { msgid: 'msg1', send_time: 1767225600, origin: 3, msgtype: 'text' }
  */
-export function customerMessageOf(activity: Partial<Activity>): KfFacts | undefined {
+export function customerMessageOf(activity: CoreActivity): KfFacts | undefined {
   const kf = kfFactsOf(activity);
   return kf && kf.origin === 3 && kf.msgtype !== 'event' ? kf : undefined;
 }

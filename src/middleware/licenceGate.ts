@@ -1,5 +1,6 @@
-import type { Middleware, TurnContext } from 'botbuilder';
-import { addSendHook, type InboundGate } from '../adapter';
+import { addSendHook } from '../adapter/sendHooks';
+import type { InboundGate } from '../adapter/inboundPipeline';
+import type { CoreTurn, TurnRule } from '../core';
 import type { LicensingService } from '../licensing';
 
 /**
@@ -13,14 +14,14 @@ import type { LicensingService } from '../licensing';
  * const adapter = new WeComAdapterBase({ gate });
  * adapter.use(gate);
  */
-export class LicenceGate implements Middleware, InboundGate {
+export class LicenceGate implements TurnRule, InboundGate {
   constructor(private readonly licensing: LicensingService | (() => Promise<LicensingService>)) {}
 
   async admits(corpId: string): Promise<boolean> {
     return (await this.service()).isValid(corpId);
   }
 
-  async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
+  async onTurn(context: CoreTurn, next: () => Promise<void>): Promise<void> {
     addSendHook(context, {
       beforeSend: async (_context, send) => {
         await (await this.service()).assertValid(send.corpId);

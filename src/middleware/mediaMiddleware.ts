@@ -1,6 +1,6 @@
-import { ActivityTypes, type Middleware, type TurnContext } from 'botbuilder';
 import { setMediaHook } from '../adapter/sendHooks';
 import { silentLogger, type Logger } from '../common/logger';
+import { ActivityTypes, type CoreTurn, type TurnRule } from '../core';
 import { checkInboundAttachment } from './inboundMedia';
 import { kfFactsOf } from './kfChannelData';
 import type { MediaKind } from './mediaRules';
@@ -28,14 +28,14 @@ const MEDIA_MSGTYPES: ReadonlySet<string> = new Set(['image', 'voice', 'video', 
  * for (const a of context.activity.attachments ?? [])
  *   if (a.contentType === 'application/vnd.wecom.rejected-attachment') await context.sendActivity('Sorry, I cannot open that file.');
  */
-export class MediaMiddleware implements Middleware {
+export class MediaMiddleware implements TurnRule {
   private readonly logger: Logger;
 
   constructor(options: MediaMiddlewareOptions = {}) {
     this.logger = options.logger ?? silentLogger;
   }
 
-  async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
+  async onTurn(context: CoreTurn, next: () => Promise<void>): Promise<void> {
     setMediaHook(context, {
       checkOutbound: async (_context, media) => {
         const decision = await checkOutboundMedia(media);
@@ -49,7 +49,7 @@ export class MediaMiddleware implements Middleware {
     await next();
   }
 
-  private async checkInbound(context: TurnContext): Promise<void> {
+  private async checkInbound(context: CoreTurn): Promise<void> {
     const activity = context.activity;
     if (activity.type !== ActivityTypes.Message || !activity.attachments?.length) return;
     const msgtype = kfFactsOf(activity)?.msgtype;

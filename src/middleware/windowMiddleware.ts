@@ -1,7 +1,7 @@
-import { ActivityTypes, type Middleware, type TurnContext } from 'botbuilder';
 import { addSendHook, noteRecordedAttempt, type OutboundSend, ReplyHeldBackError, type SendOutcomeListener } from '../adapter/sendHooks';
 import type { Clock } from '../common/clock';
 import { silentLogger, type Logger } from '../common/logger';
+import { ActivityTypes, type CoreTurn, type TurnRule } from '../core';
 import { ConversationLockedError } from './conversationLockedError';
 import { customerMessageOf, kfFactsOf } from './kfChannelData';
 import type { ReserveFor, WindowRepository } from './windowRepository';
@@ -38,7 +38,7 @@ const WECOM_LOCKS: Readonly<Record<number, 'reply-limit' | 'window-expired'>> = 
  * @example
  * adapter.use(new WindowMiddleware(new WindowRepository(store), { logger }));
  */
-export class WindowMiddleware implements Middleware {
+export class WindowMiddleware implements TurnRule {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly keepForNewest: number;
@@ -52,8 +52,9 @@ export class WindowMiddleware implements Middleware {
     this.keepForNewest = options.keepForNewest ?? 2;
   }
 
-  async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
-    const customer = customerMessageOf(context.activity);
+  async onTurn(context: CoreTurn, next: () => Promise<void>): Promise<void> {
+    const activity = context.activity;
+    const customer = customerMessageOf(activity);
     const conversationId = context.activity.conversation?.id;
     if (customer && conversationId) {
       // Awaited before the bot runs, so its replies see the fresh window. A store failure fails the
@@ -62,7 +63,7 @@ export class WindowMiddleware implements Middleware {
     }
     // Any pulled message's turn (an event's too) that is not the customer's newest message leaves
     // slots to the newest one's turn; proactive turns have no kf message and are not held back.
-    const kf = kfFactsOf(context.activity);
+    const kf = kfFactsOf(activity);
     const forTurn = {
       customerMsgid: kf?.msgid, keepForNewest: this.keepForNewest,
       chatOpened: kf !== undefined && context.activity.type === ActivityTypes.ConversationUpdate,
@@ -74,7 +75,7 @@ export class WindowMiddleware implements Middleware {
     await next();
   }
 
-  private async beforeSend(context: TurnContext, send: OutboundSend, forTurn: ReserveFor & { chatOpened: boolean }): Promise<SendOutcomeListener | undefined> {
+  private async beforeSend(context: CoreTurn, send: OutboundSend, forTurn: ReserveFor & { chatOpened: boolean }): Promise<SendOutcomeListener | undefined> {
     if (send.via === 'send_msg_on_event') return undefined;
     const reservation = await this.windows.reserve(send.conversationId, this.clock.now(), send.msgid, forTurn);
     if (!reservation.granted) {

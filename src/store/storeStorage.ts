@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Storage, StoreItems } from 'botbuilder';
 import type { BaseDocument, Collection } from './collection';
 import { DuplicateKeyError, ETagConflictError } from './errors';
 import type { Store } from './store';
@@ -11,8 +10,24 @@ interface StateDoc extends BaseDocument {
   updatedAt: Date;
 }
 
+/** Stored items by key: each an object, with its `eTag` when read. */
+export interface StoreItems {
+  [key: string]: unknown;
+}
+
 /**
- * botbuilder `Storage` on the store, so `ConversationState`, `UserState` and dialogs keep their state
+ * The bot-state storage contract of botbuilder and of the Microsoft 365 Agents SDK (their `Storage`
+ * interfaces have these three members): declared here so the store needs neither framework, and
+ * `StoreStorage` is accepted by both (`ConversationState`, `UserState`, `AgentApplication`'s `storage`).
+ */
+export interface Storage {
+  read(keys: string[]): Promise<StoreItems>;
+  write(changes: StoreItems): Promise<void>;
+  delete(keys: string[]): Promise<void>;
+}
+
+/**
+ * Bot state storage (botbuilder's and the Agents SDK's `Storage`) on the store, so `ConversationState`, `UserState` and dialogs keep their state
  * in MongoDB or the embedded store. eTags behave as in botbuilder's own storages:
  * - a missing, empty or `'*'` eTag writes unconditionally (last write wins);
  * - any other eTag must match the stored item's, or the write rejects with {@link ETagConflictError}
@@ -28,7 +43,8 @@ interface StateDoc extends BaseDocument {
  *
  * @example
  * const storage = new StoreStorage(store);
- * const conversationState = new ConversationState(storage);
+ * const conversationState = new ConversationState(storage); // botbuilder
+ * const app = new AgentApplication({ storage, adapter });   // Agents SDK
  * const userState = new UserState(storage);
  */
 export class StoreStorage implements Storage {

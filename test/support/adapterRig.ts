@@ -2,9 +2,13 @@
  * A WeComAdapter wired to the emulator over loopback, as in production: the emulator POSTs
  * encrypted callbacks to a real node:http server that calls adapter.process, and the adapter
  * talks back through the real client. Nothing of ours is mocked.
+ *
+ * `shell: 'agents'` runs the same channel through the Microsoft 365 Agents SDK shell instead
+ * (`wecom-kf-botbuilder/agents`): then the rig's adapter is that shell and the bot takes its
+ * TurnContext.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TurnContext } from 'botbuilder';
@@ -12,6 +16,7 @@ import { ManualClock } from '../../src/common';
 import { type BotLogic, WeComAdapterBase, type WeComAdapterOptions } from '../../src/adapter';
 import { type CorpCredentials, type EmulatorSwitches, WeComEmulator } from '../../src/sandbox/emulator';
 import { openStore, type Store } from '../../src/store';
+import { type AgentsLogic, WeComAgentsAdapter, type WeComAgentsAdapterOptions } from '../../src/agents';
 
 export const T0 = Date.UTC(2026, 2, 1, 8);
 
@@ -44,13 +49,60 @@ export interface RigOptions {
    * and turns leases; the embedded store is one process's alone (its DATA_DIR lock), and needs none.
    */
   sharedStore?: boolean;
+  /** Which framework's shell serves the bot. Default `botbuilder`. */
+  shell?: 'botbuilder';
+}
+
+/** The rig around the Agents SDK shell: same emulator, store and server; the adapter and bot are the Agents SDK's. */
+export interface AgentsAdapterRig extends Omit<AdapterRig, 'adapter' | 'setBot' | 'newAdapter'> {
+  adapter: WeComAgentsAdapter;
+  /** Replaces the bot logic the server passes to process(). */
+  setBot(logic: AgentsLogic): void;
+  /** A new adapter instance on the same store and emulator (a restart, or a second instance). */
+  newAdapter(options?: Partial<WeComAgentsAdapterOptions>): WeComAgentsAdapter;
+}
+
+export interface AgentsRigOptions extends Omit<RigOptions, 'adapter' | 'adapterClass' | 'bot' | 'shell'> {
+  shell: 'agents';
+  adapter?: Partial<WeComAgentsAdapterOptions>;
+  bot?: AgentsLogic;
+}
+
+/** What the rig needs of either shell. */
+interface RigShell<L> {
+  process(req: IncomingMessage, res: ServerResponse, logic: L): Promise<void>;
+  close(): Promise<void>;
 }
 
 export const echoBot: BotLogic = async (context: TurnContext) => {
   if (context.activity.type === 'message') await context.sendActivity(`You said: ${context.activity.text}`);
 };
 
-export async function adapterRig(options: RigOptions = {}): Promise<AdapterRig> {
+export async function adapterRig(options?: RigOptions): Promise<AdapterRig>;
+export async function adapterRig(options: AgentsRigOptions): Promise<AgentsAdapterRig>;
+export async function adapterRig(options: RigOptions | AgentsRigOptions = {}): Promise<AdapterRig | AgentsAdapterRig> {
+  if (options.shell === 'agents') {
+    const { adapter, bot, ...common } = options;
+    return buildRig<WeComAgentsAdapter, AgentsLogic, Partial<WeComAgentsAdapterOptions>>(common, bot ?? agentsEchoBot, adapter ?? {}, (o) => new WeComAgentsAdapter(o as WeComAgentsAdapterOptions));
+  }
+  const Adapter = options.adapterClass ?? WeComAdapterBase;
+  return buildRig<WeComAdapterBase, BotLogic, Partial<WeComAdapterOptions>>(options, options.bot ?? echoBot, options.adapter ?? {}, (o) => new Adapter(o as WeComAdapterOptions));
+}
+
+/** The Agents SDK twin of {@link echoBot}. */
+export const agentsEchoBot: AgentsLogic = async (context) => {
+  if (context.activity.type === 'message') await context.sendActivity(`You said: ${context.activity.text}`);
+};
+
+/** Settings every rig adapter gets: the emulator's corp, the rig's store, no sweep, quick retries. */
+interface RigBase {
+  corpId: string; secret: string; token: string; encodingAesKey: string; apiBaseUrl: string; store: Store;
+  sweepIntervalMs: number; retryDelayMs: number; requestTimeoutMs: number;
+}
+
+async function buildRig<A extends RigShell<L>, L extends (context: never) => Promise<void>, O extends object>(
+  options: Omit<RigOptions, 'adapter' | 'adapterClass' | 'bot' | 'shell'>, firstBot: L, defaults: O, make: (options: RigBase & O) => A,
+): Promise<{ adapter: A; setBot(logic: L): void; newAdapter(options?: O): A } & Omit<AdapterRig, 'adapter' | 'setBot' | 'newAdapter'>> {
   const clock = new ManualClock(T0);
   const emu = new WeComEmulator({ clock, switches: { callbackTimeoutMs: 2000, callbackRetryDelayMs: 10, ...options.switches } });
   await emu.start();
@@ -59,22 +111,21 @@ export async function adapterRig(options: RigOptions = {}): Promise<AdapterRig> 
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'wecom-adapter-'));
   const opened = options.store ?? (await openStore({ dataDir, clock }));
   const store = options.sharedStore ? asShared(opened) : opened;
-  const Adapter = options.adapterClass ?? WeComAdapterBase;
-  const adapters: WeComAdapterBase[] = [];
-  const newAdapter = (extra: Partial<WeComAdapterOptions> = {}): WeComAdapterBase => {
-    const a = new Adapter({
+  const adapters: A[] = [];
+  const newAdapter = (extra: O = {} as O): A => {
+    const base: RigBase = {
       corpId: corp.corpId, secret: corp.secret, token: corp.token, encodingAesKey: corp.encodingAesKey,
       apiBaseUrl: emu.baseUrl, store, sweepIntervalMs: 0, retryDelayMs: 5, requestTimeoutMs: 3000,
-      ...options.adapter, ...extra,
-    });
+    };
+    const a = make({ ...base, ...defaults, ...extra });
     adapters.push(a);
     return a;
   };
-  let bot: BotLogic = options.bot ?? echoBot;
-  const rig: Partial<AdapterRig> = {};
+  let bot: L = firstBot;
+  const rig: { adapter?: A } = {};
   rig.adapter = newAdapter();
   const server = createServer((req, res) => {
-    if (req.url?.startsWith('/api/wecom/callback')) void rig.adapter!.process(req, res, (ctx) => bot(ctx));
+    if (req.url?.startsWith('/api/wecom/callback')) void rig.adapter!.process(req, res, ((ctx: never) => bot(ctx)) as L);
     else {
       res.statusCode = 404;
       res.end();
@@ -85,7 +136,7 @@ export async function adapterRig(options: RigOptions = {}): Promise<AdapterRig> 
   emu.setCallbackUrl(corp.corpId, callbackUrl);
   return Object.assign(rig, {
     clock, emu, corp, kf, store, dataDir, server, callbackUrl, newAdapter,
-    setBot: (logic: BotLogic) => void (bot = logic),
+    setBot: (logic: L) => void (bot = logic),
     close: async () => {
       for (const a of adapters) await a.close().catch(() => undefined);
       server.closeAllConnections();
@@ -94,7 +145,7 @@ export async function adapterRig(options: RigOptions = {}): Promise<AdapterRig> 
       if (!options.store) await store.close();
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
-  }) as AdapterRig;
+  }) as { adapter: A; setBot(logic: L): void; newAdapter(options?: O): A } & Omit<AdapterRig, 'adapter' | 'setBot' | 'newAdapter'>;
 }
 
 /** The same store, reporting itself as shared by processes (MongoDB's kind). */
@@ -111,7 +162,7 @@ function asShared(inner: Store): Store {
 }
 
 /** Texts the emulator's customer received, in order. */
-export function receivedTexts(rig: AdapterRig, externalUserId?: string): string[] {
+export function receivedTexts(rig: Pick<AdapterRig, 'emu' | 'corp'>, externalUserId?: string): string[] {
   return rig.emu.received(rig.corp.corpId, externalUserId).map((m) => {
     const p = m.payload as { content?: string; head_content?: string };
     return p.content ?? p.head_content ?? `[${m.msgtype}]`;

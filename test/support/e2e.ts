@@ -7,7 +7,7 @@ import type { BotLogic } from '../../src/adapter';
 import type { DeliveryReport, Published, SentMessage } from '../../src/sandbox/emulator';
 import { makeMedia } from '../../bench/middleware/fixtures/mediaFiles';
 import { makePng } from '../sandbox/helpers';
-import type { AdapterRig } from './adapterRig';
+import type { AdapterRig, AgentsAdapterRig } from './adapterRig';
 
 /** What the bot received, in order, plus the logic that records it (and then runs `then`). */
 export interface Recorder {
@@ -30,7 +30,7 @@ export function recorder(then?: BotLogic): Recorder {
 }
 
 /** Waits until the callback of each publish got its answer, then until the adapter's pulls and turns are done. */
-export async function settle(rig: AdapterRig, ...published: (Published | Promise<Published>)[]): Promise<DeliveryReport[]> {
+export async function settle(rig: Pick<AdapterRig | AgentsAdapterRig, 'adapter'>, ...published: (Published | Promise<Published>)[]): Promise<DeliveryReport[]> {
   const reports: DeliveryReport[] = [];
   for (const p of published) reports.push(await (await p).delivery);
   await rig.adapter.idle();

@@ -1,11 +1,10 @@
-import {
-  type Activity, ActivityTypes, BotAdapter, type ConversationReference, type ResourceResponse, TurnContext,
-} from 'botbuilder';
-import type { IncomingMessage } from 'node:http';
-import type { Readable } from 'node:stream';
+import { randomUUID } from 'node:crypto';
 import { type Clock, localTimeOf, systemClock } from '../common/clock';
 import { isChannelError } from '../common/errors';
 import type { Logger } from '../common/logger';
+import {
+  type ActivityStamp, ActivityTypes, addressLike, type CoreActivity, type CoreLogic, type CoreTurn, type InboundCoreActivity, type ResourceId, stampOf, type TurnHost, type TurnRule,
+} from '../core';
 import { KeyValueRepository, LeaseRepository, openStore, type Store } from '../store';
 import { callbackErrorStatus } from '../wecom/callbackErrors';
 import { openCallback } from '../wecom/callback';
@@ -15,57 +14,47 @@ import { readRawBody } from '../wecom/rawBody';
 import type { DataCallbackEvent } from '../wecom/callbackEvents';
 import type { CachedToken, SharedTokenStore } from '../wecom/tokenCache';
 import { WeComTransport } from '../wecom/transport';
-import { AdapterStateError, CorpNotServedError, OperationNotSupportedError } from './adapterErrors';
-import { resolveAdapterOptions, type ResolvedAdapterOptions, type WeComAdapterOptions } from './adapterOptions';
-import { parseConversationId } from './conversationId';
-import type { CorpDirectory, KnownCorp, ServedCorp } from './corpDirectory';
-import { CursorRepository } from './cursorRepository';
-import { type CachedCustomerName, CustomerNames } from './customerNames';
-import { InboundPipeline } from './inboundPipeline';
-import { type InboxEntry, InboxRepository, type InboxStatus } from './inboxRepository';
-import { type InboundMediaLimits, mediaOf, resolveInboundMedia } from './inboundMedia';
-import { type OperationListener, OperationEvents } from './operationEvents';
-import { Semaphore } from './semaphore';
-import { OutboxRepository } from './outboxRepository';
-import { Handoff } from './handoff';
-import { ReplySender } from './replySender';
-import { SessionRepository } from './sessionRepository';
-import { toActivity, WECOM_CHANNEL_ID, type WeComChannelData } from './toActivity';
-import { setTurnInfo } from './turnInfo';
-import { welcomeOverflowActivity } from './welcomeMessage';
+import { AdapterStateError, CorpNotServedError } from '../adapter/adapterErrors';
+import { resolveAdapterOptions, type ResolvedAdapterOptions, type WeComAdapterOptions } from '../adapter/adapterOptions';
+import { parseConversationId } from '../adapter/conversationId';
+import type { CorpDirectory, KnownCorp, ServedCorp } from '../adapter/corpDirectory';
+import { CursorRepository } from '../adapter/cursorRepository';
+import { type CachedCustomerName, CustomerNames } from '../adapter/customerNames';
+import { InboundPipeline } from '../adapter/inboundPipeline';
+import { type InboxEntry, InboxRepository, type InboxStatus } from '../adapter/inboxRepository';
+import { type InboundMediaLimits, mediaOf, resolveInboundMedia } from '../adapter/inboundMedia';
+import { type OperationListener, OperationEvents } from '../adapter/operationEvents';
+import { Semaphore } from '../adapter/semaphore';
+import { OutboxRepository } from '../adapter/outboxRepository';
+import { Handoff } from '../adapter/handoff';
+import { ReplySender } from '../adapter/replySender';
+import { SessionRepository } from '../adapter/sessionRepository';
+import { toActivity, type WeComChannelData } from '../adapter/toActivity';
+import { setTurnInfo } from '../adapter/turnInfo';
+import { welcomeOverflowActivity } from '../adapter/welcomeMessage';
+import { type CallbackHttpRequest, type CallbackHttpResponse, respond, signedAtOf } from './callbackHttp';
 
-/** The bot's turn handler, as botbuilder's adapters take it. */
-export type BotLogic = (context: TurnContext) => Promise<void>;
-
-/** The parts of a request `process` reads: node:http, express and restify requests all fit. */
-export type CallbackHttpRequest = Readable & Pick<IncomingMessage, 'headers'> & { method?: string; url?: string; body?: unknown; rawBody?: unknown };
-
-/** The parts of a response `process` writes: node:http, express and restify responses all fit. */
-export interface CallbackHttpResponse {
-  statusCode: number;
-  setHeader(name: string, value: string): unknown;
-  end(body?: string): unknown;
-  readonly headersSent?: boolean;
-}
 
 /** Inbound files of any kind above this are never downloaded, unless `maxInboundMediaBytes` says otherwise (WeCom's largest, the file limit). */
 const DEFAULT_MAX_INBOUND_MEDIA_BYTES = 20 * 1024 * 1024;
 
 /**
- * A Bot Framework adapter for WeCom's WeChat Customer Service (kf) API: swap it in for
- * `CloudAdapter` and an existing bot serves WeChat customers.
+ * The channel engine without the product's rules: WeCom callbacks, the inbound pipeline (inbox,
+ * pulls, turns, retries), kf message ⇄ activity mapping, exactly-once sends, handoff and welcome
+ * messages, for one corp (self-built mode) or every corp that authorised a suite (provider mode).
+ * It knows no bot framework: a shell (botbuilder's `BotAdapter`, the Agents SDK's `BaseAdapter`)
+ * runs its turns through a {@link TurnHost} and hands it the bot's sends ({@link sendActivity}).
+ * {@link WeComChannel} adds licensing and WeChat's rules; the shells' `WeComAdapter` uses that one.
  *
  * @example
- * const adapter = new WeComAdapter(); // reads WECOM_* from the environment
- * // restify 10+ takes a handler that is async (or calls next): an async arrow is both.
- * const handle = async (req, res) => adapter.process(req, res, (ctx) => bot.run(ctx));
- * server.get('/api/wecom/callback', handle);
- * server.post('/api/wecom/callback', handle);
- *
- * In provider mode (`provider` option) one adapter serves every corp that authorised the suite:
- * callbacks are routed by the envelope's ToUserName, and each corp's calls use its own token.
+ * class MyShell extends SomeFrameworkAdapter implements TurnHost {
+ *   readonly channel = new WeComChannelCore({ store }, this);
+ *   async process(req, res, logic) { this.logic = logic; await this.channel.process(req, res); }
+ *   async sendActivities(ctx, activities) { return Promise.all(activities.map((a) => this.channel.sendActivity(ctx, a))); }
+ *   // hasLogic() and runTurn(): see TurnHost
+ * }
  */
-export class WeComAdapterBase extends BotAdapter {
+export class WeComChannelCore {
   /** The corp served in self-built mode; in provider mode, the suite id (see {@link corps}). */
   readonly corpId: string;
   readonly logger: Logger;
@@ -77,9 +66,8 @@ export class WeComAdapterBase extends BotAdapter {
   private readonly directory?: CorpDirectory;
   private readonly mediaLimits: InboundMediaLimits;
   private readonly mediaSlots: Semaphore;
-  private initialising?: Promise<AdapterServices>;
-  private services?: AdapterServices;
-  private logic?: BotLogic;
+  private initialising?: Promise<ChannelServices>;
+  private services?: ChannelServices;
   private starting?: Promise<void>;
   private background?: Promise<void>;
   private sweepTimer?: NodeJS.Timeout;
@@ -87,9 +75,14 @@ export class WeComAdapterBase extends BotAdapter {
   /** Pulls started by callbacks, so `idle()` and `close()` can wait for them. */
   private readonly callbackPulls = new Set<Promise<void>>();
   private readonly operations: OperationEvents;
+  /** Ids and times of the activities the channel raises itself: the channel's clock (the store's). */
+  private readonly stamp: ActivityStamp = { clock: { now: () => this.clock.now() }, newId: () => randomUUID() };
 
-  constructor(options: WeComAdapterOptions = {}) {
-    super();
+  /**
+   * @param options What is missing comes from the environment (`WECOM_*`, `DATA_DIR`, `MONGODB_URI`).
+   * @param host The framework shell that runs this channel's turns.
+   */
+  constructor(options: WeComAdapterOptions, protected readonly host: TurnHost) {
     this.options = resolveAdapterOptions(options);
     this.corpId = this.options.corpId;
     this.logger = this.options.logger;
@@ -111,7 +104,7 @@ export class WeComAdapterBase extends BotAdapter {
     this.directory = this.options.provider?.corps;
     if (!this.directory) this.ownClient = new WeComClient({ corpId: this.corpId, secret: this.options.secret, transport, sharedTokens, clock: { now: () => this.clock.now() } });
     if (this.options.autoStart) {
-      // After the constructor, so a subclass is complete and the caller can still set onTurnError.
+      // After the constructor, so a subclass and the shell are complete and the caller can still set onTurnError.
       setImmediate(() => {
         this.startBackground().catch((e: unknown) => this.logger.error({ err: e }, 'start-up failed; the first callback or start() tries again'));
       });
@@ -185,7 +178,7 @@ export class WeComAdapterBase extends BotAdapter {
   }
 
   /** Opens the store and creates indexes once; later calls share the first. */
-  ready(): Promise<AdapterServices> {
+  ready(): Promise<ChannelServices> {
     this.initialising ??= this.initialise().then(
       (s) => (this.services = s),
       (e: unknown) => {
@@ -205,14 +198,14 @@ export class WeComAdapterBase extends BotAdapter {
    * Starts the inbound side without waiting for a callback: what the background start does, then
    * turns run. Pending turns left by a crash run at once. `process` calls it on first use, so a
    * bot that calls it at start-up answers what waited while it was down without waiting for
-   * WeCom's next callback.
+   * WeCom's next callback. The shell sets the bot's logic first (see {@link TurnHost.hasLogic}).
    *
    * @example
-   * const adapter = new WeComAdapter();
-   * await adapter.start((context) => bot.run(context));
+   * // in a shell's start(logic):
+   * this.logic = logic;
+   * await this.channel.start();
    */
-  async start(logic: BotLogic): Promise<void> {
-    this.logic = logic;
+  async start(): Promise<void> {
     this.starting ??= (async () => {
       await this.startBackground();
       if (this.closing) return;
@@ -264,11 +257,17 @@ export class WeComAdapterBase extends BotAdapter {
 
   /**
    * Handles WeCom's callback request: `GET` answers the URL check, `POST` verifies, decrypts,
-   * answers 200 at once and pulls the messages in the background. Bad requests get a 4xx.
+   * answers 200 at once and pulls the messages in the background. Bad requests get a 4xx. The
+   * shell sets the bot's logic first (see {@link TurnHost.hasLogic}).
+   *
+   * @example
+   * // in a shell's process(req, res, logic):
+   * this.logic = logic;
+   * await this.channel.process(req, res);
    */
-  async process(req: CallbackHttpRequest, res: CallbackHttpResponse, logic: BotLogic): Promise<void> {
+  async process(req: CallbackHttpRequest, res: CallbackHttpResponse): Promise<void> {
     try {
-      await this.start(logic);
+      await this.start();
       const body = req.method === 'POST' ? await readRawBody(req, { limit: this.options.maxCallbackBytes }) : undefined;
       const query = new URL(req.url ?? '/', 'http://callback.invalid').searchParams;
       const opened = await this.openDataCallback(req.method, query, body);
@@ -386,10 +385,13 @@ export class WeComAdapterBase extends BotAdapter {
    * Runs the bot on an `event` activity the channel raises itself (licence status, for instance),
    * queued behind the conversation's other turns. Without bot logic yet, nothing runs.
    */
-  async emitEvent(activity: Partial<Activity> & { conversation: { id: string } }): Promise<void> {
+  async emitEvent(activity: CoreActivity & { conversation: { id: string } }): Promise<void> {
     // Provider mode: the corp is the conversation's tenant (the adapter's corpId is the suite's).
     const corpId = activity.conversation.tenantId ?? this.corpId;
-    await this.enqueueTurn(activity.conversation.id, { type: ActivityTypes.Event, channelId: WECOM_CHANNEL_ID, serviceUrl: `wecom://${corpId}`, ...activity });
+    // Stamped and addressed (from and recipient the corp unless given), so both frameworks' validation and state keys accept it.
+    const stamp = stampOf(this.stamp);
+    const event = { ...activity, type: activity.type ?? ActivityTypes.Event, id: activity.id || stamp.id, timestamp: activity.timestamp instanceof Date ? activity.timestamp : stamp.timestamp };
+    await this.enqueueTurn(activity.conversation.id, addressLike(event, activity, { corpId }));
   }
 
   /** Waits for pulls and turns in flight (tests and benchmarks). */
@@ -398,51 +400,43 @@ export class WeComAdapterBase extends BotAdapter {
     await (await this.ready()).pipeline.idle();
   }
 
-  override async sendActivities(context: TurnContext, activities: Partial<Activity>[]): Promise<ResourceResponse[]> {
-    const { sender } = await this.ready();
-    const responses: ResourceResponse[] = [];
-    for (const activity of activities) {
-      switch (activity.type) {
-        case ActivityTypes.Message:
-          responses.push(await sender.send(context, activity));
-          break;
-        case ActivityTypes.Event:
-          responses.push(activity.name === 'handoff.initiate' ? await (await this.ready()).handoff.initiate(context.activity, activity) : { id: '' });
-          break;
-        case 'delay':
-          await new Promise((resolve) => setTimeout(resolve, typeof activity.value === 'number' ? activity.value : 1000));
-          responses.push({ id: '' });
-          break;
-        default:
-          // typing, trace, endOfConversation...: WeCom kf has nothing to show for them
-          responses.push({ id: '' });
-      }
+  /**
+   * The rules every turn runs through, first, in order: each shell `use()`s them in its constructor,
+   * before the developer's own middleware. None here; {@link WeComChannel} has the licence gate,
+   * the media rules and the conversation window.
+   */
+  defaultRules(): TurnRule[] {
+    return [];
+  }
+
+  /**
+   * Sends one activity the bot sent in `turn` (the shells' `sendActivities` call it for each, in
+   * order): a message becomes kf messages, exactly once; `handoff.initiate` (an event, or an
+   * activity of type `handoff`) moves the session to a human; `delay` waits; everything else
+   * (typing, trace, endOfConversation...) has nothing to show on WeChat and answers `{ id: '' }`.
+   *
+   * @example
+   * async sendActivities(context, activities) {
+   *   const out = [];
+   *   for (const a of activities) out.push(await this.channel.sendActivity(context, a));
+   *   return out;
+   * }
+   */
+  async sendActivity(turn: CoreTurn, activity: CoreActivity): Promise<ResourceId> {
+    const { sender, handoff } = await this.ready();
+    switch (activity.type) {
+      case ActivityTypes.Message:
+        return sender.send(turn, activity);
+      case ActivityTypes.Event:
+        return activity.name === 'handoff.initiate' ? handoff.initiate(turn.activity, activity) : { id: '' };
+      case ActivityTypes.Handoff:
+        return handoff.initiate(turn.activity, activity);
+      case ActivityTypes.Delay:
+        await new Promise((resolve) => setTimeout(resolve, typeof activity.value === 'number' ? activity.value : 1000));
+        return { id: '' };
+      default:
+        return { id: '' };
     }
-    return responses;
-  }
-
-  override async updateActivity(): Promise<void> {
-    throw new OperationNotSupportedError('WeCom kf cannot edit a sent message: send a new one instead');
-  }
-
-  override async deleteActivity(): Promise<void> {
-    throw new OperationNotSupportedError('WeCom kf offers no recall of messages sent through the API in this channel: send a correction instead');
-  }
-
-  /** Runs `logic` in a proactive turn of an existing conversation (the messaging rules still apply). */
-  override async continueConversation(reference: Partial<ConversationReference>, logic: BotLogic): Promise<void> {
-    const activity = TurnContext.applyConversationReference({ type: ActivityTypes.Event, name: 'continueConversation' }, reference, true);
-    activity.channelId ??= WECOM_CHANNEL_ID;
-    await this.runMiddleware(new TurnContext(this, activity), logic);
-  }
-
-  /** botbuilder 4.15+ form: the app id or claims are ignored (WeCom has no Bot Framework auth). */
-  override async continueConversationAsync(
-    _botAppIdOrClaims: unknown, reference: Partial<ConversationReference>, logicOrAudience: BotLogic | string, maybeLogic?: BotLogic,
-  ): Promise<void> {
-    const logic = typeof logicOrAudience === 'function' ? logicOrAudience : maybeLogic;
-    if (!logic) throw new AdapterStateError('continueConversationAsync needs a logic function');
-    await this.continueConversation(reference, logic);
   }
 
   /** Stops the sweep, drains turns in flight, releases leases and closes what the adapter opened. */
@@ -467,8 +461,7 @@ export class WeComAdapterBase extends BotAdapter {
   }
 
   private async runTurn(entry: InboxEntry, media: ReturnType<typeof mediaOf>, sent: Map<string, string>): Promise<void> {
-    const logic = this.logic;
-    if (!logic) throw new AdapterStateError('no bot logic yet: call process() or start() first');
+    if (!this.host.hasLogic()) throw new AdapterStateError('no bot logic yet: call process() or start() first');
     const { handoff, names } = await this.ready();
     const customerName = names(entry.corpId).nameFor(entry.message); // never rejects; looked up while the media downloads
     const resolved = media ? await resolveInboundMedia(this.clientFor(entry.corpId), media, this.mediaLimits) : undefined;
@@ -483,12 +476,11 @@ export class WeComAdapterBase extends BotAdapter {
     const routing = data.openKfId && this.options.channelOf ? await this.options.channelOf(entry.corpId, data.openKfId) : undefined;
     mapped.channelData = { ...data, sentAt, ...routing };
     const activity = await handoff.beforeTurn(entry.conversationId, entry.message, mapped);
-    const context = new TurnContext(this, activity);
     const welcomeCode = (mapped.channelData as WeComChannelData).welcomeCode;
-    setTurnInfo(context, { anchor: entry.msgid, replyIndex: 0, welcomeCode, sent, ...(welcomeCode ? { welcome: { contents: [] } } : {}) });
+    const seed = (turn: CoreTurn): void => setTurnInfo(turn, { anchor: entry.msgid, replyIndex: 0, welcomeCode, sent, ...(welcomeCode ? { welcome: { contents: [] } } : {}) });
     // A welcome turn is sent as one message when the bot is done, still inside the middleware, so
     // the send hooks (licence gate) apply and a failure reaches onTurnError.
-    await this.runMiddleware(context, welcomeCode ? (ctx) => this.welcomeTurn(ctx, logic) : logic);
+    await this.host.runTurn(activity, seed, welcomeCode ? (turn, logic) => this.welcomeTurn(turn, logic) : undefined);
   }
 
   /**
@@ -496,7 +488,7 @@ export class WeComAdapterBase extends BotAdapter {
    * logic fails for good (a final error: no retry will come), what it sent before still goes out;
    * when it fails otherwise, the retried turn sends it.
    */
-  private async welcomeTurn(context: TurnContext, logic: BotLogic): Promise<void> {
+  private async welcomeTurn(context: CoreTurn, logic: CoreLogic): Promise<void> {
     const { sender } = await this.ready();
     try {
       await logic(context);
@@ -510,29 +502,28 @@ export class WeComAdapterBase extends BotAdapter {
     await this.sendWelcome(context);
   }
 
-  private async sendWelcome(context: TurnContext): Promise<void> {
+  private async sendWelcome(context: CoreTurn): Promise<void> {
     const welcome = await (await this.ready()).sender.flushWelcome(context);
     if (welcome && welcome.leftOut.length > 0) {
       const conversationId = context.activity.conversation?.id ?? '';
       this.logger.warn({ conversationId, leftOut: welcome.leftOut.length }, 'the welcome did not fit one message: the rest goes to the bot as wecom.welcomeOverflow');
-      this.runLater(conversationId, welcomeOverflowActivity(context.activity, welcome));
+      this.runLater(conversationId, welcomeOverflowActivity(context.activity, welcome, this.stamp));
     }
   }
 
   /** Runs `activity` as a turn after the conversation's current one (handoff.status, for instance). */
-  private runLater(conversationId: string, activity: Partial<Activity>): void {
+  private runLater(conversationId: string, activity: InboundCoreActivity): void {
     this.enqueueTurn(conversationId, activity)
       .catch((e: unknown) => this.logger.error({ err: e, conversationId, name: activity.name }, 'a follow-up turn failed'));
   }
 
   /** Runs `activity` as a turn in the conversation's queue; without bot logic yet, nothing runs. */
-  private async enqueueTurn(conversationId: string, activity: Partial<Activity>): Promise<void> {
-    const logic = this.logic;
-    if (!logic) return;
-    await (await this.ready()).pipeline.enqueue(conversationId, () => this.runMiddleware(new TurnContext(this, activity), logic));
+  private async enqueueTurn(conversationId: string, activity: InboundCoreActivity): Promise<void> {
+    if (!this.host.hasLogic()) return;
+    await (await this.ready()).pipeline.enqueue(conversationId, () => this.host.runTurn(activity, noSeed));
   }
 
-  private async initialise(): Promise<AdapterServices> {
+  private async initialise(): Promise<ChannelServices> {
     const o = this.options;
     const store = o.store ?? (await openStore({ mongodbUri: o.mongodbUri, mongodbDb: o.mongodbDb, dataDir: o.dataDir, clock: o.clock, logger: this.logger }));
     const inbox = new InboxRepository(store);
@@ -563,7 +554,7 @@ export class WeComAdapterBase extends BotAdapter {
       duplicateMsgidErrcodes: new Set(o.duplicateMsgidErrcodes), maxAttachmentBytes: 20 * 1024 * 1024 + 1, attachmentTimeoutMs: 15_000, sendAttempts: 3,
       report: this.operations.report,
     });
-    const handoff = new Handoff({ clientFor: (corpId) => this.clientFor(corpId), sessions, logger: this.logger, runLater: (id, activity) => this.runLater(id, activity) });
+    const handoff = new Handoff({ clientFor: (corpId) => this.clientFor(corpId), sessions, logger: this.logger, runLater: (id, activity) => this.runLater(id, activity), stamp: this.stamp });
     // One per corp: batchget asks one corp about its own customers.
     const namesByCorp = new Map<string, CustomerNames>();
     const names = (corpId: string): CustomerNames => {
@@ -588,7 +579,8 @@ export class WeComAdapterBase extends BotAdapter {
   }
 }
 
-interface AdapterServices {
+/** What the channel opens on first use (see {@link WeComChannelCore.ready}). */
+export interface ChannelServices {
   readonly store: Store;
   readonly inbox: InboxRepository;
   readonly sessions: SessionRepository;
@@ -600,14 +592,6 @@ interface AdapterServices {
   readonly names: (corpId: string) => CustomerNames;
 }
 
-/** The callback's signed `timestamp` in ms (already checked by the crypto). */
-function signedAtOf(query: URLSearchParams): number | undefined {
-  const seconds = Number(query.get('timestamp'));
-  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
-}
+/** A channel-raised turn has no turn info: its sends get fresh msgids, each written to the outbox. */
+function noSeed(): void {}
 
-function respond(res: CallbackHttpResponse, status: number, body: string): void {
-  res.statusCode = status;
-  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-  res.end(body);
-}
