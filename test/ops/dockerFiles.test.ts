@@ -49,9 +49,11 @@ function importedPackages(): Set<string> {
   const walk = (dir: string): void => {
     for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
       const path = `${dir}/${entry.name}`;
-      if (entry.isDirectory()) walk(path);
+      // src/agents is the library's Agents SDK entry (`wecom-kf-botbuilder/agents`): the app never loads it.
+      if (entry.isDirectory()) { if (path !== 'src/agents') walk(path); }
       else if (path.endsWith('.ts')) {
-        for (const m of read(path).matchAll(/from '([^.'][^']*)'/g)) {
+        // Import and export statements only (they start their line), not examples in comments or strings.
+        for (const m of read(path).matchAll(/^(?:import|export|\}).* from '([^.'][^']*)'/gm)) {
           const spec = m[1]!;
           if (spec.startsWith('node:')) continue;
           found.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
