@@ -33,7 +33,8 @@ describe('the Agents SDK shell', () => {
       expect(app.adapter).toBe(rig.adapter);
       expect(rig.adapter.agentName).toBe('support-bot');
     } finally {
-      process.env.NODE_ENV = before;
+      if (before === undefined) delete process.env.NODE_ENV;
+      else process.env.NODE_ENV = before;
     }
   });
 
