@@ -8,7 +8,6 @@ const EMPTY_ALLOWED_ACCOUNT = new Set(['name']);
 
 type Plain = Record<string, unknown>;
 
-
 /**
  * The Agents SDK `Activity` for a turn the core built: what `new TurnContext(adapter, activity)` needs.
  *

@@ -213,12 +213,12 @@ describe.each([
     await eventually(async () => {
       await rig.adapter.idle();
       expect(texts()).toEqual(['You said: in trial (#1)', 'You said: held 1 (#2)', 'You said: held 2 (#3)']);
-    });
+    }, 20_000);
     expect(await rig.adapter.inboxCounts()).toMatchObject({ held: 0 });
     // The corp-wide licence events reached the bot too (addressed from and to the corp).
     await eventually(() => expect(log.events['wecom.licenceStatus']).toEqual([
       expect.objectContaining({ valid: false }), expect.objectContaining({ valid: true }),
-    ]));
+    ]), 20_000);
   });
 
   it('retries a turn that crashed after its first send: the customer gets each reply once', async () => {

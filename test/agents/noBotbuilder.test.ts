@@ -1,15 +1,18 @@
 /**
  * The `./agents` entry serves an Agents SDK bot in a project without botbuilder: nothing it loads
- * at run time, and no type declaration it reaches, may name botbuilder. Checked on the build
- * (dist/), as a user gets it.
+ * at run time, and no type declaration it reaches, may name botbuilder. Checked on a build of src/
+ * as `npm run build` makes it (tsconfig.build.json), written to a folder of its own so that a
+ * build of dist/ running at the same time (the package test's) cannot change it under the test.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 const root = join(__dirname, '..', '..');
-const dist = join(root, 'dist');
 jest.setTimeout(240_000);
+// Inside node_modules, so the build's requires resolve to the repo's dependencies as dist/'s do.
+const cache = join(root, 'node_modules', '.cache');
+let build: string;
 
 /** Runs `script` in a fresh node where requiring botbuilder (or any botbuilder-* package) fails as if it were not installed. */
 function withoutBotbuilder(script: string): { ok: boolean; output: string } {
@@ -26,7 +29,7 @@ function withoutBotbuilder(script: string): { ok: boolean; output: string } {
     };
   `;
   try {
-    const output = execFileSync(process.execPath, ['-e', refuse + script], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const output = execFileSync(process.execPath, ['-e', refuse + script], { cwd: build, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     return { ok: true, output };
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string };
@@ -55,13 +58,17 @@ function declarationClosure(entry: string): Map<string, string[]> {
 
 describe('wecom-kf-botbuilder/agents without botbuilder installed', () => {
   beforeAll(() => {
-    // Builds dist/ when a source is newer than the last build (what `npm pack` does too).
-    execFileSync(process.execPath, [join(root, 'scripts', 'ensureBuilt.js')], { cwd: root, stdio: 'pipe' });
+    mkdirSync(cache, { recursive: true });
+    build = mkdtempSync(join(cache, 'agents-entry-'));
+    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', build, '--sourceMap', 'false'], { cwd: root, stdio: 'pipe' });
+  });
+  afterAll(() => {
+    if (build) rmSync(build, { recursive: true, force: true });
   });
 
   it('loads, and hands out the shell and the framework-free parts', () => {
     const { ok, output } = withoutBotbuilder(`
-      const agents = require('./dist/agents/index.js');
+      const agents = require('./agents/index.js');
       const names = ['WeComAdapter', 'WeComAgentsAdapter', 'WeComEmulator', 'openStore', 'LicensingService', 'WeComChannelError', 'WeComClient'];
       console.log(JSON.stringify(names.filter((n) => agents[n] === undefined)));
       console.log(String(agents.WeComAdapter === agents.WeComAgentsAdapter));
@@ -70,15 +77,15 @@ describe('wecom-kf-botbuilder/agents without botbuilder installed', () => {
   });
 
   it('is a real check: the Bot Framework entry does need botbuilder', () => {
-    const { ok, output } = withoutBotbuilder("require('./dist/index.js');");
+    const { ok, output } = withoutBotbuilder("require('./index.js');");
     expect(ok).toBe(false);
     expect(output).toMatch(/botbuilder/);
   });
 
   it('declares no type from botbuilder anywhere its declarations reach', () => {
-    const closure = declarationClosure(join(dist, 'agents', 'index.d.ts'));
+    const closure = declarationClosure(join(build, 'agents', 'index.d.ts'));
     expect(closure.size).toBeGreaterThan(10);
-    const naming = [...closure].filter(([, modules]) => modules.some((m) => /^botbuilder/.test(m))).map(([file]) => file.slice(dist.length + 1));
+    const naming = [...closure].filter(([, modules]) => modules.some((m) => /^botbuilder/.test(m))).map(([file]) => file.slice(build.length + 1));
     expect(naming).toEqual([]);
   });
 });

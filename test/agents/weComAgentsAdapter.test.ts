@@ -1,11 +1,12 @@
 /**
  * What the Agents shell adds to the channel for the Agents SDK: it is accepted as an
- * `AgentApplication`'s adapter without Azure settings, errors reach the inbox's retry unless the
- * bot handles them, proactive turns run on the SDK's continuation event under the same rules, and
+ * `AgentApplication`'s adapter without Azure settings (or drives one that keeps its own
+ * CloudAdapter), errors reach the inbox's retry unless the bot handles them while final refusals end
+ * the turn for good, proactive turns run on the SDK's continuation event under the same rules, and
  * what WeCom kf cannot do is refused with a typed error. Against the emulator through the real client.
  */
 import { Activity, type ConversationReference } from '@microsoft/agents-activity';
-import { AgentApplication, type TurnContext, type TurnState } from '@microsoft/agents-hosting';
+import { AgentApplication, MemoryStorage, type TurnContext, type TurnState } from '@microsoft/agents-hosting';
 import { handoffInitiateActivity, type InboundCoreActivity } from '../../src/core';
 import type { SimulatedCustomer } from '../../src/sandbox/emulator';
 import { adapterRig, type AgentsAdapterRig, receivedTexts } from '../support/adapterRig';
@@ -32,7 +33,8 @@ describe('the Agents SDK shell', () => {
       expect(app.adapter).toBe(rig.adapter);
       expect(rig.adapter.agentName).toBe('support-bot');
     } finally {
-      process.env.NODE_ENV = before;
+      if (before === undefined) delete process.env.NODE_ENV;
+      else process.env.NODE_ENV = before;
     }
   });
 
@@ -54,6 +56,37 @@ describe('the Agents SDK shell', () => {
     expect(attempts).toBe(1);
     expect(handled).toEqual(['the order service is down']);
     expect(receivedTexts(rig, customer.externalUserId)).toEqual(['Sorry, something went wrong on our side.']);
+  });
+
+  it('ends a turn for good when the bot lets a final refusal through: kept as refused, not retried', async () => {
+    await start();
+    let attempts = 0;
+    const app = new AgentApplication<TurnState>({ adapter: rig.adapter.forAgentApplication() });
+    app.onActivity('message', async (context) => {
+      attempts++;
+      for (let i = 1; i <= 6; i++) await context.sendActivity(`reply ${i}`); // the 6th is refused by the window
+    });
+    rig.setBot((context) => app.run(context));
+    await settle(rig, customer.sendText('everything, please'));
+    expect(attempts).toBe(1);
+    expect(receivedTexts(rig, customer.externalUserId)).toHaveLength(5);
+    expect(await rig.adapter.inboxCounts()).toMatchObject({ refused: 1, failed: 0, pending: 0 });
+  });
+
+  it('also runs an AgentApplication that keeps its own CloudAdapter (for Azure channels), given as process() logic', async () => {
+    await start();
+    const app = new AgentApplication<TurnState>({ storage: new MemoryStorage() });
+    app.onActivity('message', async (context, state) => {
+      const count = (state.getValue<number | undefined>('conversation.count') ?? 0) + 1;
+      state.setValue('conversation.count', count);
+      await context.sendActivity(`You said: ${context.activity.text} (#${count})`);
+    });
+    app.onTurn('afterTurn', async () => true);
+    rig.setBot((context) => app.run(context));
+    await settle(rig, customer.sendText('one'));
+    await settle(rig, customer.sendText('two'));
+    expect(app.adapter).not.toBe(rig.adapter);
+    expect(receivedTexts(rig, customer.externalUserId)).toEqual(['You said: one (#1)', 'You said: two (#2)']);
   });
 
   it('sends proactively through the app or the adapter, on the SDK\'s continuation event, within the reply window', async () => {
