@@ -11,7 +11,8 @@ import type { Clock } from '../common/clock';
 import type { Logger } from '../common/logger';
 import type { CoreActivity, CoreLogic, CoreTurn, InboundCoreActivity, TurnHost } from '../core';
 import type { CallbackHttpRequest, CallbackHttpResponse } from '../channel/callbackHttp';
-import { type ChannelServices, WeComChannelCore } from '../channel/channelCore';
+import { WeComChannelCore } from '../channel/channelCore';
+import type { ChannelServices } from '../channel/channelServices';
 import type { Store } from '../store';
 import type { WeComClient } from '../wecom/client';
 

@@ -5,35 +5,27 @@ import type { Logger } from '../common/logger';
 import {
   type ActivityStamp, ActivityTypes, addressLike, type CoreActivity, type CoreLogic, type CoreTurn, type InboundCoreActivity, type ResourceId, stampOf, type TurnHost, type TurnRule,
 } from '../core';
-import { KeyValueRepository, LeaseRepository, openStore, type Store } from '../store';
+import type { Store } from '../store';
 import { callbackErrorStatus } from '../wecom/callbackErrors';
 import { openCallback } from '../wecom/callback';
 import { WeComClient } from '../wecom/client';
 import { WeComCrypto } from '../wecom/crypto';
 import { readRawBody } from '../wecom/rawBody';
 import type { DataCallbackEvent } from '../wecom/callbackEvents';
-import type { CachedToken, SharedTokenStore } from '../wecom/tokenCache';
+import type { SharedTokenStore } from '../wecom/tokenCache';
 import { WeComTransport } from '../wecom/transport';
 import { AdapterStateError, CorpNotServedError } from '../adapter/adapterErrors';
 import { resolveAdapterOptions, type ResolvedAdapterOptions, type WeComAdapterOptions } from '../adapter/adapterOptions';
-import { parseConversationId } from '../adapter/conversationId';
 import type { CorpDirectory, KnownCorp, ServedCorp } from '../adapter/corpDirectory';
-import { CursorRepository } from '../adapter/cursorRepository';
-import { type CachedCustomerName, CustomerNames } from '../adapter/customerNames';
-import { InboundPipeline } from '../adapter/inboundPipeline';
-import { type InboxEntry, InboxRepository, type InboxStatus } from '../adapter/inboxRepository';
+import type { InboxEntry, InboxStatus } from '../adapter/inboxRepository';
 import { type InboundMediaLimits, mediaOf, resolveInboundMedia } from '../adapter/inboundMedia';
 import { type OperationListener, OperationEvents } from '../adapter/operationEvents';
 import { Semaphore } from '../adapter/semaphore';
-import { OutboxRepository } from '../adapter/outboxRepository';
-import { Handoff } from '../adapter/handoff';
-import { ReplySender } from '../adapter/replySender';
-import { SessionRepository } from '../adapter/sessionRepository';
 import { toActivity, type WeComChannelData } from '../adapter/toActivity';
 import { setTurnInfo } from '../adapter/turnInfo';
 import { welcomeOverflowActivity } from '../adapter/welcomeMessage';
 import { type CallbackHttpRequest, type CallbackHttpResponse, respond, signedAtOf } from './callbackHttp';
-
+import { type ChannelServices, openChannelServices } from './channelServices';
 
 /** Inbound files of any kind above this are never downloaded, unless `maxInboundMediaBytes` says otherwise (WeCom's largest, the file limit). */
 const DEFAULT_MAX_INBOUND_MEDIA_BYTES = 20 * 1024 * 1024;
@@ -523,73 +515,14 @@ export class WeComChannelCore {
     await (await this.ready()).pipeline.enqueue(conversationId, () => this.host.runTurn(activity, noSeed));
   }
 
-  private async initialise(): Promise<ChannelServices> {
-    const o = this.options;
-    const store = o.store ?? (await openStore({ mongodbUri: o.mongodbUri, mongodbDb: o.mongodbDb, dataDir: o.dataDir, clock: o.clock, logger: this.logger }));
-    const inbox = new InboxRepository(store);
-    const cursors = new CursorRepository(store);
-    const outbox = new OutboxRepository(store);
-    const sessions = new SessionRepository(store);
-    const leases = new LeaseRepository(store);
-    const tokens = new KeyValueRepository<CachedToken>(store, 'kf_tokens');
-    const directory = this.directory;
-    // Provider mode: only corps with an active authorisation, and only the kf accounts they granted
-    // the app, get their traffic to the bot; the rest is held (never dropped) until the corp
-    // authorises the app again and grants the account again.
-    const gate = directory
-      ? { admits: async (corpId: string, openKfId?: string) => (await directory.serves(corpId, openKfId)) && (!o.gate || (await o.gate.admits(corpId, openKfId))) }
-      : o.gate;
-    const nameCache = new KeyValueRepository<CachedCustomerName>(store, 'kf_customer_names');
-    await Promise.all([inbox.init(), outbox.init(), tokens.init(), nameCache.init()]);
-    const pipeline = new InboundPipeline({
-      store, inbox, cursors, leases, logger: this.logger, instanceId: o.instanceId,
+  private initialise(): Promise<ChannelServices> {
+    return openChannelServices({
+      options: this.options, logger: this.logger, directory: this.directory, report: this.operations.report, stamp: this.stamp,
       clientFor: (corpId) => this.clientFor(corpId),
-      runTurn: (entry, sent) => this.runInboxTurn(entry, sent),
-      backfillMs: o.backfillMs, turnConcurrency: o.turnConcurrency, maxTurnAttempts: o.maxTurnAttempts,
-      retryDelayMs: o.retryDelayMs, pullRetryBaseMs: o.pullRetryBaseMs, leaseTtlMs: 30_000, gate, observer: o.observer,
-      report: this.operations.report,
+      runInboxTurn: (entry, sent) => this.runInboxTurn(entry, sent),
+      runLater: (id, activity) => this.runLater(id, activity),
     });
-    const sender = new ReplySender({
-      clientFor: (corpId) => this.clientFor(corpId), outbox, sessions, logger: this.logger, clock: store.clock,
-      duplicateMsgidErrcodes: new Set(o.duplicateMsgidErrcodes), maxAttachmentBytes: 20 * 1024 * 1024 + 1, attachmentTimeoutMs: 15_000, sendAttempts: 3,
-      report: this.operations.report,
-    });
-    const handoff = new Handoff({ clientFor: (corpId) => this.clientFor(corpId), sessions, logger: this.logger, runLater: (id, activity) => this.runLater(id, activity), stamp: this.stamp });
-    // One per corp: batchget asks one corp about its own customers.
-    const namesByCorp = new Map<string, CustomerNames>();
-    const names = (corpId: string): CustomerNames => {
-      let n = namesByCorp.get(corpId);
-      if (!n) {
-        n = new CustomerNames({
-          corpId, client: () => this.clientFor(corpId), cache: nameCache, clock: store.clock, logger: this.logger,
-          fallback: o.customerNameFallback, enabled: o.lookupCustomerNames,
-          waitingCustomers: async () => (await inbox.conversationsWith('pending', corpId)).flatMap((id) => {
-            try {
-              return [parseConversationId(id).externalUserId];
-            } catch {
-              return []; // an account-wide conversation (servicer events) has no customer
-            }
-          }),
-        });
-        namesByCorp.set(corpId, n);
-      }
-      return n;
-    };
-    return { store, inbox, sessions, pipeline, sender, tokens, handoff, names };
   }
-}
-
-/** What the channel opens on first use (see {@link WeComChannelCore.ready}). */
-export interface ChannelServices {
-  readonly store: Store;
-  readonly inbox: InboxRepository;
-  readonly sessions: SessionRepository;
-  readonly pipeline: InboundPipeline;
-  readonly sender: ReplySender;
-  readonly tokens: KeyValueRepository<CachedToken>;
-  readonly handoff: Handoff;
-  /** The customer-name lookups of a corp. */
-  readonly names: (corpId: string) => CustomerNames;
 }
 
 /** A channel-raised turn has no turn info: its sends get fresh msgids, each written to the outbox. */

@@ -1,6 +1,9 @@
 /**
- * Bot Framework middleware that enforces WeChat's messaging rules and WeCom's media limits before
- * WeCom would refuse (product.md). The adapter installs {@link defaultMiddleware}.
+ * The rules that enforce WeChat's messaging rules and WeCom's media limits before WeCom would refuse
+ * (product.md). Each is a `TurnRule` (src/core): structurally middleware of both botbuilder and the
+ * Agents SDK, so both shells `use()` the same instances. The channel installs them by default
+ * (`WeComChannel.defaultRules()`); {@link defaultMiddleware} builds the media and window rules for
+ * an adapter made without defaults.
  */
 export { defaultMiddleware } from './defaultMiddleware';
 export { WindowMiddleware, type WindowMiddlewareOptions } from './windowMiddleware';
