@@ -1,8 +1,10 @@
 /**
  * The main entry without botbuilder (an Agents SDK bot that imported it by mistake): one clear error
  * naming both fixes, instead of Node's "Cannot find module 'botbuilder'" from deep inside dist/.
- * The built entry is loaded in a child process whose module resolution refuses botbuilder, as a
- * folder without it would (test/package/packInstall.test.ts does it with a real install).
+ * The entry is loaded from its sources (compiled by swc as they load, so no build of dist/ that other
+ * tests may be writing at the same time) in a child process whose module resolution refuses
+ * botbuilder, as a folder without it would (test/package/packInstall.test.ts does it with a real
+ * install of the packed package).
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -10,7 +12,7 @@ import { assertBotbuilderInstalled, BotbuilderMissingError } from '../src/botbui
 import { isChannelError } from '../src/common';
 
 const root = join(__dirname, '..');
-jest.setTimeout(120_000);
+jest.setTimeout(60_000);
 
 const notFound = (id: string): never => {
   throw Object.assign(new Error(`Cannot find module '${id}'`), { code: 'MODULE_NOT_FOUND' });
@@ -38,14 +40,16 @@ describe('the main entry\'s botbuilder guard', () => {
     expect(() => assertBotbuilderInstalled((id) => `/node_modules/${id}/index.js`)).not.toThrow();
   });
 
-  describe('the built main entry', () => {
-    beforeAll(() => {
-      execFileSync(process.execPath, [join(root, 'scripts', 'ensureBuilt.js')], { cwd: root, stdio: 'ignore' });
-    });
-
-    /** Requires dist/index.js in a fresh node, optionally with botbuilder unresolvable; returns what it saw. */
+  describe('the main entry, loaded by node', () => {
+    /** Requires src/index.ts in a fresh node, optionally with botbuilder unresolvable; returns what it saw. */
     const load = (refuseBotbuilder: boolean): { loaded?: string[]; error?: { name: string; code?: string; message: string } } => {
       const script = `
+        const { readFileSync } = require('node:fs');
+        const { transformSync } = require('@swc/core');
+        require.extensions['.ts'] = (module, filename) => {
+          const { code } = transformSync(readFileSync(filename, 'utf8'), { filename, jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } });
+          module._compile(code, filename);
+        };
         const Module = require('node:module');
         const resolve = Module._resolveFilename;
         if (${refuseBotbuilder}) Module._resolveFilename = function (request, ...rest) {
@@ -55,7 +59,7 @@ describe('the main entry\'s botbuilder guard', () => {
           return resolve.call(this, request, ...rest);
         };
         try {
-          const m = require(${JSON.stringify(join(root, 'dist', 'index.js'))});
+          const m = require(${JSON.stringify(join(root, 'src', 'index.ts'))});
           console.log(JSON.stringify({ loaded: [typeof m.WeComAdapter, typeof m.isFinalRefusal] }));
         } catch (e) {
           console.log(JSON.stringify({ error: { name: e.name, code: e.code, message: e.message } }));
