@@ -9,8 +9,8 @@
  * second time (a minute of CPU) would test better-sqlite3, not us.
  *
  * PACK_TEST_BOTBUILDER / PACK_TEST_RESTIFY / PACK_TEST_AGENTS pick the peer versions (default: the
- * repo's own), e.g. the lowest of the declared ranges:
- * PACK_TEST_BOTBUILDER=4.14.0 PACK_TEST_RESTIFY=10.0.0 PACK_TEST_AGENTS=1.8.0.
+ * repo's own), e.g. the lowest published in the declared ranges:
+ * PACK_TEST_BOTBUILDER=4.14.0 PACK_TEST_RESTIFY=10.0.0 PACK_TEST_AGENTS=1.8.1 (there is no 1.8.0).
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
