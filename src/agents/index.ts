@@ -7,45 +7,9 @@
  * const { WeComAdapter } = require('wecom-kf-botbuilder/agents');
  * const wechat = new WeComAdapter(); // WECOM_* from the environment
  */
-// Deep imports where a folder's index would load the botbuilder shell (src/adapter's does).
 export { WeComAgentsAdapter, WeComAgentsAdapter as WeComAdapter, type AgentsLogic, type WeComAgentsAdapterOptions, type WeComAgentsAdapterOptions as WeComAdapterOptions } from './weComAgentsAdapter';
 export { toAgentsActivity, continuationActivity } from './toAgentsActivity';
 export { AgentsActivityRefusedError } from './agentsErrors';
-export { LICENCE_STATUS_EVENT, isFinalRefusal, type LicenceStatusChange, type CallbackHttpRequest, type CallbackHttpResponse } from '../channel';
 export { HandoffEventNames, handoffInitiateActivity, type HandoffState, type HandoffStatusValue } from '../core';
-export { HANDOFF_MESSAGE_EVENT } from '../adapter/handoff';
-export { HandoffActiveError, OperationNotSupportedError, AdapterStateError, ReplyTooLargeError, CorpNotServedError } from '../adapter/adapterErrors';
-export { WECOM_CHANNEL_ID, WeComEventNames, WeComContentTypes, type WeComChannelData } from '../adapter/toActivity';
-export { conversationIdOf, parseConversationId, type ConversationParties } from '../adapter/conversationId';
-export { addSendHook, setMediaHook, ReplyHeldBackError, type SendHook, type MediaHook, type OutboundSend, type SendOutcome } from '../adapter/sendHooks';
-export type { InboundGate, InboundObserver, PulledCustomerMessage } from '../adapter/inboundPipeline';
-export { UnsupportedActivityError } from '../adapter/fromActivity';
-export { WELCOME_OVERFLOW_EVENT } from '../adapter/welcomeMessage';
-export type { CorpDirectory, CorpStatus, KnownCorp, ServedCorp, ProviderAdapterSetup } from '../adapter/corpDirectory';
-export { AttachmentLoadError, type AttachmentLoadReason } from '../adapter/mediaSource';
-export type { OperationEvent, OperationListener, CallbackResult, PullResult, SendResult, TurnResult } from '../adapter/operationEvents';
-/** Provider (third-party app) mode: one deployment serving every corp that authorises the suite. */
-export { ProviderMode, ProviderCorps, type ProviderModeOptions, type ProviderCorp, type InstallLinkResult } from '../provider';
-export {
-  defaultMiddleware, LicenceGate, MediaMiddleware, WindowMiddleware, WindowRepository, getConversationWindow,
-  ConversationLockedError, MediaRejectedError, MEDIA_RULES,
-} from '../middleware';
-export { LicensingService, LicensingScheduler, LicenceInactiveError, InvalidPurchaseError, IdempotencyKeyReusedError, UnknownCorpError, type LicenceStatusView } from '../licensing';
-export {
-  ChannelService, ChannelDirectory, messageButtonHtml, type Channel, type CorpInfo, type AgentResult, type ChannelServiceOptions,
-  ChannelNotFoundError, ChannelConflictError, PrerequisiteError, OrganisationNotActiveError, AppNotAuthorisedError, CsaNotAuthorisedError,
-} from '../channels';
-export { openStore, StoreStorage, type Store, type StoreHealth, DuplicateKeyError, StoreLockedError, StoreCorruptError, StoreFileError, ETagConflictError } from '../store';
-export { WeComClient, WeComApiError, WeComHttpError, WeComCrypto, type KfMessage, type KfOutboundMessage, KfServiceState } from '../wecom';
-export { loadConfig, settings, type ChannelConfig } from '../config';
-export { WeComChannelError, ConfigError, isChannelError, ManualClock, OffsetClock, systemClock, type Clock } from '../common';
-/**
- * The sandbox, to try a bot with no WeCom account: an emulated WeCom on loopback and simulated
- * customers and agents, for tests of your own bot.
- */
-export {
-  WeComEmulator, SimulatedCustomer, SimulatedServicer, FaultInjector, type EmulatorOptions, type EmulatorSwitches, type CorpCredentials,
-  type SentMessage, type DeliveryReport,
-  SandboxWorld, SANDBOX_CREDENTIALS, SANDBOX_SUITE, SANDBOX_DEMO_CORPS, SANDBOX_AGENT, SandboxAttachmentError, type ChatEntry, type CustomerAttachment,
-  startTerminalChat, type TerminalChat, type TerminalChatOptions,
-} from '../sandbox';
+// Everything framework-free, the same list as the main entry's.
+export * from '../publicApi';
