@@ -42,7 +42,7 @@ const DEFAULT_MAX_INBOUND_MEDIA_BYTES = 20 * 1024 * 1024;
  * class MyShell extends SomeFrameworkAdapter implements TurnHost {
  *   readonly channel = new WeComChannelCore({ store }, this);
  *   async process(req, res, logic) { this.logic = logic; await this.channel.process(req, res); }
- *   async sendActivities(ctx, activities) { return Promise.all(activities.map((a) => this.channel.sendActivity(ctx, a))); }
+ *   async sendActivities(ctx, activities) { const out = []; for (const a of activities) out.push(await this.channel.sendActivity(ctx, a)); return out; }
  *   // hasLogic() and runTurn(): see TurnHost
  * }
  */
