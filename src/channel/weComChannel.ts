@@ -1,4 +1,5 @@
 import { isChannelError } from '../common/errors';
+import { AdapterStateError } from '../adapter/adapterErrors';
 import type { TurnHost, TurnRule } from '../core';
 import type { InboundObserver } from '../adapter/inboundPipeline';
 import { type LicenceStatusName, LicensingScheduler, LicensingService, type LicensingPolicy } from '../licensing';
@@ -127,9 +128,10 @@ export class WeComChannel extends WeComChannelCore {
    *
    * @example
    * const view = await (await adapter.licensing()).statusOf('wwCorpA');
+   * @throws AdapterStateError (rejects) when the adapter was made with `licensing: false`
    */
   licensing(): Promise<LicensingService> {
-    if (this.licensingOptions === false) return Promise.reject(new Error('licensing is turned off for this adapter'));
+    if (this.licensingOptions === false) return Promise.reject(new AdapterStateError('licensing is turned off for this adapter (licensing: false)'));
     const policy = this.licensingOptions.policy;
     this.licensingService ??= (async () => {
       const service = await LicensingService.create({ store: await this.store(), policy, logger: this.logger, instanceId: this.options.instanceId });
