@@ -127,7 +127,7 @@ export class WeComChannel extends WeComChannelCore {
    * The licensing service of this channel's store (trial, credits, licence years).
    *
    * @example
-   * const view = await (await adapter.licensing()).statusOf('wwCorpA');
+   * const view = await (await adapter.licensing()).status('wwCorpA');
    * @throws AdapterStateError (rejects) when the adapter was made with `licensing: false`
    */
   licensing(): Promise<LicensingService> {
