@@ -9,7 +9,7 @@
  */
 export { WeComAgentsAdapter, WeComAgentsAdapter as WeComAdapter, type AgentsLogic, type WeComAgentsAdapterOptions, type WeComAgentsAdapterOptions as WeComAdapterOptions } from './weComAgentsAdapter';
 export { toAgentsActivity, continuationActivity } from './toAgentsActivity';
-export { AgentsActivityRefusedError } from './agentsErrors';
+export { AgentsActivityRefusedError, BotActivityInvalidError } from './agentsErrors';
 export { HandoffEventNames, handoffInitiateActivity, type HandoffState, type HandoffStatusValue } from '../core';
 // Everything framework-free, the same list as the main entry's.
 export * from '../publicApi';

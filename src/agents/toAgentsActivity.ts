@@ -107,7 +107,13 @@ function isPlain(value: unknown): value is Plain {
 }
 
 /** zod's findings as `path: message` lines; any other failure as its message. */
-function issuesOf(e: unknown): string[] {
+/** Whether `e` is the Agents SDK's validation error (zod's, with its `issues`). */
+export function isValidationError(e: unknown): boolean {
+  return e instanceof Error && e.name === 'ZodError' && Array.isArray((e as Error & { issues?: unknown }).issues);
+}
+
+/** A validation error's findings as `path: message` (its message when it has none). */
+export function issuesOf(e: unknown): string[] {
   const issues = isPlain(e) && Array.isArray(e.issues) ? (e.issues as unknown[]) : undefined;
   if (issues) {
     return issues.map((issue) => {

@@ -15,7 +15,8 @@ import type { LicensingService } from '../licensing';
 import type { LicenceGate } from '../middleware';
 import type { Store } from '../store';
 import type { WeComClient } from '../wecom';
-import { continuationActivity, toAgentsActivity } from './toAgentsActivity';
+import { BotActivityInvalidError } from './agentsErrors';
+import { continuationActivity, issuesOf, isValidationError, toAgentsActivity } from './toAgentsActivity';
 
 /** An Agents SDK bot's turn handler: `(context) => app.run(context)`, `(context) => handler.run(context)`. */
 export type AgentsLogic = (context: TurnContext) => Promise<void>;
@@ -257,7 +258,14 @@ export class WeComAgentsAdapter extends BaseAdapter implements TurnHost {
     if (!logic) throw new AdapterStateError('no bot logic yet: call process() or start() first');
     const context = new TurnContext(this, toAgentsActivity(activity));
     seed(context);
-    await this.runMiddleware(context, wrap ? (ctx) => wrap(ctx, (turn) => logic(turn as TurnContext)) : logic);
+    try {
+      await this.runMiddleware(context, wrap ? (ctx) => wrap(ctx, (turn) => logic(turn as TurnContext)) : logic);
+    } catch (e) {
+      // The SDK validates what the bot sends before this adapter sees it: the same turn would be
+      // refused again, so the message is kept as refused instead of retried until it fails.
+      if (isValidationError(e)) throw new BotActivityInvalidError(activity.conversation.id, issuesOf(e), { cause: e });
+      throw e;
+    }
   }
 
   /** Sends the bot's activities one by one, in order, through the channel (the rules' hooks, exactly-once). */

@@ -381,8 +381,16 @@ export class WeComChannelCore {
     // Provider mode: the corp is the conversation's tenant (the adapter's corpId is the suite's).
     const corpId = activity.conversation.tenantId ?? this.corpId;
     // Stamped and addressed (from and recipient the corp unless given), so both frameworks' validation and state keys accept it.
+    // Read by name, never spread: an Agents SDK Activity's channelId is an accessor a spread loses.
     const stamp = stampOf(this.stamp);
-    const event = { ...activity, type: activity.type ?? ActivityTypes.Event, id: activity.id || stamp.id, timestamp: activity.timestamp instanceof Date ? activity.timestamp : stamp.timestamp };
+    const given = activity.timestamp === undefined ? undefined : new Date(activity.timestamp);
+    const event = {
+      type: activity.type ?? ActivityTypes.Event,
+      ...(activity.name === undefined ? {} : { name: activity.name }),
+      ...(activity.value === undefined ? {} : { value: activity.value }),
+      ...(activity.text === undefined ? {} : { text: activity.text }),
+      id: activity.id || stamp.id, timestamp: given && !Number.isNaN(given.getTime()) ? given : stamp.timestamp,
+    };
     await this.enqueueTurn(activity.conversation.id, addressLike(event, activity, { corpId }));
   }
 

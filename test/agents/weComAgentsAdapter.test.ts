@@ -73,6 +73,25 @@ describe('the Agents SDK shell', () => {
     expect(await rig.adapter.inboxCounts()).toMatchObject({ refused: 1, failed: 0, pending: 0 });
   });
 
+  it('keeps a message as refused when the bot sends what the Agents SDK\'s validation refuses: the reply before it went out once, no retry', async () => {
+    await start();
+    let attempts = 0;
+    const app = new AgentApplication<TurnState>({ adapter: rig.adapter.forAgentApplication() });
+    app.onActivity('message', async (context) => {
+      attempts++;
+      await context.sendActivity('Pick one:');
+      // A card action with an empty title: the SDK refuses it in sendActivity, before the adapter sees it.
+      await context.sendActivity(Activity.fromObject({ type: 'message', text: 'menu', suggestedActions: { to: [], actions: [{ type: 'imBack', title: 'ok', value: 'ok' }] } }));
+      const invalid = { type: 'message', suggestedActions: { to: [], actions: [{ type: 'imBack', title: '', value: 'a' }] } };
+      await context.sendActivity(invalid as unknown as Activity);
+    });
+    rig.setBot((context) => app.run(context));
+    await settle(rig, customer.sendText('menu please'));
+    expect(attempts).toBe(1);
+    expect(receivedTexts(rig, customer.externalUserId)).toEqual(['Pick one:', expect.stringContaining('menu')]);
+    expect(await rig.adapter.inboxCounts()).toMatchObject({ refused: 1, failed: 0, pending: 0 });
+  });
+
   it('also runs an AgentApplication that keeps its own CloudAdapter (for Azure channels), given as process() logic', async () => {
     await start();
     const app = new AgentApplication<TurnState>({ storage: new MemoryStorage() });
