@@ -1,22 +1,25 @@
 /**
- * Microsoft 365 Agents SDK bots over WeChat, end to end: an `AgentApplication` and an Agents SDK
- * `ActivityHandler`, unchanged, behind the Agents shell (`wecom-kf-botbuilder/agents`), against the
- * emulator through the real client. The same scenarios as the Bot Framework shell's e2e tests: text,
- * welcome, media in and out, the reply limit, handoff, licence hold and release, exactly-once sends.
+ * The same end-to-end scenarios through both shells, against the emulator through the real client:
+ * an `AgentApplication` and an Agents SDK `ActivityHandler`, unchanged, behind the Agents shell
+ * (`wecom-kf-botbuilder/agents`), and a botbuilder `ActivityHandler` behind the Bot Framework
+ * shell (the main entry). Text, welcome, media in and out, the reply limit, handoff, licence hold
+ * and release, exactly-once sends: each bot must meet the same rules with the same result.
  */
 import { Activity } from '@microsoft/agents-activity';
-import {
-  ActivityHandler, AgentApplication, ConversationState, MemoryStorage, type TurnContext, type TurnState,
-} from '@microsoft/agents-hosting';
-import { type AgentsLogic, StoreStorage } from '../../src/agents';
+import * as agents from '@microsoft/agents-hosting';
+import * as botbuilder from 'botbuilder';
+import { StoreStorage } from '../../src/agents';
+import { WeComAdapter } from '../../src/botbuilder';
+import type { InboxStatus } from '../../src/adapter/inboxRepository';
+import type { LicensingService } from '../../src/licensing';
 import type { SimulatedCustomer } from '../../src/sandbox/emulator';
-import { adapterRig, type AgentsAdapterRig, type AgentsRigOptions, receivedTexts } from '../support/adapterRig';
+import { adapterRig, type AdapterRig, type AgentsAdapterRig, receivedTexts } from '../support/adapterRig';
 import { eventually, realMedia, settle } from '../support/e2e';
 
 const MB = 1024 * 1024;
 const DAY = 24 * 3600_000;
 
-/** What the bot saw and what its sends met, whichever Agents SDK style it is written in. */
+/** What the bot saw and what its sends met, whichever framework and style it is written in. */
 interface Log {
   /** Every activity's type (and name, for events), in order. */
   seen: string[];
@@ -30,56 +33,80 @@ interface Log {
   attempts: number;
 }
 
+/** What the bots' shared answer needs of a turn, in either framework. */
+interface Turn {
+  readonly activity: { readonly type?: string; readonly name?: string; readonly value?: unknown; readonly text?: string; readonly attachments?: readonly { readonly contentType: string }[] };
+  /** Sends text, or an activity given as a plain object (each framework builds its own from it). */
+  send(activity: string | Record<string, unknown>): Promise<unknown>;
+}
+
+const agentsTurn = (context: agents.TurnContext): Turn => ({
+  activity: context.activity,
+  send: (a) => context.sendActivity(typeof a === 'string' ? a : Activity.fromObject(a)),
+});
+
+const botbuilderTurn = (context: botbuilder.TurnContext): Turn => ({
+  activity: context.activity,
+  send: (a) => context.sendActivity(a as string | Partial<botbuilder.Activity>),
+});
+
 /**
- * The bot's answer to a customer's message, the same for both styles (`count` is the
+ * The bot's answer to a customer's message, the same for every style (`count` is the
  * conversation's message count, kept in the bot's conversation state).
  */
-async function answer(context: TurnContext, count: number, log: Log): Promise<void> {
-  const { activity } = context;
-  const text = activity.text ?? '';
-  const attachments = activity.attachments ?? [];
+async function answer(turn: Turn, count: number, log: Log): Promise<void> {
+  const text = turn.activity.text ?? '';
+  const attachments = turn.activity.attachments ?? [];
   if (attachments.length > 0) {
     log.attachments.push(...attachments.map((a) => a.contentType));
-    await context.sendActivity(`Got your ${attachments[0]!.contentType}`);
+    await turn.send(`Got your ${attachments[0]!.contentType}`);
     return;
   }
   switch (text) {
     case 'human':
-      await context.sendActivity('Connecting you to a colleague…');
-      await context.sendActivity(Activity.fromObject({ type: 'event', name: 'handoff.initiate', value: { servicerUserId: 'alice' } }));
+      await turn.send('Connecting you to a colleague…');
+      await turn.send({ type: 'event', name: 'handoff.initiate', value: { servicerUserId: 'alice' } });
       return;
     case 'six replies':
-      for (let i = 1; i <= 6; i++) await context.sendActivity(`reply ${i}`).catch((e: unknown) => void log.refusals.push(e));
+      for (let i = 1; i <= 6; i++) await turn.send(`reply ${i}`).catch((e: unknown) => void log.refusals.push(e));
       return;
     case 'big picture': {
       const huge = Buffer.concat([realMedia.png, Buffer.alloc(3 * MB, 1)]);
-      await context.sendActivity(Activity.fromObject({
+      await turn.send({
         type: 'message', attachments: [{ contentType: 'image/png', name: 'huge.png', contentUrl: `data:image/png;base64,${huge.toString('base64')}` }],
-      })).catch((e: unknown) => void log.refusals.push(e));
+      }).catch((e: unknown) => void log.refusals.push(e));
       return;
     }
     case 'crash':
       log.attempts++;
-      await context.sendActivity('reply 1');
+      await turn.send('reply 1');
       if (log.attempts === 1) throw new Error('the bot crashed half-way');
-      await context.sendActivity('reply 2');
+      await turn.send('reply 2');
       return;
     default:
-      await context.sendActivity(`You said: ${text} (#${count})`);
+      await turn.send(`You said: ${text} (#${count})`);
   }
 }
 
-function record(context: TurnContext, log: Log): void {
-  const { type, name, value } = context.activity;
-  log.seen.push(name ? `${type}:${name}` : type);
+function record(turn: Turn, log: Log): void {
+  const { type, name, value } = turn.activity;
+  log.seen.push(name ? `${type}:${name}` : String(type));
   if (type === 'event' && name) (log.events[name] ??= []).push(value);
 }
 
+/** A rig with the bot running, and what the scenarios ask of either shell's adapter. */
+interface Running {
+  readonly rig: AdapterRig | AgentsAdapterRig;
+  licensing(): Promise<LicensingService>;
+  inboxCounts(): Promise<Record<Exclude<InboxStatus, 'done'>, number>>;
+}
+
 /** An `AgentApplication` as its docs write one: routes, turn state (kept in the channel's store), the adapter passed in. */
-function agentApplication(rig: AgentsAdapterRig, log: Log): AgentsLogic {
-  const app = new AgentApplication<TurnState>({ adapter: rig.adapter.forAgentApplication(), storage: new StoreStorage(rig.store) });
+async function agentApplication(log: Log): Promise<Running> {
+  const rig = await adapterRig({ shell: 'agents' });
+  const app = new agents.AgentApplication<agents.TurnState>({ adapter: rig.adapter.forAgentApplication(), storage: new StoreStorage(rig.store) });
   app.onTurn('beforeTurn', async (context) => {
-    record(context, log);
+    record(agentsTurn(context), log);
     return true;
   });
   app.onConversationUpdate('membersAdded', async (context) => {
@@ -88,22 +115,24 @@ function agentApplication(rig: AgentsAdapterRig, log: Log): AgentsLogic {
   app.onActivity('message', async (context, state) => {
     const count = ((state.getValue('conversation.count') as number | undefined) ?? 0) + 1;
     state.setValue('conversation.count', count);
-    await answer(context, count, log);
+    await answer(agentsTurn(context), count, log);
   });
   // handoff.status, wecom.* events: an AgentApplication routes them with onActivity('event').
   app.onActivity('event', async () => undefined);
   // Agents SDK 1.8: turn state is saved only when an afterTurn handler is registered.
   app.onTurn('afterTurn', async () => true);
-  return (context) => app.run(context);
+  rig.setBot((context) => app.run(context));
+  return { rig, licensing: () => rig.adapter.licensing(), inboxCounts: () => rig.adapter.inboxCounts() };
 }
 
 /** An Agents SDK `ActivityHandler` with `ConversationState`, as bots ported from botbuilder look. */
-function activityHandler(_rig: AgentsAdapterRig, log: Log): AgentsLogic {
-  const conversationState = new ConversationState(new MemoryStorage());
+async function agentsActivityHandler(log: Log): Promise<Running> {
+  const rig = await adapterRig({ shell: 'agents' });
+  const conversationState = new agents.ConversationState(new agents.MemoryStorage());
   const counter = conversationState.createProperty<number>('count');
-  const bot = new ActivityHandler();
+  const bot = new agents.ActivityHandler();
   bot.onTurn(async (context, next) => {
-    record(context, log);
+    record(agentsTurn(context), log);
     await next();
   });
   bot.onMembersAdded(async (context, next) => {
@@ -113,29 +142,60 @@ function activityHandler(_rig: AgentsAdapterRig, log: Log): AgentsLogic {
   bot.onMessage(async (context, next) => {
     const count = (await counter.get(context, 0)) + 1;
     await counter.set(context, count);
-    await answer(context, count, log);
+    await answer(agentsTurn(context), count, log);
     await next();
   });
   // The Agents SDK's ActivityHandler has no onEvent: events reach onUnrecognizedActivityType.
   bot.onUnrecognizedActivityType(async (_context, next) => next());
-  return async (context) => {
+  rig.setBot(async (context) => {
     await bot.run(context);
     await conversationState.saveChanges(context, false);
-  };
+  });
+  return { rig, licensing: () => rig.adapter.licensing(), inboxCounts: () => rig.adapter.inboxCounts() };
+}
+
+/** A botbuilder `ActivityHandler` with `ConversationState` behind the Bot Framework shell (the main entry's `WeComAdapter`). */
+async function botbuilderActivityHandler(log: Log): Promise<Running> {
+  const rig = await adapterRig({ adapterClass: WeComAdapter });
+  const adapter = rig.adapter as WeComAdapter;
+  const conversationState = new botbuilder.ConversationState(new botbuilder.MemoryStorage());
+  const counter = conversationState.createProperty<number>('count');
+  const bot = new botbuilder.ActivityHandler();
+  bot.onTurn(async (context, next) => {
+    record(botbuilderTurn(context), log);
+    await next();
+  });
+  bot.onMembersAdded(async (context, next) => {
+    await context.sendActivity('Welcome! Ask me anything.');
+    await next();
+  });
+  bot.onMessage(async (context, next) => {
+    const count = (await counter.get(context, 0)) + 1;
+    await counter.set(context, count);
+    await answer(botbuilderTurn(context), count, log);
+    await next();
+  });
+  rig.setBot(async (context) => {
+    await bot.run(context);
+    await conversationState.saveChanges(context, false);
+  });
+  return { rig, licensing: () => adapter.licensing(), inboxCounts: () => adapter.inboxCounts() };
 }
 
 describe.each([
-  ['AgentApplication', agentApplication],
-  ['ActivityHandler', activityHandler],
-])('an Agents SDK %s over WeChat', (_style, makeBot) => {
-  let rig: AgentsAdapterRig;
+  ['an Agents SDK AgentApplication', agentApplication],
+  ['an Agents SDK ActivityHandler', agentsActivityHandler],
+  ['a botbuilder ActivityHandler', botbuilderActivityHandler],
+])('%s over WeChat', (_style, run) => {
+  let rig: AdapterRig | AgentsAdapterRig;
+  let bot: Running;
   let log: Log;
   let customer: SimulatedCustomer;
 
-  async function start(adapter: AgentsRigOptions['adapter'] = {}): Promise<void> {
+  async function start(): Promise<void> {
     log = { seen: [], events: {}, attachments: [], refusals: [], attempts: 0 };
-    rig = await adapterRig({ shell: 'agents', adapter });
-    rig.setBot(makeBot(rig, log));
+    bot = await run(log);
+    rig = bot.rig;
     rig.emu.addServicer(rig.corp.corpId, { userid: 'alice' });
     customer = rig.emu.customer(rig.corp.corpId, rig.kf);
   }
@@ -203,18 +263,18 @@ describe.each([
     await start();
     await settle(rig, customer.sendText('in trial'));
     rig.clock.advance(91 * DAY);
-    const licensing = await rig.adapter.licensing();
+    const licensing = await bot.licensing();
     await licensing.runDueJobs();
     await settle(rig, customer.sendText('held 1'), customer.sendText('held 2'));
     expect(texts()).toEqual(['You said: in trial (#1)']);
-    expect(await rig.adapter.inboxCounts()).toMatchObject({ held: 2 });
+    expect(await bot.inboxCounts()).toMatchObject({ held: 2 });
 
     await licensing.purchase(rig.corp.corpId, 4);
     await eventually(async () => {
       await rig.adapter.idle();
       expect(texts()).toEqual(['You said: in trial (#1)', 'You said: held 1 (#2)', 'You said: held 2 (#3)']);
     }, 20_000);
-    expect(await rig.adapter.inboxCounts()).toMatchObject({ held: 0 });
+    expect(await bot.inboxCounts()).toMatchObject({ held: 0 });
     // The corp-wide licence events reached the bot too (addressed from and to the corp).
     await eventually(() => expect(log.events['wecom.licenceStatus']).toEqual([
       expect.objectContaining({ valid: false }), expect.objectContaining({ valid: true }),
