@@ -50,6 +50,8 @@ export class SqliteFile {
   private readonly upserts = new Map<string, Database.Statement>();
   private readonly deletes = new Map<string, Database.Statement>();
   private readonly commit: (batch: Map<string, TableChanges>) => void;
+  /** Transactions committed since open (one per tick with changes): what the disk sees, for benchmarks and tests. */
+  commits = 0;
 
   private constructor(
     readonly file: string,
@@ -170,7 +172,10 @@ export class SqliteFile {
     this.pending.clear();
     this.waiters = [];
     try {
-      if (batch.size > 0) this.commit(batch);
+      if (batch.size > 0) {
+        this.commit(batch);
+        this.commits++;
+      }
     } catch (e) {
       const error = asStoreError(this.file, e);
       this.onFailed?.([...batch.keys()], error);
