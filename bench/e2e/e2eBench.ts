@@ -23,6 +23,8 @@ const PER_CUSTOMER = 5;
 const CALLBACKS = 1000;
 const CALLBACK_RATE = 500;
 const LATENCY_MS = 100;
+/** Messages in one throughput run. */
+export const E2E_MESSAGES = CUSTOMERS * PER_CUSTOMER;
 const FLOWS: readonly FlowKind[] = ['minimal', 'channel'];
 const LABEL: Record<FlowKind, string> = { minimal: 'minimal flow (baseline)', channel: 'channel (WeComAdapter, embedded store)' };
 
@@ -84,7 +86,7 @@ function report(figures: Map<FlowKind, Figures>, rss: { app: number; floor: numb
     '',
     `RSS at start, real mode, embedded store (\`dist/bot/main.js\` with credentials pointing at the emulator, read once \`/healthz\` answers 200): **${mib(rss.app)}** (goal ≤ 90 MiB). The floor in the same run, a process that only loads botbuilder and restify and listens: ${mib(rss.floor)}.`,
     '',
-    `Where the channel's CPU goes in the throughput run (a second run under \`--cpu-prof\`, self time by package or folder; idle left out): ${profile.slice(0, 14).map((p) => `${p.where} ${(p.share * 100).toFixed(0)} %`).join(', ')}.`,
+    `Where the channel's CPU goes in the throughput run (a second run under V8's profiler, over the run alone, self time by package or folder; idle left out): ${profile.slice(0, 14).map((p) => `${p.where} ${(p.share * 100).toFixed(0)} %`).join(', ')}.`,
     '',
     ...whyMissed(figures, rss, soakGrowthPer1000(soak, soakMessages)),
     `Soak, the channel only: ${soakMessages.toLocaleString('en')} messages in waves of ${total} (${CUSTOMERS} customers × ${PER_CUSTOMER}), RSS of the flow process after a full GC: ${mib(soak.rssStart)} after the first wave, ${mib(soak.rssEnd)} after the last, ${mib(soak.rssMax)} at most; growth ${soakGrowthPer1000(soak, soakMessages).toFixed(2)} MiB per 1,000 messages. V8's heap in use after the same full GC (live objects only, without the allocator's high-water mark RSS keeps): ${mib(soak.heapStart)} after the first wave, ${mib(soak.heapEnd)} after the last; growth ${heapGrowthPer1000(soak, soakMessages).toFixed(2)} MiB per 1,000 messages (a leak grows this one; allocator noise moves only RSS). ${(soakMessages / (soak.ms / 1000)).toFixed(0)} messages/s. \`npm run bench\` runs ${(10_000).toLocaleString('en')} by default; \`BENCH_SOAK=100000 npm run bench -- e2e\` runs the full 100,000 (goal ≤ 50 MB of growth).`,
@@ -135,8 +137,8 @@ class FlowChild {
     child.on('message', (a: FlowAnswer) => this.answers.shift()?.(a));
   }
 
-  static async start(emu: WeComEmulator, flow: FlowKind, corpId: string, profileDir?: string): Promise<{ child: FlowChild; dataDir: string; port: number }> {
-    const execArgv = ['--expose-gc', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
+  static async start(emu: WeComEmulator, flow: FlowKind, corpId: string): Promise<{ child: FlowChild; dataDir: string; port: number }> {
+    const execArgv = ['--expose-gc'];
     const child = new FlowChild(fork(join(__dirname, 'flowProcess.js'), [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
     const dataDir = mkdtempSync(join(tmpdir(), 'bench-e2e-'));
     const c = emu.credentials(corpId);
@@ -177,10 +179,10 @@ function world(emu: WeComEmulator): { corpId: string; kf: string } {
 }
 
 async function withFlow<R>(
-  emu: WeComEmulator, flow: FlowKind, run: (w: { corpId: string; kf: string; child: FlowChild; port: number }) => Promise<R>, profileDir?: string,
+  emu: WeComEmulator, flow: FlowKind, run: (w: { corpId: string; kf: string; child: FlowChild; port: number }) => Promise<R>,
 ): Promise<R> {
   const w = world(emu);
-  const { child, dataDir, port } = await FlowChild.start(emu, flow, w.corpId, profileDir);
+  const { child, dataDir, port } = await FlowChild.start(emu, flow, w.corpId);
   try {
     return await run({ ...w, child, port });
   } finally {
@@ -199,10 +201,15 @@ async function repliesIn(emu: WeComEmulator, corpId: string, count: number, limi
   }
 }
 
-async function throughputRun(emu: WeComEmulator, flow: FlowKind, profileDir?: string): Promise<{ throughputMs: number; cpuPerMessageMs: number }> {
+/**
+ * 200 customers × 5 messages at once, until every reply is in. `inProcessProfile`: a `.cpuprofile`
+ * of the flow process over the run alone (its start-up and shut-down left out) is written there.
+ */
+export async function throughputRun(emu: WeComEmulator, flow: FlowKind, options: { inProcessProfile?: string } = {}): Promise<{ throughputMs: number; cpuPerMessageMs: number }> {
   return withFlow(emu, flow, async ({ corpId, kf, child }) => {
     const customers = Array.from({ length: CUSTOMERS }, () => emu.customer(corpId, kf));
     const total = CUSTOMERS * PER_CUSTOMER;
+    if (options.inProcessProfile) await child.send({ cmd: 'profile', action: 'start' });
     const cpu0 = await child.cpu();
     const started = performance.now();
     const sends: Promise<unknown>[] = [];
@@ -212,15 +219,16 @@ async function throughputRun(emu: WeComEmulator, flow: FlowKind, profileDir?: st
     const ms = performance.now() - started;
     await child.send({ cmd: 'idle' });
     const cpu = (await child.cpu()) - cpu0;
+    if (options.inProcessProfile) await child.send({ cmd: 'profile', action: 'stop', file: options.inProcessProfile });
     return { throughputMs: ms, cpuPerMessageMs: cpu / 1000 / total };
-  }, profileDir);
+  });
 }
 
 /** The throughput run again, under V8's profiler (which slows it: its figures are not reported). */
 async function profiledRun(emu: WeComEmulator, flow: FlowKind): Promise<ProfileShare[]> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-prof-'));
   try {
-    await throughputRun(emu, flow, dir);
+    await throughputRun(emu, flow, { inProcessProfile: join(dir, `${flow}.cpuprofile`) });
     return summariseCpuProfiles(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
