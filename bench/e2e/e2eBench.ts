@@ -20,7 +20,8 @@ export interface E2eBenchOptions {
 
 const CUSTOMERS = 200;
 const PER_CUSTOMER = 5;
-const CALLBACKS = 1000;
+/** Wake-up callbacks in the callback run. */
+export const CALLBACKS = 1000;
 const CALLBACK_RATE = 500;
 const LATENCY_MS = 100;
 /** Messages in one throughput run. */
@@ -254,7 +255,11 @@ async function latencyBoundRun(emu: WeComEmulator, flow: FlowKind): Promise<numb
   }
 }
 
-async function callbackRun(emu: WeComEmulator, flow: FlowKind): Promise<{ cpuPerCallbackMs: number; callbackP50Ms: number; callbackP99Ms: number }> {
+/**
+ * 1000 wake-up callbacks at 500/s, no new message. `inProcessProfile`: a `.cpuprofile` of the flow
+ * process over the callbacks alone is written there.
+ */
+export async function callbackRun(emu: WeComEmulator, flow: FlowKind, options: { inProcessProfile?: string } = {}): Promise<{ cpuPerCallbackMs: number; callbackP50Ms: number; callbackP99Ms: number }> {
   return withFlow(emu, flow, async ({ corpId, kf, child, port }) => {
     // One message first: the account has a cursor at the end and a sync token to pull with.
     await emu.customer(corpId, kf).sendText('hello');
@@ -263,6 +268,7 @@ async function callbackRun(emu: WeComEmulator, flow: FlowKind): Promise<{ cpuPer
     const c = emu.credentials(corpId);
     const url = `http://127.0.0.1:${port}/api/wecom/callback`;
     const latencies: number[] = [];
+    if (options.inProcessProfile) await child.send({ cmd: 'profile', action: 'start' });
     const cpu0 = await child.cpu();
     const started = performance.now();
     const posts: Promise<void>[] = [];
@@ -283,6 +289,7 @@ async function callbackRun(emu: WeComEmulator, flow: FlowKind): Promise<{ cpuPer
     await Promise.all(posts);
     await child.send({ cmd: 'idle' });
     const cpu = (await child.cpu()) - cpu0;
+    if (options.inProcessProfile) await child.send({ cmd: 'profile', action: 'stop', file: options.inProcessProfile });
     latencies.sort((a, b) => a - b);
     return { cpuPerCallbackMs: cpu / 1000 / CALLBACKS, callbackP50Ms: percentile(latencies, 0.5), callbackP99Ms: percentile(latencies, 0.99) };
   });

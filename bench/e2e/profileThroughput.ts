@@ -5,20 +5,25 @@
  * process (the run only, not start-up) and prints the functions with the most self time, in ms per
  * message. `STORE_ENGINE=nedb` runs the channel on the nedb engine; `BENCH_PROFILE_DIR=dir` keeps the
  * profile there (open it in Chrome's DevTools); `BENCH_FLOWS=channel` leaves the minimal flow out,
- * `BENCH_PROFILE=0` the profiled run. Writes nothing to docs/.
+ * `BENCH_PROFILE=0` the profiled run; `BENCH_RUN=callbacks` runs the callback run instead (1000
+ * wake-ups at 500/s, CPU per callback). Writes nothing to docs/.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WeComEmulator } from '../../src/sandbox/emulator';
 import { summariseCpuProfiles, topFunctions } from './cpuProfile';
-import { E2E_MESSAGES, throughputRun } from './e2eBench';
+import { CALLBACKS, callbackRun, E2E_MESSAGES, throughputRun } from './e2eBench';
 
 async function main(): Promise<void> {
   const runs = Number(process.argv[2]) || 3;
   const emu = new WeComEmulator();
   await emu.start();
   try {
+    if (process.env.BENCH_RUN === 'callbacks') {
+      await callbacks(emu, runs);
+      return;
+    }
     const flows = (process.env.BENCH_FLOWS ?? 'minimal,channel').split(',').filter((f): f is 'minimal' | 'channel' => f === 'minimal' || f === 'channel');
     for (const flow of flows) {
       const cpu: number[] = [];
@@ -45,6 +50,24 @@ async function main(): Promise<void> {
   } finally {
     await emu.stop();
   }
+}
+
+/** The callback run: CPU per callback and round trips per flow, then one channel run profiled. */
+async function callbacks(emu: WeComEmulator, runs: number): Promise<void> {
+  const flows = (process.env.BENCH_FLOWS ?? 'minimal,channel').split(',').filter((f): f is 'minimal' | 'channel' => f === 'minimal' || f === 'channel');
+  for (const flow of flows) {
+    for (let i = 0; i < runs; i++) {
+      const r = await callbackRun(emu, flow);
+      process.stdout.write(`${flow}: ${r.cpuPerCallbackMs.toFixed(2)} ms CPU per callback, p50 ${r.callbackP50Ms.toFixed(1)} ms, p99 ${r.callbackP99Ms.toFixed(1)} ms\n`);
+    }
+  }
+  if (process.env.BENCH_PROFILE === '0') return;
+  const dir = process.env.BENCH_PROFILE_DIR ?? mkdtempSync(join(tmpdir(), 'bench-prof-'));
+  mkdirSync(dir, { recursive: true });
+  await callbackRun(emu, 'channel', { inProcessProfile: join(dir, 'callbacks.cpuprofile') });
+  process.stdout.write('\nchannel callbacks under the profiler, self time by function, ms per callback:\n');
+  for (const f of topFunctions(dir, CALLBACKS).slice(0, 30)) process.stdout.write(`  ${f.msPerUnit.toFixed(3).padStart(6)}  ${f.name}  ${f.where}\n`);
+  if (!process.env.BENCH_PROFILE_DIR) rmSync(dir, { recursive: true, force: true });
 }
 
 main().catch((e: unknown) => {

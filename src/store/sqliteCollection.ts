@@ -18,7 +18,7 @@ import { isIndexable, keyOf, MemoryIndex } from './memoryIndex';
 import { toNedbQuery } from './nedbQuery';
 import { newId } from './newId';
 import { asStoreError, type SqliteFile } from './sqliteFile';
-import { newDocument, withoutSetOnInsert } from './upsertSeed';
+import { newDocument, upsertId, withoutSetOnInsert } from './upsertSeed';
 import {
   isOperatorObject,
   validateFilter,
@@ -118,7 +118,9 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
     validateUpdate(update);
     validateSort(options.sort);
     const after = (options.returnDocument ?? 'after') === 'after';
-    const seed = options.upsert ? newDocument(filter, update as Doc) : undefined;
+    // A bad upsert _id is refused whether or not a document matches, as on MongoDB; the document
+    // an upsert would insert is built only when none does (most upserts find theirs: cursor saves).
+    if (options.upsert) upsertId(filter, update as Doc);
     const ops = withoutSetOnInsert(update as Doc);
     return this.run(() => {
       const [found] = this.select(filter, { sort: options.sort, limit: 1 });
@@ -128,7 +130,8 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
         this.replace([[found, updated]]);
         return deepCopy(after ? updated : found) as unknown as T;
       }
-      if (!seed) return null;
+      if (!options.upsert) return null;
+      const seed = newDocument(filter, update as Doc);
       this.insert(seed);
       return after ? (deepCopy(seed) as unknown as T) : null;
     });
