@@ -6,20 +6,26 @@
  * message. `STORE_ENGINE=nedb` runs the channel on the nedb engine; `BENCH_PROFILE_DIR=dir` keeps the
  * profile there (open it in Chrome's DevTools); `BENCH_FLOWS=channel` leaves the minimal flow out,
  * `BENCH_PROFILE=0` the profiled run; `BENCH_RUN=callbacks` runs the callback run instead (1000
- * wake-ups at 500/s, CPU per callback). Writes nothing to docs/.
+ * wake-ups at 500/s, CPU per callback), `BENCH_RUN=latency` the latency-bound run. Writes nothing to docs/.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WeComEmulator } from '../../src/sandbox/emulator';
 import { summariseCpuProfiles, topFunctions } from './cpuProfile';
-import { CALLBACKS, callbackRun, E2E_MESSAGES, throughputRun } from './e2eBench';
+import { CALLBACKS, callbackRun, E2E_MESSAGES, latencyBoundRun, throughputRun } from './e2eBench';
 
 async function main(): Promise<void> {
   const runs = Number(process.argv[2]) || 3;
   const emu = new WeComEmulator();
   await emu.start();
   try {
+    if (process.env.BENCH_RUN === 'latency') {
+      for (const flow of (process.env.BENCH_FLOWS ?? 'minimal,channel').split(',') as ('minimal' | 'channel')[]) {
+        for (let i = 0; i < runs; i++) process.stdout.write(`${flow}: latency-bound ${((await latencyBoundRun(emu, flow)) / 1000).toFixed(2)} s\n`);
+      }
+      return;
+    }
     if (process.env.BENCH_RUN === 'callbacks') {
       await callbacks(emu, runs);
       return;
