@@ -350,14 +350,17 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
         }
       }
     }
-    const docs = this.docs!;
-    for (const [old] of pairs) {
-      for (const index of this.indexes.values()) index.remove(old);
+    // Only the indexes whose keys an update changed are touched (most updates leave every key as it was).
+    const moves: { index: MemoryIndex; old: Doc; updated: Doc }[] = [];
+    for (const [old, updated] of pairs) {
+      for (const index of this.indexes.values()) if (!sameKeys(index.keysOf(old), index.keysOf(updated))) moves.push({ index, old, updated });
     }
+    for (const { index, old } of moves) index.remove(old);
+    for (const { index, updated } of moves) index.add(updated);
+    const docs = this.docs!;
     for (const [, updated] of pairs) {
       const id = updated._id as string;
       docs.set(id, updated);
-      for (const index of this.indexes.values()) index.add(updated);
       this.ctx.file.write(this.name, this.rids.get(id)!, serializeDocument(updated));
     }
   }
@@ -417,6 +420,10 @@ function buildIndex(collection: string, spec: IndexSpec, docs: Iterable<Doc>): M
 /** The duplicated key as MongoDB reports it (`keyValue`): the index's fields and the document's values. */
 function keyValue(index: MemoryIndex, doc: Doc): Doc {
   return Object.fromEntries(index.fields.map((f) => [f, dotValue(doc, f) ?? null]));
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((key, i) => key === b[i]);
 }
 
 /** The `_id` of a filter that is `{_id: 'x'}` and nothing else. */
