@@ -29,12 +29,13 @@ async function main(): Promise<void> {
     sections.push(await run());
     process.stderr.write(`bench: ${name} done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   }
+  const endLoad = loadavg();
   const header = [
     '# Performance',
     '',
     `Written by \`npm run bench\` on ${new Date().toISOString()}: Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB.`,
     'Each benchmark compares against a baseline measured in the same run; read the ratios, not the absolute figures, across machines.',
-    `Load average when the run started: ${startLoad.map((n) => n.toFixed(1)).join(', ')} on ${cpus().length} cores${startLoad[0]! > cpus().length * 0.75 ? ' — the machine was shared with other work, so the absolute figures are slower than on an idle one (the ratios less so)' : ''}.`,
+    `Load average when the run started: ${startLoad.map((n) => n.toFixed(1)).join(', ')}; when it ended: ${endLoad.map((n) => n.toFixed(1)).join(', ')} (1, 5, 15 minutes; the end includes this run's own load), on ${cpus().length} cores${startLoad[0]! > cpus().length * 0.75 ? ' — the machine was shared with other work, so the absolute figures are slower than on an idle one (the ratios less so)' : ''}.`,
     '',
   ];
   const text = [...header, ...sections].join('\n');

@@ -38,7 +38,7 @@ export const settings: readonly SettingSpec[] = [
   { name: 'WECOM_SECRET_KEY', type: 'string', secret: true, description: 'Provider mode: 32 bytes, base64, that encrypt the corps\' permanent codes at rest (AES-256-GCM); keep it, or every corp must install again', fix: 'generate one with `openssl rand -base64 32` and keep it with your other secrets' },
   { name: 'WECOM_LOCALE', type: 'string', secret: false, description: 'Locale given to every inbound activity (a BCP 47 tag such as zh-CN or en-US); unset → none, and botbuilder-dialogs prompts use their default (English)', fix: 'set a BCP 47 language tag such as zh-CN or en-US, or leave it unset' },
   { name: 'DATA_DIR', type: 'string', default: './data', secret: false, description: 'Folder of the embedded store (used when MONGODB_URI is unset)', fix: 'set a writable folder path' },
-  { name: 'STORE_ENGINE', type: 'string', secret: false, description: 'Engine of the embedded store for a new DATA_DIR: nedb (default) or sqlite; a DATA_DIR that already holds one engine\'s files keeps it', fix: 'set sqlite or nedb, or leave it unset' },
+  { name: 'STORE_ENGINE', type: 'string', secret: false, description: 'Engine of the embedded store for a new DATA_DIR: sqlite (default) or nedb; a DATA_DIR that already holds one engine\'s files keeps it', fix: 'set sqlite or nedb, or leave it unset' },
   { name: 'MONGODB_URI', type: 'url', secret: true, description: 'MongoDB connection string; needed to run several instances', fix: 'set a mongodb:// or mongodb+srv:// URI, e.g. mongodb://127.0.0.1:27017/wecom?replicaSet=rs0' },
   { name: 'MONGODB_DB', type: 'string', secret: false, description: 'Database name when the URI names none (default `wecom_kf`)', fix: 'set a MongoDB database name' },
   { name: 'ADMIN_TOKEN', type: 'string', secret: true, description: 'Bearer token of the /admin/v1 API (use at least 16 random characters); unset → admin API refuses every call (the sandbox makes one up)', fix: 'set a random string of at least 16 characters' },
@@ -59,7 +59,7 @@ export interface ChannelConfig {
   readonly host: string;
   readonly apiBaseUrl: string;
   readonly dataDir: string;
-  /** `STORE_ENGINE`: the embedded engine for a new `DATA_DIR`; unset → the store's default (nedb). */
+  /** `STORE_ENGINE`: the embedded engine for a new `DATA_DIR`; unset → the store's default (SQLite). */
   readonly storeEngine?: 'sqlite' | 'nedb';
   readonly mongodbUri?: string;
   readonly mongodbDb?: string;

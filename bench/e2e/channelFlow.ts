@@ -11,7 +11,9 @@ import type { FlowCredentials, RunningFlow } from './flow';
  * 4 replies; the minimal flow answers all 5, and both must do the same work.
  */
 export async function startChannelFlow(c: FlowCredentials, dataDir: string): Promise<RunningFlow> {
-  const store = await openStore({ dataDir, logger: silentLogger });
+  // STORE_ENGINE as the app reads it (unset: the default engine), so a run can compare the engines.
+  const engine = process.env.STORE_ENGINE === 'nedb' || process.env.STORE_ENGINE === 'sqlite' ? process.env.STORE_ENGINE : undefined;
+  const store = await openStore({ dataDir, logger: silentLogger, engine });
   const adapter = new WeComAdapter({ ...c, store, logger: silentLogger, keepForNewest: 0 });
   const bot = async (ctx: Parameters<Parameters<WeComAdapter['process']>[2]>[0]): Promise<void> => {
     if (ctx.activity.type === 'message') await ctx.sendActivity(`You said: ${ctx.activity.text}`);

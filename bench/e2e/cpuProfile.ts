@@ -46,3 +46,37 @@ function placeOf(frame: { functionName: string; url: string }): string | undefin
   if (url === '') return frame.functionName.startsWith('(') ? frame.functionName.slice(1, -1) : `native ${frame.functionName || '(anonymous)'}`;
   return 'other';
 }
+
+/** A function's self time in a profile, per unit of work (a message, a callback). */
+export interface FunctionCost {
+  readonly name: string;
+  readonly where: string;
+  readonly msPerUnit: number;
+}
+
+/**
+ * The functions with the most self time in the profiles in `dir`, in ms per unit of `units` (from
+ * the samples' time deltas, so the sampling interval does not matter); idle left out.
+ */
+export function topFunctions(dir: string, units: number): FunctionCost[] {
+  const totals = new Map<string, { name: string; where: string; us: number }>();
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
+    const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { nodes: (ProfileNode & { callFrame: { lineNumber?: number } })[]; samples?: number[]; timeDeltas?: number[] };
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    const samples = profile.samples ?? [];
+    const deltas = profile.timeDeltas ?? [];
+    for (let i = 0; i < samples.length; i++) {
+      // A sample's time is the delta to the next one (the last sample's is unknown: left out).
+      const us = deltas[i + 1] ?? 0;
+      const node = byId.get(samples[i]!);
+      if (!node || node.callFrame.functionName === '(idle)') continue;
+      const { functionName, url, lineNumber } = node.callFrame;
+      const where = url ? `${url.replace(/^.*\/(node_modules|src|bench)\//, '$1/')}:${(lineNumber ?? 0) + 1}` : '';
+      const key = `${functionName}@${where}`;
+      const t = totals.get(key) ?? { name: functionName || '(anonymous)', where, us: 0 };
+      t.us += us;
+      totals.set(key, t);
+    }
+  }
+  return [...totals.values()].map((t) => ({ name: t.name, where: t.where, msPerUnit: t.us / 1000 / units })).sort((a, b) => b.msPerUnit - a.msPerUnit);
+}

@@ -23,6 +23,8 @@ export type FlowCommand =
   /** `gc`: a full GC first (for memory; leave it off around CPU readings). */
   | { readonly cmd: 'usage'; readonly gc?: boolean }
   | { readonly cmd: 'idle' }
+  /** V8's CPU profiler in the child: `start`, then `stop` writes the profile (a `.cpuprofile`) to `file`. */
+  | { readonly cmd: 'profile'; readonly action: 'start' | 'stop'; readonly file?: string }
   | { readonly cmd: 'stop' };
 
 /** Child → parent: the answer to each command, in order. */

@@ -3,12 +3,15 @@
  * over IPC, so the CPU and memory it reports are the flow's alone (the emulator and the simulated
  * customers run in the parent).
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { startChannelFlow } from './channelFlow';
 import type { FlowAnswer, FlowCommand, RunningFlow } from './flow';
 import { startMinimalFlow } from './minimalFlow';
 
 let flow: RunningFlow | undefined;
 let queue = Promise.resolve();
+let profiler: Session | undefined;
 
 process.on('message', (command: FlowCommand) => {
   queue = queue.then(() => handle(command)).then(
@@ -34,6 +37,22 @@ async function handle(command: FlowCommand): Promise<FlowAnswer> {
       }
     case 'idle':
       await flow?.idle();
+      return {};
+    case 'profile':
+      // In process, around the measured work only (--cpu-prof would add start-up and shut-down).
+      if (command.action === 'start') {
+        profiler = new Session();
+        profiler.connect();
+        await profiler.post('Profiler.enable');
+        // A sample every 500 µs by default: finer sampling costs enough to skew the shares toward small JS functions.
+        await profiler.post('Profiler.setSamplingInterval', { interval: Number(process.env.BENCH_PROFILE_INTERVAL_US) || 500 });
+        await profiler.post('Profiler.start');
+      } else if (profiler) {
+        const { profile } = await profiler.post('Profiler.stop');
+        profiler.disconnect();
+        profiler = undefined;
+        if (command.file) writeFileSync(command.file, JSON.stringify(profile));
+      }
       return {};
     case 'stop':
       await flow?.close();

@@ -41,7 +41,7 @@ const PAGE = 10; // documents per pulled page
  * each next to raw nedb doing the same work in the same run (nedb appending each write with its own
  * open, write and close), so the ratios stay comparable across machines. For nedb it is our layer's
  * cost (validation, query rewriting, the per-collection queue) net of what it saves: the datafile
- * kept open with writes grouped per tick. For SQLite, the whole engine (memory, one commit per tick):
+ * kept open with writes grouped per tick. For SQLite, the whole engine (memory, one commit per turn of the event loop):
  * - inbox insert with dedupe: `insertOne` on a unique `msgid`, one in four a duplicate (DuplicateKeyError);
  * - reply-slot reservation: `findOneAndUpdate({ _id, used: { $lt: 5 } }, { $inc: { used: 1 } })`;
  * - lease renew: `LeaseRepository.renew` (a conditional `$set` on one lease);
@@ -244,7 +244,7 @@ function render(rows: Row[], durationMs: number): string {
     '',
     `Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}; ${durationMs} ms of timed work per cell, the three taking turns in 4 slices; every write reaches a file in a temporary directory.`,
     'CPU is this process\'s time per operation, µs (a disk that makes a write wait shows in ops/s, not in CPU; on a shared machine ops/s swing more than CPU).',
-    'The baseline is raw nedb doing the same work in the same run, appending each write with its own open, write and close of the datafile. The nedb engine keeps the datafile open and groups the writes of a tick (src/store/appendLog.ts); the SQLite engine (STORE_ENGINE=sqlite) queries its documents in memory and commits every change of a tick in one WAL transaction (src/store/sqliteFile.ts). Above 1.00 a store is faster than raw nedb; the last column is SQLite against the nedb engine.',
+    'The baseline is raw nedb doing the same work in the same run, appending each write with its own open, write and close of the datafile. The nedb engine keeps the datafile open and groups the writes of a tick (src/store/appendLog.ts); the SQLite engine (the default for a new DATA_DIR) queries its documents in memory and commits every change of a turn of the event loop in one WAL transaction (src/store/sqliteFile.ts). Above 1.00 a store is faster than raw nedb; the last column is SQLite against the nedb engine.',
     '',
     '| hot path | nedb engine ops/s | SQLite engine ops/s | baseline | baseline ops/s | nedb / baseline | SQLite / baseline | SQLite / nedb | CPU µs/op nedb | CPU µs/op SQLite |',
     '| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |',

@@ -64,6 +64,9 @@ export class InboxRepository {
     // next() filters on conversationId and status: the embedded store (nedb) uses a compound index only
     // when the query names all its fields, so without this one every turn scanned the whole inbox.
     await this.entries.createIndex({ keys: { conversationId: 1 } });
+    // next() and hasPending() look for a conversation's few entries still to run among all it kept
+    // for 7 days: by conversation and status, the SQLite engine finds those alone (MongoDB too).
+    await this.entries.createIndex({ keys: { conversationId: 1, status: 1 } });
     await this.entries.createIndex({ keys: { corpId: 1, openKfId: 1, status: 1 } });
     await this.entries.createIndex({ keys: { doneAt: 1 }, expireAfterSeconds: DONE_RETENTION_SECONDS });
   }

@@ -1,5 +1,6 @@
-import { getDotValue, serialize } from '@seald-io/nedb/lib/model.js';
+import { serialize } from '@seald-io/nedb/lib/model.js';
 import type { IndexSpec } from './collection';
+import { dotValue } from './fastModel';
 
 type Doc = Record<string, unknown>;
 
@@ -20,6 +21,8 @@ export class MemoryIndex {
   readonly unique: boolean;
   readonly sparse: boolean;
   private readonly entries = new Map<string, Set<string>>();
+  /** Whether a document ever gave one of the fields an array (a compound key then holds the whole array). */
+  holdsArrays = false;
 
   constructor(readonly spec: IndexSpec) {
     this.fields = Object.keys(spec.keys);
@@ -30,12 +33,13 @@ export class MemoryIndex {
   /** The index keys `doc` holds (none for a sparse index without the field). */
   keysOf(doc: Doc): string[] {
     if (this.fields.length === 1) {
-      const value = getDotValue(doc, this.fields[0]!);
+      const value = dotValue(doc, this.fields[0]!);
       if (value === undefined && this.sparse) return [];
       if (Array.isArray(value)) return value.length === 0 ? [keyOf(undefined)] : [...new Set(value.map(keyOf))];
       return [keyOf(value)];
     }
-    const values = this.fields.map((f) => getDotValue(doc, f));
+    const values = this.fields.map((f) => dotValue(doc, f));
+    if (!this.holdsArrays && values.some(Array.isArray)) this.holdsArrays = true;
     if (this.sparse && values.every((v) => v === undefined)) return [];
     return [values.map(keyOf).join('\u0001')];
   }

@@ -1,4 +1,4 @@
-import { compareThings, deepCopy, deserialize, getDotValue, match, modify, serialize } from '@seald-io/nedb/lib/model.js';
+import { compareThings, deepCopy, deserialize, match, modify } from '@seald-io/nedb/lib/model.js';
 import type { Clock, Logger } from '../common';
 import type {
   BaseDocument,
@@ -13,11 +13,12 @@ import type {
   Update,
 } from './collection';
 import { DuplicateKeyError, StoreClosedError, StoreCorruptError, StoreFileError } from './errors';
+import { dotValue, serializeDocument } from './fastModel';
 import { isIndexable, keyOf, MemoryIndex } from './memoryIndex';
 import { toNedbQuery } from './nedbQuery';
 import { newId } from './newId';
 import { asStoreError, type SqliteFile } from './sqliteFile';
-import { newDocument, withoutSetOnInsert } from './upsertSeed';
+import { newDocument, upsertId, withoutSetOnInsert } from './upsertSeed';
 import {
   isOperatorObject,
   validateFilter,
@@ -117,7 +118,9 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
     validateUpdate(update);
     validateSort(options.sort);
     const after = (options.returnDocument ?? 'after') === 'after';
-    const seed = options.upsert ? newDocument(filter, update as Doc) : undefined;
+    // A bad upsert _id is refused whether or not a document matches, as on MongoDB; the document
+    // an upsert would insert is built only when none does (most upserts find theirs: cursor saves).
+    if (options.upsert) upsertId(filter, update as Doc);
     const ops = withoutSetOnInsert(update as Doc);
     return this.run(() => {
       const [found] = this.select(filter, { sort: options.sort, limit: 1 });
@@ -127,7 +130,8 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
         this.replace([[found, updated]]);
         return deepCopy(after ? updated : found) as unknown as T;
       }
-      if (!seed) return null;
+      if (!options.upsert) return null;
+      const seed = newDocument(filter, update as Doc);
       this.insert(seed);
       return after ? (deepCopy(seed) as unknown as T) : null;
     });
@@ -243,8 +247,14 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
 
   /** The live documents matching `filter`, sorted, skipped and limited (the stored objects: copy before handing out). */
   private select(filter: Doc, options: FindOptions): Doc[] {
-    const query = toNedbQuery(filter);
     const now = this.ctx.clock.now();
+    const id = idOnly(filter);
+    if (id !== undefined) {
+      // `{_id: 'x'}` alone, the most common filter: the Map answers it, and nothing is left to match.
+      const doc = this.docs!.get(id);
+      return doc && !this.isExpired(doc, now) && !((options.skip ?? 0) > 0) ? [doc] : [];
+    }
+    const query = toNedbQuery(filter);
     const want = options.sort || !options.limit ? Infinity : (options.skip ?? 0) + options.limit;
     const out: Doc[] = [];
     for (const doc of this.candidates(filter)) {
@@ -257,28 +267,43 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
     return skip > 0 || options.limit ? out.slice(skip, options.limit ? skip + options.limit : undefined) : out;
   }
 
-  /** A superset of the documents `filter` matches: by `_id` or an indexed field's equality when it has one. */
+  /**
+   * A superset of the documents `filter` matches: by `_id` (equality or `$in`), else by the index
+   * whose fields all have an equality or `$in` of scalars in the filter and that holds the fewest
+   * documents for them (single or compound), else every document.
+   */
   private candidates(filter: Doc): Iterable<Doc> {
     const docs = this.docs!;
-    const id = equalityValue(filter._id, '_id');
-    if (typeof id === 'string') {
-      const doc = docs.get(id);
-      return doc ? [doc] : [];
+    const ids = lookupValues(filter._id, '_id');
+    if (ids && ids.every((id) => typeof id === 'string')) {
+      const found = [...new Set(ids as string[])].flatMap<Doc>((id) => docs.get(id) ?? []);
+      return found.length > 1 ? this.inInsertionOrder(found) : found;
     }
-    for (const [field, value] of Object.entries(filter)) {
-      const index = field.startsWith('$') ? undefined : this.indexes.get(field);
-      if (!index) continue;
-      const eq = equalityValue(value, field);
-      if (eq === undefined || !isIndexable(eq)) continue;
-      const holders = index.holders(keyOf(eq));
-      return holders ? [...holders].map((h) => docs.get(h)!) : [];
+    let best: { holders: Set<string> } | undefined;
+    for (const index of this.indexes.values()) {
+      const keys = lookupKeys(index, filter);
+      if (!keys) continue;
+      const holders = new Set<string>();
+      for (const key of keys) for (const h of index.holders(key) ?? []) holders.add(h);
+      if (!best || holders.size < best.holders.size) best = { holders };
+      if (holders.size === 0) break;
     }
-    return docs.values();
+    if (!best) return docs.values();
+    const found = [...best.holders].map((h) => docs.get(h)!);
+    return found.length > 1 ? this.inInsertionOrder(found) : found;
+  }
+
+  /**
+   * Documents found by an index, in the order they were inserted, as a scan finds them (an index key
+   * lists its holders in the order they took it, and an update can move a document to another key).
+   */
+  private inInsertionOrder(found: Doc[]): Doc[] {
+    return found.sort((a, b) => this.rids.get(a._id as string)! - this.rids.get(b._id as string)!);
   }
 
   private isExpired(doc: Doc, now: number): boolean {
     for (const [field, seconds] of this.ttl) {
-      const value = getDotValue(doc, field);
+      const value = dotValue(doc, field);
       if (value instanceof Date && value.getTime() <= now - seconds * 1000) return true;
     }
     return false;
@@ -305,7 +330,7 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
     docs.set(id, doc);
     this.rids.set(id, rid);
     for (const index of this.indexes.values()) index.add(doc);
-    this.ctx.file.write(this.name, rid, serialize(doc));
+    this.ctx.file.write(this.name, rid, serializeDocument(doc));
   }
 
   /** Replaces documents by their updated versions, all or none: a unique key taken by another document refuses the lot. */
@@ -325,15 +350,18 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
         }
       }
     }
-    const docs = this.docs!;
-    for (const [old] of pairs) {
-      for (const index of this.indexes.values()) index.remove(old);
+    // Only the indexes whose keys an update changed are touched (most updates leave every key as it was).
+    const moves: { index: MemoryIndex; old: Doc; updated: Doc }[] = [];
+    for (const [old, updated] of pairs) {
+      for (const index of this.indexes.values()) if (!sameKeys(index.keysOf(old), index.keysOf(updated))) moves.push({ index, old, updated });
     }
+    for (const { index, old } of moves) index.remove(old);
+    for (const { index, updated } of moves) index.add(updated);
+    const docs = this.docs!;
     for (const [, updated] of pairs) {
       const id = updated._id as string;
       docs.set(id, updated);
-      for (const index of this.indexes.values()) index.add(updated);
-      this.ctx.file.write(this.name, this.rids.get(id)!, serialize(updated));
+      this.ctx.file.write(this.name, this.rids.get(id)!, serializeDocument(updated));
     }
   }
 
@@ -391,14 +419,47 @@ function buildIndex(collection: string, spec: IndexSpec, docs: Iterable<Doc>): M
 
 /** The duplicated key as MongoDB reports it (`keyValue`): the index's fields and the document's values. */
 function keyValue(index: MemoryIndex, doc: Doc): Doc {
-  return Object.fromEntries(index.fields.map((f) => [f, getDotValue(doc, f) ?? null]));
+  return Object.fromEntries(index.fields.map((f) => [f, dotValue(doc, f) ?? null]));
 }
 
-/** The value a filter entry requires by equality (`v` or `{$eq: v, ...}`), if any. */
-function equalityValue(value: unknown, path: string): unknown {
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((key, i) => key === b[i]);
+}
+
+/** The `_id` of a filter that is `{_id: 'x'}` and nothing else. */
+function idOnly(filter: Doc): string | undefined {
+  const id = filter._id;
+  if (typeof id !== 'string') return undefined;
+  for (const key in filter) if (key !== '_id') return undefined;
+  return id;
+}
+
+/** Most index keys a lookup tries (the product of the `$in` lists over the index's fields); past it, another index or a scan. */
+const MAX_LOOKUP_KEYS = 32;
+
+/**
+ * The values a filter entry allows, when it limits the field to a few scalars: `v`, `{$eq: v, ...}`
+ * or `{$in: [...], ...}` of scalars (strings, numbers, booleans, Dates). Anything else (null, an
+ * object, a range) gives undefined: an index lookup could miss a matching document.
+ */
+function lookupValues(value: unknown, path: string): unknown[] | undefined {
   if (value === undefined) return undefined;
-  if (isOperatorObject(value, path)) return value.$eq;
-  return value;
+  if (!isOperatorObject(value, path)) return isIndexable(value) ? [value] : undefined;
+  if (value.$eq !== undefined) return isIndexable(value.$eq) ? [value.$eq] : undefined;
+  const list = value.$in;
+  return Array.isArray(list) && list.every(isIndexable) ? list : undefined;
+}
+
+/** The index keys that hold every document `filter` can match, when the filter pins each of the index's fields. */
+function lookupKeys(index: MemoryIndex, filter: Doc): string[] | undefined {
+  if (index.fields.length > 1 && index.holdsArrays) return undefined; // a compound key of an array cannot be looked up by an element
+  let keys = [''];
+  for (const [i, field] of index.fields.entries()) {
+    const values = lookupValues(filter[field], field);
+    if (!values || keys.length * values.length > MAX_LOOKUP_KEYS) return undefined;
+    keys = keys.flatMap((k) => values.map((v) => (i === 0 ? keyOf(v) : `${k}\u0001${keyOf(v)}`)));
+  }
+  return keys;
 }
 
 /** nedb's cursor order for a sort document. */
@@ -406,7 +467,7 @@ function comparator(sort: Sort): (a: Doc, b: Doc) => number {
   const criteria = Object.entries(sort);
   return (a, b) => {
     for (const [key, direction] of criteria) {
-      const c = compareThings(getDotValue(a, key), getDotValue(b, key)) * direction;
+      const c = compareThings(dotValue(a, key), dotValue(b, key)) * direction;
       if (c !== 0) return c;
     }
     return 0;

@@ -102,6 +102,17 @@ export class SqliteStore implements Store {
   }
 
   /**
+   * Commits to `store.sqlite` since open: every change of a tick, across collections, is one
+   * (benchmarks and tests compare it with the operations asked for).
+   *
+   * @example
+   * const before = store.commits; await work(); console.log(store.commits - before);
+   */
+  get commits(): number {
+    return this.file.commits;
+  }
+
+  /**
    * Not ok while a collection failed to load or a commit failed (until an operation on it works
    * again), when `store.sqlite` refuses a small committed write, or when `DATA_DIR` refuses a small
    * file write and rename (read-only or full disk).

@@ -112,7 +112,7 @@ export class WeComTransport {
   /** A JSON API call. Resolves with WeCom's body when `errcode` is 0 or absent. */
   async json<T extends object>(req: WeComRequest): Promise<T> {
     return this.withRetries(req, async (): Promise<Outcome<T>> => {
-      const res = await this.send(req);
+      const res = await this.send(req, 'undici');
       const text = await res.body.text();
       if (res.statusCode !== 200) return this.apiErrorIn(req, text) ?? this.httpStatusFailure(req, res.statusCode);
       return this.parseJson<T>(req, text);
@@ -155,7 +155,13 @@ export class WeComTransport {
     if (this.ownsDispatcher) await this.dispatcher.close();
   }
 
-  private async send(req: WeComRequest): Promise<Dispatcher.ResponseData> {
+  /**
+   * `timer`: how `timeoutMs` is enforced. `signal` (downloads): one deadline for the whole
+   * request, body included. `undici` (JSON calls, a few hundred bytes each way): undici's own
+   * headers and body timeouts, on its shared timer wheel; an AbortSignal.timeout per call cost
+   * about 15 µs and left a 10 s timer behind for every call, which fired long after the answer.
+   */
+  private async send(req: WeComRequest, timer: 'signal' | 'undici' = 'signal'): Promise<Dispatcher.ResponseData> {
     const url = new URL(req.method, this.baseUrl);
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
     const body = req.multipart?.body ?? (req.json === undefined ? undefined : JSON.stringify(req.json));
@@ -165,7 +171,7 @@ export class WeComTransport {
       dispatcher: this.dispatcher,
       body,
       headers: contentType ? { 'content-type': contentType } : undefined,
-      signal: AbortSignal.timeout(this.timeoutMs),
+      ...(timer === 'signal' ? { signal: AbortSignal.timeout(this.timeoutMs) } : { headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs }),
     });
   }
 

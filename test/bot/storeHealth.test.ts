@@ -52,7 +52,9 @@ describe('/healthz reflects the store; store faults are loud', () => {
 
   it('a cursor file the disk refuses: callbacks get 500 (WeCom retries), /healthz 503 naming the file, error logs; all recover once it is back', async () => {
     const { logger, lines } = capturingLogger();
-    rig = await appRig({ logger });
+    // A DATA_DIR of the nedb engine (a datafile is there), whose per-collection files this fault needs;
+    // the SQLite engine's refused commits are tested in test/store/sqliteFiles.test.ts.
+    rig = await appRig({ logger, seedDataDir: (dir) => fs.writeFileSync(path.join(dir, 'kf_cursors.db'), '') });
     const alice = rig.emu.customer(rig.corp.corpId, rig.kf);
     const first = await alice.sendText('hello');
     expect(await first.delivery).toMatchObject({ delivered: true });

@@ -58,7 +58,9 @@ describe('store faults are loud, and nothing is lost once they are fixed', () =>
     kf = emu.addKfAccount(corp.corpId, { name: 'Support' });
     const port = await freePort();
     emu.setCallbackUrl(corp.corpId, `http://127.0.0.1:${port}/api/wecom/callback`);
-    product = new ProductProcess(emu, corp, port, dataDir, {}, asNobody ? { uid: NOBODY, gid: NOBODY } : undefined);
+    // The faults below are an nedb datafile's (bad lines, a mostly corrupt file), so this DATA_DIR is
+    // the nedb engine's; the SQLite engine's are tested in test/store/sqliteFiles.test.ts.
+    product = new ProductProcess(emu, corp, port, dataDir, { STORE_ENGINE: 'nedb' }, asNobody ? { uid: NOBODY, gid: NOBODY } : undefined);
   });
   afterEach(async () => {
     await product?.kill();

@@ -34,8 +34,8 @@ describe('embedded store: files, restarts and the one-process rule', () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('openStore without MONGODB_URI opens the embedded store in DATA_DIR, one datafile per collection', async () => {
-    const store = await openStore({ mongodbUri: '', dataDir });
+  it("openStore with engine 'nedb' opens the nedb engine in DATA_DIR, one datafile per collection", async () => {
+    const store = await openStore({ mongodbUri: '', dataDir, engine: 'nedb' });
     expect(store.kind).toBe('embedded');
     await store.collection('inbox').insertOne({ _id: 'm1' });
     await store.collection('leases').insertOne({ _id: 'l1' });
