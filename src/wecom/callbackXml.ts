@@ -1,7 +1,6 @@
 /** Safe XML for callbacks: size limit, UTF-8 only, no DOCTYPE or entities, values kept as strings. */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { CallbackPayloadError } from './callbackErrors';
-import { parseFlatXml } from './flatXml';
 
 /** Default cap on a callback body. Real ones are well under 2 KiB. */
 export const DEFAULT_MAX_CALLBACK_BYTES = 64 * 1024;
@@ -38,9 +37,6 @@ export function parseCallbackXml(input: Buffer | string, maxBytes = DEFAULT_MAX_
   const xml = typeof input === 'string' ? input : decode(input);
   // Refused before parsing: no entity expansion (billion laughs), no external entities, ever.
   if (HOSTILE.test(xml)) malformed('XML with a DOCTYPE or ENTITY declaration is refused');
-  // The usual flat shape in one pass; anything else goes to the library's validate and parse.
-  const flat = parseFlatXml(xml);
-  if (flat) return flat;
   const valid = XMLValidator.validate(xml);
   if (valid !== true) malformed(`XML is not well-formed (line ${valid.err.line}: ${valid.err.code})`);
   let parsed: unknown;
