@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { ManualClock, silentLogger } from '../src/common';
 import { WeComEmulator } from '../src/sandbox/emulator';
 import { openStore } from '../src/store';
-import { WeComAdapter } from '../src/wecomAdapter';
+import { WeComAdapter } from '../src/botbuilder';
 
 const MB = 1024 * 1024;
 

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ManualClock } from '../src/common';
 import { openStore, SqliteStore, type Store } from '../src/store';
-import { WeComAdapter } from '../src/wecomAdapter';
+import { WeComAdapter } from '../src/botbuilder';
 import { adapterRig, type AdapterRig, receivedTexts, T0 } from './support/adapterRig';
 import { countingStore } from './support/countingStore';
 import { settle } from './support/e2e';

@@ -1,5 +1,5 @@
 import { WindowMiddleware, WindowRepository } from '../src/middleware';
-import { WeComAdapter, type WeComAdapterOptions } from '../src/wecomAdapter';
+import { WeComAdapter, type WeComAdapterOptions } from '../src/botbuilder';
 import { adapterRig, type AdapterRig, receivedTexts } from './support/adapterRig';
 
 /**

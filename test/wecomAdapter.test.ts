@@ -1,5 +1,5 @@
 import type { ConversationReference } from 'botbuilder';
-import { WeComAdapter } from '../src/wecomAdapter';
+import { WeComAdapter } from '../src/botbuilder';
 import { adapterRig, type AdapterRig, receivedTexts } from './support/adapterRig';
 
 describe('WeComAdapter (rules composed in) with two instances on one store', () => {

@@ -3,11 +3,11 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock, silentLogger } from '../../src/common';
-import { WeComAdapterBase } from '../../src/adapter';
+import { WeComAdapterBase } from '../../src/botbuilder';
 import { WeComEmulator } from '../../src/sandbox/emulator';
 import { openStore } from '../../src/store';
 import { WeComClient } from '../../src/wecom';
-import { WeComAdapter } from '../../src/wecomAdapter';
+import { WeComAdapter } from '../../src/botbuilder';
 
 export interface PipelineBenchOptions {
   /** Customers, each sending `messagesPerCustomer` messages. Default 50 × 4. */

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import { silentLogger } from '../../src/common';
 import { openStore } from '../../src/store';
-import { WeComAdapter } from '../../src/wecomAdapter';
+import { WeComAdapter } from '../../src/botbuilder';
 import type { FlowCredentials, RunningFlow } from './flow';
 
 /**

@@ -2,8 +2,6 @@
  * The adapter's parts: inbound pipeline, kf message ⇄ activity mapping, outbound sends, handoff.
  * The engine that wires them is src/channel; the botbuilder shell is src/botbuilder.
  */
-// Kept for imports that found the botbuilder shell here; this line alone makes this entry load botbuilder.
-export { WeComAdapterBase, type BotLogic } from '../botbuilder/weComAdapterBase';
 export type { CallbackHttpRequest, CallbackHttpResponse } from '../channel/callbackHttp';
 export { HANDOFF_MESSAGE_EVENT, type HandoffState } from './handoff';
 export * from './adapterOptions';

@@ -1,5 +1,5 @@
 import { ChannelDirectory, ChannelService, type CorpInfo } from '../channels';
-import type { WeComAdapter } from '../wecomAdapter';
+import type { WeComAdapter } from '../botbuilder';
 
 /**
  * The channels of the adapter's corps: self-built mode's one corp (always authorised), or provider

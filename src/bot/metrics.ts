@@ -2,7 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Logger } from '../common/logger';
 import type { LicenceStatusName } from '../licensing';
 import type { OperationEvent } from '../adapter';
-import type { WeComAdapter } from '../wecomAdapter';
+import type { WeComAdapter } from '../botbuilder';
 
 const LICENCE_STATUSES = ['trial', 'trial_expired', 'active', 'expired'] as const satisfies readonly LicenceStatusName[];
 const INBOX_STATUSES = ['pending', 'held', 'failed', 'refused'] as const;

@@ -6,7 +6,7 @@
 import type { Logger } from '../common/logger';
 import type { ProviderMode } from '../provider';
 import { SANDBOX_DEMO_CORPS, type SandboxWorld } from '../sandbox';
-import type { WeComAdapter } from '../wecomAdapter';
+import type { WeComAdapter } from '../botbuilder';
 
 /** One demo corp as installed: the link its admin "opened", and its kf account. */
 export interface InstalledDemoCorp {

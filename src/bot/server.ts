@@ -3,7 +3,7 @@ import restify, { type Request, type Response, type Server } from 'restify';
 import type { TurnContext } from 'botbuilder';
 import type { Logger } from '../common/logger';
 import { type HttpServerLimits, readHttpLimits } from '../config';
-import type { WeComAdapter } from '../wecomAdapter';
+import type { WeComAdapter } from '../botbuilder';
 import type { SandboxWorld } from '../sandbox';
 import { type AdminRoutesOptions, registerAdminRoutes } from './adminRoutes';
 import { selfBuiltChannels } from './channelsWiring';

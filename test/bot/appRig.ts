@@ -12,7 +12,7 @@ import { ChannelDirectory } from '../../src/channels';
 import type { HttpServerLimits } from '../../src/config';
 import { type CorpCredentials, WeComEmulator } from '../../src/sandbox/emulator';
 import { openStore, type Store } from '../../src/store';
-import { WeComAdapter } from '../../src/wecomAdapter';
+import { WeComAdapter } from '../../src/botbuilder';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 

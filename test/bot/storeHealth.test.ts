@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { capturingLogger } from '../support/capturingLogger';
 import { openStore, StoreCorruptError } from '../../src/store';
-import { WeComAdapter } from '../../src/wecomAdapter';
+import { WeComAdapter } from '../../src/botbuilder';
 import { eventually } from '../support/e2e';
 import { appRig, type AppRig } from './appRig';
 

@@ -19,7 +19,7 @@ describe('framework-free engine', () => {
     for (const name of frameworks) jest.dontMock(name);
   });
 
-  it.each(['../../src/channel', '../../src/core', '../../src/middleware', '../../src/licensing', '../../src/store'])('%s loads without botbuilder or the Agents SDK', async (path) => {
+  it.each(['../../src/channel', '../../src/core', '../../src/adapter', '../../src/wecom', '../../src/channels', '../../src/middleware', '../../src/licensing', '../../src/store'])('%s loads without botbuilder or the Agents SDK', async (path) => {
     await expect(loadWithoutFrameworks(path)).resolves.toBeDefined();
   });
 

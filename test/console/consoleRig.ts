@@ -11,7 +11,7 @@ import { registerSandboxRoutes } from '../../src/bot/sandboxRoutes';
 import { type Bot, createAppServer } from '../../src/bot/server';
 import { SandboxWorld } from '../../src/sandbox';
 import { openStore, type Store } from '../../src/store';
-import { WeComAdapter } from '../../src/wecomAdapter';
+import { WeComAdapter } from '../../src/botbuilder';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { buildConsole } = require('../../scripts/buildConsole.js') as { buildConsole: (outDir?: string) => string };

@@ -7,7 +7,7 @@
 import { request } from 'undici';
 import { silentLogger } from '../../src/common';
 import { buildEncryptedCallback, WeComCrypto } from '../../src/wecom';
-import { WeComAdapter } from '../../src/wecomAdapter';
+import { WeComAdapter } from '../../src/botbuilder';
 import { PROVIDER_ADMIN_TOKEN, providerRig, type ProviderRig } from '../support/providerRig';
 
 jest.setTimeout(60_000);

@@ -18,7 +18,7 @@ import {
 import { type CorpCredentials, type SuiteCredentials, WeComEmulator } from '../../src/sandbox/emulator';
 import { KeyValueRepository, openStore, type Store } from '../../src/store';
 import { buildInstallLink, type CachedToken, corpTokenKey, SuiteCallbacks, SuiteClient } from '../../src/wecom';
-import { WeComAdapter } from '../../src/wecomAdapter';
+import { WeComAdapter } from '../../src/botbuilder';
 
 jest.setTimeout(30_000);
 

@@ -9,7 +9,7 @@
  * Time: 120 s of WeCom time at 1/SCALE (see scale.ts), so 6 s of wall time per outage.
  */
 import type { Fault } from '../../src/sandbox/emulator';
-import { WeComAdapter } from '../../src/wecomAdapter';
+import { WeComAdapter } from '../../src/botbuilder';
 import { adapterRig, type AdapterRig } from '../support/adapterRig';
 import { eventually } from '../support/e2e';
 import { deliveredBy, Ledger, report } from './ledger';

@@ -15,7 +15,7 @@ import { registerSandboxRoutes } from '../../src/bot/sandboxRoutes';
 import { createAppServer } from '../../src/bot/server';
 import { parseChatLine, SandboxWorld, startTerminalChat, type TerminalChat } from '../../src/sandbox';
 import { openStore, type Store } from '../../src/store';
-import { WeComAdapter } from '../../src/wecomAdapter';
+import { WeComAdapter } from '../../src/botbuilder';
 
 jest.setTimeout(30_000);
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { TurnContext } from 'botbuilder';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox';
 import { openStore, type Store } from '../../src/store';
-import { WeComAdapter } from '../../src/wecomAdapter';
+import { WeComAdapter } from '../../src/botbuilder';
 
 const root = join(__dirname, '..', '..');
 jest.setTimeout(120_000);

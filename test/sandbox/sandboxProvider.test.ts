@@ -18,7 +18,7 @@ import { ProviderMode } from '../../src/provider';
 import { PassThrough } from 'node:stream';
 import { parseChatLine, SANDBOX_DEMO_CORPS, SandboxWorld, startTerminalChat } from '../../src/sandbox';
 import { openStore, type Store } from '../../src/store';
-import { WeComAdapter } from '../../src/wecomAdapter';
+import { WeComAdapter } from '../../src/botbuilder';
 
 jest.setTimeout(30_000);
 

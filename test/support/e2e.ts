@@ -3,7 +3,7 @@
  * receives, waiting for callbacks and turns to settle, and real media bytes.
  */
 import type { Activity, TurnContext } from 'botbuilder';
-import type { BotLogic } from '../../src/adapter';
+import type { BotLogic } from '../../src/botbuilder';
 import type { DeliveryReport, Published, SentMessage } from '../../src/sandbox/emulator';
 import { makeMedia } from '../../bench/middleware/fixtures/mediaFiles';
 import { makePng } from '../sandbox/helpers';

@@ -14,7 +14,8 @@ import { createAppServer } from '../../src/bot/server';
 import { ProviderMode } from '../../src/provider';
 import { type CorpCredentials, type SuiteCredentials, WeComEmulator } from '../../src/sandbox/emulator';
 import { openStore, type Store } from '../../src/store';
-import { isFinalRefusal, WeComAdapter } from '../../src/wecomAdapter';
+import { WeComAdapter } from '../../src/botbuilder';
+import { isFinalRefusal } from '../../src/channel';
 
 export const PROVIDER_ADMIN_TOKEN = 'provider-admin-token-0123456789';
 

@@ -10,7 +10,7 @@ import type { Logger } from '../../common/logger';
 import { LicenceInactiveError } from '../../licensing';
 import { ConversationLockedError, MediaRejectedError } from '../../middleware';
 import type { SandboxWorld } from '../../sandbox';
-import type { WeComAdapter } from '../../wecomAdapter';
+import type { WeComAdapter } from '../../botbuilder';
 import { bearerMatches, HttpProblem, readJson, sendJson, sendProblem } from '../httpJson';
 import { ConsoleEventHub } from './consoleEvents';
 import { consolePage } from './consolePage';

@@ -3,7 +3,7 @@ import { parseConversationId } from '../../adapter';
 import type { LicenceStatusView, LicensingService } from '../../licensing';
 import { type LockedReason, WindowRepository } from '../../middleware';
 import type { Store } from '../../store';
-import type { WeComAdapter } from '../../wecomAdapter';
+import type { WeComAdapter } from '../../botbuilder';
 
 /** Who serves a conversation, in words (WeCom's service_state 0–4). */
 export type ServedBy = 'new' | 'bot' | 'queued' | 'human' | 'ended';

@@ -6,7 +6,7 @@
 import { type Activity, CardFactory, MessageFactory, type TurnContext } from 'botbuilder';
 import { createLogger } from '../../../src/common/logger';
 import type { SentMessage } from '../../../src/sandbox/emulator';
-import { WeComAdapter } from '../../../src/wecomAdapter';
+import { WeComAdapter } from '../../../src/botbuilder';
 import { adapterRig, type AdapterRig, type RigOptions } from '../../support/adapterRig';
 import { dataUrl, realMedia, settle, shown } from '../../support/e2e';
 import { imageServer, type ImageServer } from '../../support/imageServer';

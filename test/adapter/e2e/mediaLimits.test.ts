@@ -3,7 +3,7 @@
  * counts the bytes it handed out), and downloads run a few at a time.
  */
 import type { Attachment } from 'botbuilder';
-import { WeComAdapter } from '../../../src/wecomAdapter';
+import { WeComAdapter } from '../../../src/botbuilder';
 import { adapterRig, type AdapterRig, receivedTexts } from '../../support/adapterRig';
 import { eventually, realMedia, recorder, type Recorder, settle } from '../../support/e2e';
 

@@ -3,7 +3,7 @@
  * message waits for the next callback or the 5-minute sweep. Real outages, real time.
  */
 import { LeaseRepository } from '../../../src/store';
-import { WeComAdapter } from '../../../src/wecomAdapter';
+import { WeComAdapter } from '../../../src/botbuilder';
 import type { WeComEmulator } from '../../../src/sandbox/emulator';
 import { adapterRig, type AdapterRig, receivedTexts } from '../../support/adapterRig';
 import { eventually } from '../../support/e2e';

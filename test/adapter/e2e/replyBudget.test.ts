@@ -5,7 +5,7 @@
 import type { Activity, TurnContext } from 'botbuilder';
 import { WELCOME_OVERFLOW_EVENT } from '../../../src/adapter';
 import type { SimulatedCustomer } from '../../../src/sandbox/emulator';
-import { WeComAdapter } from '../../../src/wecomAdapter';
+import { WeComAdapter } from '../../../src/botbuilder';
 import { adapterRig, type AdapterRig } from '../../support/adapterRig';
 import { settle, shown } from '../../support/e2e';
 

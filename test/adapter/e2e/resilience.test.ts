@@ -1,5 +1,6 @@
 import { LicensingService } from '../../../src/licensing';
-import { isFinalRefusal, WeComAdapter } from '../../../src/wecomAdapter';
+import { WeComAdapter } from '../../../src/botbuilder';
+import { isFinalRefusal } from '../../../src/channel';
 import { ConversationLockedError } from '../../../src/middleware';
 import { WeComApiError, WeComHttpError } from '../../../src/wecom';
 import { adapterRig, type AdapterRig, receivedTexts } from '../../support/adapterRig';

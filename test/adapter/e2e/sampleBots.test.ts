@@ -12,7 +12,7 @@ import { ChoicePrompt, ComponentDialog, DialogSet, type DialogState, type Dialog
 import type { Activity, AudioCard, ReceiptCard, StatePropertyAccessor } from 'botbuilder';
 import type { SimulatedCustomer } from '../../../src/sandbox/emulator';
 import type { KfMenuItemClick, KfMenuPayload } from '../../../src/wecom/kfMessages';
-import { WeComAdapter } from '../../../src/wecomAdapter';
+import { WeComAdapter } from '../../../src/botbuilder';
 import { adapterRig, type AdapterRig } from '../../support/adapterRig';
 import { realMedia, settle, shown } from '../../support/e2e';
 

@@ -14,7 +14,7 @@ import {
 } from 'botbuilder-dialogs';
 import { Channels } from 'botbuilder-core';
 import type { SimulatedCustomer } from '../../../src/sandbox/emulator';
-import { WeComAdapter } from '../../../src/wecomAdapter';
+import { WeComAdapter } from '../../../src/botbuilder';
 import { makeMedia } from '../../../bench/middleware/fixtures/mediaFiles';
 import { adapterRig, type AdapterRig } from '../../support/adapterRig';
 import { realMedia, settle, shown } from '../../support/e2e';
