@@ -2,24 +2,23 @@
  * What both entries export besides their framework's shell: errors, mapping constants, send hooks,
  * the rules, licensing, the store, the WeCom client, the sandbox. One list, so the Bot Framework
  * entry (`src/index.ts`) and the Agents SDK entry (`src/agents`) cannot drift apart. Nothing here
- * may load botbuilder or the Agents SDK: it is imports from src/adapter's files, not its index
- * (which re-exports the botbuilder shell).
+ * may load botbuilder or the Agents SDK (test/channel/frameworkFree.test.ts).
  *
  * @example
  * export * from './publicApi'; // in an entry, after its shell's exports
  */
 export { LICENCE_STATUS_EVENT, isFinalRefusal, type LicenceStatusChange, type CallbackHttpRequest, type CallbackHttpResponse } from './channel';
-export { HANDOFF_MESSAGE_EVENT } from './adapter/handoff';
-export { HandoffActiveError, OperationNotSupportedError, AdapterStateError, ReplyTooLargeError, CorpNotServedError } from './adapter/adapterErrors';
-export { WECOM_CHANNEL_ID, WeComEventNames, WeComContentTypes, type WeComChannelData } from './adapter/toActivity';
-export { conversationIdOf, parseConversationId, type ConversationParties } from './adapter/conversationId';
-export { addSendHook, setMediaHook, ReplyHeldBackError, type SendHook, type MediaHook, type OutboundSend, type SendOutcome } from './adapter/sendHooks';
-export type { InboundGate, InboundObserver, PulledCustomerMessage } from './adapter/inboundPipeline';
-export { UnsupportedActivityError } from './adapter/fromActivity';
-export { WELCOME_OVERFLOW_EVENT } from './adapter/welcomeMessage';
-export type { CorpDirectory, CorpStatus, KnownCorp, ServedCorp, ProviderAdapterSetup } from './adapter/corpDirectory';
-export { AttachmentLoadError, type AttachmentLoadReason } from './adapter/mediaSource';
-export type { OperationEvent, OperationListener, CallbackResult, PullResult, SendResult, TurnResult } from './adapter/operationEvents';
+export { HANDOFF_MESSAGE_EVENT } from './adapter';
+export { HandoffActiveError, OperationNotSupportedError, AdapterStateError, ReplyTooLargeError, CorpNotServedError } from './adapter';
+export { WECOM_CHANNEL_ID, WeComEventNames, WeComContentTypes, type WeComChannelData } from './adapter';
+export { conversationIdOf, parseConversationId, type ConversationParties } from './adapter';
+export { addSendHook, setMediaHook, ReplyHeldBackError, type SendHook, type MediaHook, type OutboundSend, type SendOutcome } from './adapter';
+export type { InboundGate, InboundObserver, PulledCustomerMessage } from './adapter';
+export { UnsupportedActivityError } from './adapter';
+export { WELCOME_OVERFLOW_EVENT } from './adapter';
+export type { CorpDirectory, CorpStatus, KnownCorp, ServedCorp, ProviderAdapterSetup } from './adapter';
+export { AttachmentLoadError, type AttachmentLoadReason } from './adapter';
+export type { OperationEvent, OperationListener, CallbackResult, PullResult, SendResult, TurnResult } from './adapter';
 /** Provider (third-party app) mode: one deployment serving every corp that authorises the suite. */
 export { ProviderMode, ProviderCorps, type ProviderModeOptions, type ProviderCorp, type InstallLinkResult } from './provider';
 export {

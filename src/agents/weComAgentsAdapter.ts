@@ -2,12 +2,9 @@ import type { Activity, ConversationReference } from '@microsoft/agents-activity
 import {
   type AttachmentInfo, BaseAdapter, type CloudAdapter, type ResourceResponse, TurnContext,
 } from '@microsoft/agents-hosting';
-// Deep imports: src/adapter's index also re-exports the botbuilder shell, which this entry must never load.
-import { AdapterStateError, OperationNotSupportedError } from '../adapter/adapterErrors';
-import { parseConversationId } from '../adapter/conversationId';
-import type { KnownCorp, ServedCorp } from '../adapter/corpDirectory';
-import type { InboxStatus } from '../adapter/inboxRepository';
-import type { OperationListener } from '../adapter/operationEvents';
+import {
+  AdapterStateError, type InboxStatus, type KnownCorp, OperationNotSupportedError, type OperationListener, parseConversationId, type ServedCorp,
+} from '../adapter';
 import { type CallbackHttpRequest, type CallbackHttpResponse, type ChannelServices, WeComChannel, type WeComChannelOptions } from '../channel';
 import type { Clock, Logger } from '../common';
 import type { CoreActivity, CoreLogic, CoreTurn, InboundCoreActivity, TurnHost } from '../core';

@@ -1,5 +1,4 @@
-// Deep import: src/adapter's index also re-exports the botbuilder shell, and the Agents entry's types reach this file.
-import type { ChannelRouting } from '../adapter/adapterOptions';
+import type { ChannelRouting } from '../adapter';
 import type { Clock } from '../common';
 import type { Store } from '../store';
 import { ChannelRepository } from './channelRepository';
