@@ -23,6 +23,10 @@ export class MemoryIndex {
   private readonly entries = new Map<string, Set<string>>();
   /** Whether a document ever gave one of the fields an array (a compound key then holds the whole array). */
   holdsArrays = false;
+  /** The keys of a single-field index in value order, per comparable type: built at the first range lookup, then kept in step. */
+  private sorted: SortedKeys | undefined;
+  /** How many keys are an array inside an array, which nedb's range matching flattens (a range lookup would miss it). */
+  private nestedArrayKeys = 0;
 
   constructor(readonly spec: IndexSpec) {
     this.fields = Object.keys(spec.keys);
@@ -35,6 +39,7 @@ export class MemoryIndex {
     if (this.fields.length === 1) {
       const value = dotValue(doc, this.fields[0]!);
       if (value === undefined && this.sparse) return [];
+      if (Array.isArray(value)) this.holdsArrays = true;
       if (Array.isArray(value)) return value.length === 0 ? [keyOf(undefined)] : [...new Set(value.map(keyOf))];
       return [keyOf(value)];
     }
@@ -53,7 +58,10 @@ export class MemoryIndex {
     const id = doc._id as string;
     for (const key of this.keysOf(doc)) {
       let set = this.entries.get(key);
-      if (!set) this.entries.set(key, (set = new Set()));
+      if (!set) {
+        this.entries.set(key, (set = new Set()));
+        this.keyAdded(key);
+      }
       set.add(id);
     }
   }
@@ -64,8 +72,82 @@ export class MemoryIndex {
       const set = this.entries.get(key);
       if (!set) continue;
       set.delete(id);
-      if (set.size === 0) this.entries.delete(key);
+      if (set.size === 0) {
+        this.entries.delete(key);
+        this.keyRemoved(key);
+      }
     }
+  }
+
+  /**
+   * A superset of the `_id`s whose field matches every one of `ops` (`$lt`, `$lte`, `$gt`, `$gte`
+   * with a number, string or Date), as nedb's matcher decides it (same type only, arrays by element),
+   * or undefined when this index cannot tell (compound, an array nested in an array, NaN): scan then.
+   * With arrays, each operator may match another element, so only the first operator bounds the read.
+   *
+   * @example
+   * byDue.rangeHolders([['$lte', now]]); // Set of the _ids due by `now`
+   */
+  rangeHolders(ops: readonly [string, unknown][]): Set<string> | undefined {
+    if (this.fields.length !== 1 || this.nestedArrayKeys > 0 || ops.length === 0) return undefined;
+    const type = rangeType(ops[0]![1]);
+    if (!type) return undefined;
+    let low: Bound | undefined;
+    let high: Bound | undefined;
+    for (const [op, operand] of this.holdsArrays ? ops.slice(0, 1) : ops) {
+      // An operand of another type matches nothing; leaving it out still gives a superset.
+      if (rangeType(operand) !== type) continue;
+      const value = comparable(operand);
+      if (Number.isNaN(value)) return undefined;
+      const bound = { value, inclusive: op === '$lte' || op === '$gte' };
+      if (op === '$gt' || op === '$gte') low = tighter(low, bound, 1);
+      else high = tighter(high, bound, -1);
+    }
+    this.sorted ??= this.buildSorted();
+    const { values, keys } = this.sorted[type];
+    const from = low ? firstAfter(values, low.value, !low.inclusive) : 0;
+    const to = high ? firstAfter(values, high.value, high.inclusive) : values.length;
+    const out = new Set<string>();
+    for (let i = from; i < to; i++) for (const id of this.entries.get(keys[i]!)!) out.add(id);
+    // nedb compares a Date with null (as 0): `null < date` is true, so null fields join a Date range.
+    if (type === 'd') for (const id of this.entries.get(keyOf(null)) ?? []) out.add(id);
+    return out;
+  }
+
+  private buildSorted(): SortedKeys {
+    const byType: Record<RangeType, { value: number | string; key: string }[]> = { f: [], s: [], d: [] };
+    for (const key of this.entries.keys()) {
+      const parsed = parseKey(key);
+      if (parsed) byType[parsed.type].push({ value: parsed.value, key });
+    }
+    const list = (type: RangeType): SortedKeys[RangeType] => {
+      const pairs = byType[type].sort((a, b) => compare(a.value, b.value));
+      return { values: pairs.map((p) => p.value), keys: pairs.map((p) => p.key) };
+    };
+    return { f: list('f'), s: list('s'), d: list('d') };
+  }
+
+  private keyAdded(key: string): void {
+    if (this.fields.length !== 1) return;
+    if (key.startsWith('o[')) this.nestedArrayKeys++;
+    const parsed = this.sorted && parseKey(key);
+    if (!parsed) return;
+    const list = this.sorted![parsed.type];
+    const at = firstAfter(list.values, parsed.value, false);
+    list.values.splice(at, 0, parsed.value);
+    list.keys.splice(at, 0, key);
+  }
+
+  private keyRemoved(key: string): void {
+    if (this.fields.length !== 1) return;
+    if (key.startsWith('o[')) this.nestedArrayKeys--;
+    const parsed = this.sorted && parseKey(key);
+    if (!parsed) return;
+    const list = this.sorted![parsed.type];
+    const at = firstAfter(list.values, parsed.value, false);
+    if (list.keys[at] !== key) return; // never: every parsed key was inserted
+    list.values.splice(at, 1);
+    list.keys.splice(at, 1);
   }
 
   /** A unique key of `doc` that another document than `doc` (and not one of `except`) holds, if any. */
@@ -79,6 +161,59 @@ export class MemoryIndex {
     }
     return undefined;
   }
+}
+
+/** The types a range compares: numbers (`f`), strings (`s`) and Dates (`d`), each only with its own. */
+type RangeType = 'f' | 's' | 'd';
+type SortedKeys = Record<RangeType, { values: (number | string)[]; keys: string[] }>;
+interface Bound {
+  value: number | string;
+  inclusive: boolean;
+}
+
+function rangeType(operand: unknown): RangeType | undefined {
+  if (typeof operand === 'number') return 'f';
+  if (typeof operand === 'string') return 's';
+  return operand instanceof Date ? 'd' : undefined;
+}
+
+function comparable(operand: unknown): number | string {
+  return operand instanceof Date ? operand.getTime() : (operand as number | string);
+}
+
+/** The type and value of a key a range can match (NaN and invalid Dates match no range). */
+function parseKey(key: string): { type: RangeType; value: number | string } | undefined {
+  const type = key[0];
+  if (type === 's') return { type, value: key.slice(1) };
+  if (type !== 'f' && type !== 'd') return undefined;
+  const value = Number(key.slice(1));
+  return Number.isNaN(value) ? undefined : { type, value };
+}
+
+/** JavaScript's `<` order, the one nedb's range operators use (values are of one type here). */
+function compare(a: number | string, b: number | string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The first position in sorted `values` past `value` (`pastEqual`) or at or past it (binary search). */
+function firstAfter(values: readonly (number | string)[], value: number | string, pastEqual: boolean): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const c = compare(values[mid]!, value);
+    if (c < 0 || (pastEqual && c === 0)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Of two bounds on one side, the one that lets fewer values through (`side` 1 for a lower bound, -1 for an upper). */
+function tighter(current: Bound | undefined, next: Bound, side: 1 | -1): Bound {
+  if (!current) return next;
+  const c = compare(next.value, current.value) * side;
+  if (c !== 0) return c > 0 ? next : current;
+  return next.inclusive ? current : next;
 }
 
 /**

@@ -269,8 +269,9 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
 
   /**
    * A superset of the documents `filter` matches: by `_id` (equality or `$in`), else by the index
-   * whose fields all have an equality or `$in` of scalars in the filter and that holds the fewest
-   * documents for them (single or compound), else every document.
+   * whose fields all have an equality or `$in` of scalars in the filter (single or compound), or
+   * whose one field has a range (`$lt`...`$gte`), that holds the fewest documents for them, else
+   * every document.
    */
   private candidates(filter: Doc): Iterable<Doc> {
     const docs = this.docs!;
@@ -282,9 +283,14 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
     let best: { holders: Set<string> } | undefined;
     for (const index of this.indexes.values()) {
       const keys = lookupKeys(index, filter);
-      if (!keys) continue;
-      const holders = new Set<string>();
-      for (const key of keys) for (const h of index.holders(key) ?? []) holders.add(h);
+      let holders: Set<string> | undefined;
+      if (keys) {
+        holders = new Set<string>();
+        for (const key of keys) for (const h of index.holders(key) ?? []) holders.add(h);
+      } else {
+        holders = rangeLookup(index, filter);
+        if (!holders) continue;
+      }
       if (!best || holders.size < best.holders.size) best = { holders };
       if (holders.size === 0) break;
     }
@@ -460,6 +466,18 @@ function lookupKeys(index: MemoryIndex, filter: Doc): string[] | undefined {
     keys = keys.flatMap((k) => values.map((v) => (i === 0 ? keyOf(v) : `${k}\u0001${keyOf(v)}`)));
   }
   return keys;
+}
+
+const RANGE_OPS: ReadonlySet<string> = new Set(['$lt', '$lte', '$gt', '$gte']);
+
+/** The `_id`s a single-field index holds in the range the filter gives its field, when it can tell (see MemoryIndex.rangeHolders). */
+function rangeLookup(index: MemoryIndex, filter: Doc): Set<string> | undefined {
+  if (index.fields.length !== 1) return undefined;
+  const field = index.fields[0]!;
+  const value = filter[field];
+  if (!isOperatorObject(value, field)) return undefined;
+  const ops = Object.entries(value).filter(([op]) => RANGE_OPS.has(op));
+  return ops.length > 0 ? index.rangeHolders(ops) : undefined;
 }
 
 /** nedb's cursor order for a sort document. */
