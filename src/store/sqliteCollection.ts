@@ -294,7 +294,8 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
       if (!best || holders.size < best.holders.size) best = { holders };
       if (holders.size === 0) break;
     }
-    if (!best) return docs.values();
+    // Holding most of a large collection (a wide range), an index read costs more than the scan: its holders must be sorted.
+    if (!best || (docs.size > WIDE_READ_MIN_DOCS && best.holders.size * 2 > docs.size)) return docs.values();
     const found = [...best.holders].map((h) => docs.get(h)!);
     return found.length > 1 ? this.inInsertionOrder(found) : found;
   }
@@ -467,6 +468,9 @@ function lookupKeys(index: MemoryIndex, filter: Doc): string[] | undefined {
   }
   return keys;
 }
+
+/** Below this many documents an index read is always cheap, so even a wide one is taken (and tests meet it on small collections). */
+const WIDE_READ_MIN_DOCS = 1000;
 
 const RANGE_OPS: ReadonlySet<string> = new Set(['$lt', '$lte', '$gt', '$gte']);
 
