@@ -39,8 +39,10 @@ export class MemoryIndex {
     if (this.fields.length === 1) {
       const value = dotValue(doc, this.fields[0]!);
       if (value === undefined && this.sparse) return [];
-      if (Array.isArray(value)) this.holdsArrays = true;
-      if (Array.isArray(value)) return value.length === 0 ? [keyOf(undefined)] : [...new Set(value.map(keyOf))];
+      if (Array.isArray(value)) {
+        this.holdsArrays = true;
+        return value.length === 0 ? [keyOf(undefined)] : [...new Set(value.map(keyOf))];
+      }
       return [keyOf(value)];
     }
     const values = this.fields.map((f) => dotValue(doc, f));
