@@ -1,6 +1,7 @@
 import Nedb from '@seald-io/nedb';
 import { serialize } from '@seald-io/nedb/lib/model.js';
 import type { Clock, Logger } from '../common';
+import { TtlSweeper } from './ttlSweeper';
 import { AppendLog } from './appendLog';
 import type {
   BaseDocument,
@@ -32,9 +33,6 @@ import {
 type Doc = Record<string, unknown>;
 type Datastore = Nedb<Doc>;
 
-/** How often expired documents are deleted (they are hidden from queries at once, whatever this is). */
-const SWEEP_INTERVAL_MS = 60_000;
-
 /** What a collection needs from its store. */
 export interface EmbeddedCollectionContext {
   filename: string;
@@ -60,21 +58,21 @@ export interface EmbeddedCollectionContext {
  */
 export class EmbeddedCollection<T extends BaseDocument> implements Collection<T> {
   private readonly queue = new SerialQueue();
-  /** TTL field → seconds, declared by `createIndex` in this process. */
-  private readonly ttl = new Map<string, number>();
+  /** TTL fields and the timer that deletes what expired. */
+  private readonly ttl: TtlSweeper;
   private loading: Promise<Datastore> | undefined;
   /** The loaded datastore's append side (its descriptor stays open between writes). */
   private log: AppendLog | undefined;
   private compaction: NodeJS.Timeout | undefined;
   /** The message of the fault the collection is in, if any. */
   private faultMessage: string | undefined;
-  /** Deletes expired documents now and then; only while the collection has a TTL index. */
-  private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly name: string,
     private readonly ctx: EmbeddedCollectionContext,
-  ) {}
+  ) {
+    this.ttl = new TtlSweeper({ collection: name, logger: ctx.logger, isClosed: () => ctx.isClosed(), sweep: () => this.run((db) => this.sweepExpired(db)) });
+  }
 
   async findOne(filter: Filter<T>, options: { sort?: Sort } = {}): Promise<T | null> {
     const [doc] = await this.find(filter, { sort: options.sort, limit: 1 });
@@ -173,23 +171,21 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
     validateIndexSpec(spec);
     const fields = Object.keys(spec.keys);
     await this.run(async (db) => {
-      if (spec.expireAfterSeconds === undefined) this.ttl.delete(fields[0]!);
-      else this.ttl.set(fields[0]!, spec.expireAfterSeconds);
+      this.ttl.declare(spec);
       if (fields.length === 1 && fields[0] === '_id') return; // always there, always unique
       // Remove, then create: nedb keeps an existing index as it is, even when the options changed.
       await db.removeIndexAsync([...fields].sort().join(','));
       await db.ensureIndexAsync({ fieldName: fields.length === 1 ? fields[0]! : fields, unique: spec.unique ?? false, sparse: spec.sparse ?? false });
       if (spec.expireAfterSeconds !== undefined) {
         await this.sweepExpired(db); // what expired while the process was down goes at start
-        this.startSweeping();
+        this.ttl.start();
       }
     });
   }
 
   /** Waits for queued operations and stops periodic compaction. */
   async close(): Promise<void> {
-    clearInterval(this.sweepTimer);
-    this.sweepTimer = undefined;
+    this.ttl.stop();
     await this.queue.drain();
     clearInterval(this.compaction);
     this.log?.close();
@@ -260,9 +256,9 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
    */
   private query(filter: Filter<T> | Doc): NedbQuery {
     const query = toNedbQuery(filter as Doc);
-    if (this.ttl.size === 0) return query;
+    if (this.ttl.fields.size === 0) return query;
     const now = this.ctx.clock.now();
-    const live = [...this.ttl].map(([field, seconds]) => ({ $not: { [field]: { $lte: new Date(now - seconds * 1000) } } }));
+    const live = [...this.ttl.fields].map(([field, seconds]) => ({ $not: { [field]: { $lte: new Date(now - seconds * 1000) } } }));
     return { ...query, $and: [...((query.$and as NedbQuery[] | undefined) ?? []), ...live] };
   }
 
@@ -271,27 +267,15 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
     try {
       return await db.insertAsync(doc);
     } catch (e) {
-      if (this.ttl.size === 0 || !isUniqueViolation(e)) throw e;
+      if (this.ttl.fields.size === 0 || !isUniqueViolation(e)) throw e;
     }
     await this.sweepExpired(db);
     return db.insertAsync(doc);
   }
 
-  /** Every minute, like MongoDB's TTL monitor; unref'd, so it never keeps a process alive. */
-  private startSweeping(): void {
-    if (this.sweepTimer) return;
-    this.sweepTimer = setInterval(() => {
-      if (this.ctx.isClosed()) return;
-      this.run((db) => this.sweepExpired(db)).catch((e: unknown) => {
-        this.ctx.logger.warn({ err: e, collection: this.name }, 'embedded store: deleting expired documents failed; tried again in a minute');
-      });
-    }, SWEEP_INTERVAL_MS);
-    this.sweepTimer.unref();
-  }
-
   private async sweepExpired(db: Datastore): Promise<void> {
     const now = this.ctx.clock.now();
-    for (const [field, seconds] of this.ttl) {
+    for (const [field, seconds] of this.ttl.fields) {
       // An index on the field (the TTL index) makes this a range lookup, not a scan. The lower
       // bound keeps documents without the field (nedb indexes them as undefined) out of the range.
       await db.removeAsync({ [field]: { $gte: new Date(0), $lte: new Date(now - seconds * 1000) } }, { multi: true });

@@ -1,5 +1,6 @@
 import { compareThings, deepCopy, deserialize, match, modify } from '@seald-io/nedb/lib/model.js';
 import type { Clock, Logger } from '../common';
+import { TtlSweeper } from './ttlSweeper';
 import type {
   BaseDocument,
   Collection,
@@ -30,9 +31,6 @@ import {
 } from './validation';
 
 type Doc = Record<string, unknown>;
-
-/** How often expired documents are deleted (they are hidden from queries at once, whatever this is). */
-const SWEEP_INTERVAL_MS = 60_000;
 
 /** What a collection needs from its store. */
 export interface SqliteCollectionContext {
@@ -66,15 +64,16 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
   private readonly rids = new Map<string, number>();
   private nextRid = 1;
   private readonly indexes = new Map<string, MemoryIndex>();
-  /** TTL field → seconds, declared by `createIndex` in this process. */
-  private readonly ttl = new Map<string, number>();
-  private sweepTimer: NodeJS.Timeout | undefined;
+  /** TTL fields and the timer that deletes what expired. */
+  private readonly ttl: TtlSweeper;
   private faultMessage: string | undefined;
 
   constructor(
     readonly name: string,
     private readonly ctx: SqliteCollectionContext,
-  ) {}
+  ) {
+    this.ttl = new TtlSweeper({ collection: name, logger: ctx.logger, isClosed: () => ctx.isClosed(), sweep: () => this.run(() => this.sweepExpired()) });
+  }
 
   async findOne(filter: Filter<T>, options: { sort?: Sort } = {}): Promise<T | null> {
     const [doc] = await this.find(filter, { sort: options.sort, limit: 1 });
@@ -166,8 +165,7 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
     validateIndexSpec(spec);
     const fields = Object.keys(spec.keys);
     return this.run((docs) => {
-      if (spec.expireAfterSeconds === undefined) this.ttl.delete(fields[0]!);
-      else this.ttl.set(fields[0]!, spec.expireAfterSeconds);
+      this.ttl.declare(spec);
       if (fields.length > 1 || fields[0] !== '_id') {
         // Built anew each time, so changed options take effect; over duplicates it is refused, not installed.
         this.indexes.set(fields.join(','), buildIndex(this.name, spec, docs.values()));
@@ -175,15 +173,14 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
       }
       if (spec.expireAfterSeconds !== undefined) {
         this.sweepExpired(); // what expired while the process was down goes at start
-        this.startSweeping();
+        this.ttl.start();
       }
     });
   }
 
   /** Stops the expiry timer (the store commits and closes the file). */
   close(): void {
-    clearInterval(this.sweepTimer);
-    this.sweepTimer = undefined;
+    this.ttl.stop();
   }
 
   /** Forgets the in-memory documents (a commit holding their changes failed): the next operation reloads them. */
@@ -309,7 +306,7 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
   }
 
   private isExpired(doc: Doc, now: number): boolean {
-    for (const [field, seconds] of this.ttl) {
+    for (const [field, seconds] of this.ttl.fields) {
       const value = dotValue(doc, field);
       if (value instanceof Date && value.getTime() <= now - seconds * 1000) return true;
     }
@@ -378,18 +375,6 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
     for (const index of this.indexes.values()) index.remove(doc);
     this.ctx.file.write(this.name, this.rids.get(id)!, null);
     this.rids.delete(id);
-  }
-
-  /** Every minute, like MongoDB's TTL monitor; unref'd, so it never keeps a process alive. */
-  private startSweeping(): void {
-    if (this.sweepTimer) return;
-    this.sweepTimer = setInterval(() => {
-      if (this.ctx.isClosed()) return;
-      this.run(() => this.sweepExpired()).catch((e: unknown) => {
-        this.ctx.logger.warn({ err: e, collection: this.name }, 'embedded store: deleting expired documents failed; tried again in a minute');
-      });
-    }, SWEEP_INTERVAL_MS);
-    this.sweepTimer.unref();
   }
 
   private sweepExpired(): void {
