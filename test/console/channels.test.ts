@@ -4,6 +4,7 @@
  * customer and get the bot's reply. Saves a screenshot under test-results/.
  */
 import type { Browser, BrowserContext } from 'playwright-core';
+import { eventually } from '../support/e2e';
 import { buildAssets, CONSOLE_TOKEN, type ConsoleRig, consoleRig, launchChromium, screenshot } from './consoleRig';
 
 jest.setTimeout(120_000);
@@ -27,13 +28,7 @@ afterEach(async () => {
 });
 
 /** Waits for what the page fetches in the background (no fixed sleeps: the machine may be slow). */
-async function until(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`still not so after 20 s: ${check.toString()}`);
-}
+const until = (check: () => Promise<boolean>): Promise<void> => eventually(async () => expect(await check()).toBe(true), 20_000);
 
 it('on a phone, the admin creates a channel, sees its chat link and QR code, and a customer who opens the link gets the bot', async () => {
   rig = await consoleRig();
