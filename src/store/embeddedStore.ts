@@ -6,7 +6,7 @@ import { DataDirLock } from './dataDirLock';
 import { EmbeddedCollection } from './embeddedCollection';
 import type { StoreCorruptError, StoreFileError } from './errors';
 import { LEASE_COLLECTION } from './leaseRepository';
-import { describeFailure, PROBE_TIMEOUT_MS, probeDataDir } from './probe';
+import { dataDirProblem, PROBE_TIMEOUT_MS } from './probe';
 import type { Store, StoreHealth } from './store';
 import { validateCollectionName } from './validation';
 
@@ -119,12 +119,8 @@ export class EmbeddedStore implements Store {
     await withTimeout(this.retryFaulty(), PROBE_TIMEOUT_MS, 'a faulty collection').catch(() => undefined);
     const [fault] = this.faults.values();
     if (fault) return { ok: false, reason: fault.message, badLines: this.setAsideLines };
-    try {
-      await withTimeout(probeDataDir(this.dataDir), PROBE_TIMEOUT_MS, `DATA_DIR ${this.dataDir}`);
-    } catch (e) {
-      return { ok: false, reason: `cannot write to DATA_DIR ${this.dataDir} (${describeFailure(e)}): check that it is writable and the disk has free space`, badLines: this.setAsideLines };
-    }
-    return { ok: true, badLines: this.setAsideLines };
+    const problem = await dataDirProblem(this.dataDir);
+    return problem ? { ok: false, reason: problem, badLines: this.setAsideLines } : { ok: true, badLines: this.setAsideLines };
   }
 
   /**

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { withTimeout } from '../common/timeout';
 import { newId } from './newId';
 
 /** How long a health probe may take before the store counts as not answering. */
@@ -31,4 +32,20 @@ export function describeFailure(e: unknown): string {
   const err = e as { code?: unknown; message?: unknown };
   const message = typeof err?.message === 'string' ? err.message : String(e);
   return typeof err?.code === 'string' && !message.includes(err.code) ? `${err.code}: ${message}` : message;
+}
+
+/**
+ * Why `DATA_DIR` cannot take the embedded store's writes, or undefined when {@link probeDataDir}
+ * succeeds within {@link PROBE_TIMEOUT_MS}: the reason both embedded engines' health checks give.
+ *
+ * @example
+ * const reason = await dataDirProblem('/data'); // 'cannot write to DATA_DIR /data (EROFS: ...): check that ...'
+ */
+export async function dataDirProblem(dataDir: string): Promise<string | undefined> {
+  try {
+    await withTimeout(probeDataDir(dataDir), PROBE_TIMEOUT_MS, `DATA_DIR ${dataDir}`);
+    return undefined;
+  } catch (e) {
+    return `cannot write to DATA_DIR ${dataDir} (${describeFailure(e)}): check that it is writable and the disk has free space`;
+  }
 }

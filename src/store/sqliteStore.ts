@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { silentLogger, systemClock, withTimeout, type Clock, type Logger } from '../common';
+import { silentLogger, systemClock, type Clock, type Logger } from '../common';
 import type { BaseDocument, Collection } from './collection';
 import { DataDirLock } from './dataDirLock';
 import { emptyExceptLock } from './embeddedStore';
 import type { StoreCorruptError, StoreFileError } from './errors';
 import { LEASE_COLLECTION } from './leaseRepository';
 import { newId } from './newId';
-import { describeFailure, PROBE_TIMEOUT_MS, probeDataDir } from './probe';
+import { dataDirProblem } from './probe';
 import { SqliteCollection } from './sqliteCollection';
 import { SQLITE_FILE, SqliteFile } from './sqliteFile';
 import type { Store, StoreHealth } from './store';
@@ -131,12 +131,8 @@ export class SqliteStore implements Store {
     } catch (e) {
       return { ok: false, reason: e instanceof Error ? e.message : String(e) };
     }
-    try {
-      await withTimeout(probeDataDir(this.dataDir), PROBE_TIMEOUT_MS, `DATA_DIR ${this.dataDir}`);
-    } catch (e) {
-      return { ok: false, reason: `cannot write to DATA_DIR ${this.dataDir} (${describeFailure(e)}): check that it is writable and the disk has free space` };
-    }
-    return { ok: true };
+    const problem = await dataDirProblem(this.dataDir);
+    return problem ? { ok: false, reason: problem } : { ok: true };
   }
 
   /** Commits what is pending, closes the database and releases the `DATA_DIR` lock. Idempotent. */
