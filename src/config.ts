@@ -31,6 +31,7 @@ export const settings: readonly SettingSpec[] = [
   { name: 'WECOM_ENCODING_AES_KEY', type: 'string', secret: true, description: 'Callback EncodingAESKey, 43 characters (self-built mode)', fix: 'copy the 43-character EncodingAESKey from the app\'s API receive settings' },
   { name: 'WECOM_API_BASE_URL', type: 'url', default: 'https://qyapi.weixin.qq.com/cgi-bin/', secret: false, description: 'WeCom API base URL (a proxy for trusted-IP setups, or an emulator); a bare host gets /cgi-bin/', fix: 'set an http(s) URL such as https://qyapi.weixin.qq.com/cgi-bin/' },
   { name: 'WECOM_HTTP_PROXY', type: 'url', secret: true, description: 'HTTP proxy for every WeCom API call (CONNECT tunnel), so WeCom sees its fixed IP: whitelist that IP under the app\'s Trusted IP (企业可信IP); unset → direct', fix: 'set an http:// URL such as http://proxy.internal:3128 (credentials as http://user:pass@host:port), or leave it unset' },
+  { name: 'WECOM_API_CONNECTIONS', type: 'integer', default: '256', secret: false, description: 'Connections open to the WeCom API at most; a call beyond them waits for a free one (replies to many customers go out in parallel). Lower it if WeCom answers 45033 (too many concurrent calls)', fix: 'set a whole number, at least 1' },
   { name: 'WECOM_SUITE_ID', type: 'string', secret: false, description: 'Provider mode: the third-party app\'s suite id', fix: 'copy it from the provider console → app details' },
   { name: 'WECOM_SUITE_SECRET', type: 'string', secret: true, description: 'Provider mode: suite secret', fix: 'copy it from the provider console → app details' },
   { name: 'WECOM_SUITE_TOKEN', type: 'string', secret: true, description: 'Provider mode: callback Token of the suite', fix: 'copy it from the provider console → callback settings' },
@@ -69,6 +70,8 @@ export interface ChannelConfig {
   readonly testClock: boolean;
   readonly logLevel: string;
   readonly licensingCron: string;
+  /** `WECOM_API_CONNECTIONS`: connections open to the WeCom API at most. */
+  readonly apiConnections: number;
   /** `WECOM_HTTP_PROXY`: the proxy every WeCom API call goes through; unset → direct. */
   readonly httpProxy?: string;
   /** Limits of the app's HTTP server against slow or too many clients. */
@@ -166,6 +169,7 @@ export function loadConfig(env: Env = process.env): ChannelConfig {
     licensingCron: read(env, 'LICENSING_CRON', z.string().regex(/^\S+(\s+\S+){4,5}$/, 'must have 5 or 6 cron fields')),
     locale: readLocale(env),
     httpProxy: read(env, 'WECOM_HTTP_PROXY', httpUrl.optional()),
+    apiConnections: readApiConnections(env),
     http: readHttpLimits(env),
   };
 
@@ -205,6 +209,11 @@ export function readHttpLimits(env: Env = process.env): HttpServerLimits {
     keepAliveTimeoutMs: read(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', ms),
     maxConnections: read(env, 'HTTP_MAX_CONNECTIONS', z.coerce.number().int('must be a whole number').min(16, 'must be at least 16')),
   };
+}
+
+/** `WECOM_API_CONNECTIONS` alone: the adapter reads it even when its credentials come as options. */
+export function readApiConnections(env: Env = process.env): number {
+  return read(env, 'WECOM_API_CONNECTIONS', z.coerce.number().int('must be a whole number').min(1, 'must be at least 1'));
 }
 
 /**

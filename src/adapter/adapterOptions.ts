@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../common/clock';
 import { ConfigError } from '../common/errors';
 import { createLogger, type Logger } from '../common/logger';
-import { loadConfig, readLocale } from '../config';
+import { loadConfig, readApiConnections, readLocale } from '../config';
 import type { Store } from '../store';
 import type { SharedTokenStore } from '../wecom/tokenCache';
 import type { ProviderAdapterSetup } from './corpDirectory';
@@ -68,6 +68,12 @@ export interface WeComAdapterOptions {
   readonly maxCallbackBytes?: number;
   /** Per WeCom request. Default 10 000 ms. */
   readonly requestTimeoutMs?: number;
+  /**
+   * `WECOM_API_CONNECTIONS`: connections open to the WeCom API at most; a call beyond them waits for
+   * a free one. Replies to many customers go out in parallel, so this bounds how many are in flight.
+   * Default 256. Lower it if WeCom answers 45033 (too many concurrent calls).
+   */
+  readonly apiConnections?: number;
   /**
    * `WECOM_HTTP_PROXY`: an HTTP proxy every WeCom API call goes through, so WeCom sees its fixed IP
    * (the one in the app's trusted IPs). Default none (`''` too). Attachment URLs a bot sends are fetched directly.
@@ -174,6 +180,7 @@ export function resolveAdapterOptions(options: WeComAdapterOptions, env: NodeJS.
     maxCallbackAgeSeconds: options.maxCallbackAgeSeconds ?? 600,
     maxCallbackBytes: options.maxCallbackBytes ?? 64 * 1024,
     requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+    apiConnections: positiveInteger(options.apiConnections ?? config?.apiConnections ?? readApiConnections(env), 'apiConnections'),
     httpProxy: (options.httpProxy ?? config?.httpProxy ?? env.WECOM_HTTP_PROXY)?.trim() || undefined,
     maxInboundMediaBytes: options.maxInboundMediaBytes,
     mediaDownloadConcurrency: positiveInteger(options.mediaDownloadConcurrency ?? 4, 'mediaDownloadConcurrency'),

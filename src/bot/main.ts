@@ -122,7 +122,7 @@ async function openAppStore(config: ChannelConfig, clock: OffsetClock | typeof s
 function providerModeOf(
   config: ChannelConfig, world: SandboxWorld | undefined, o: { store: Store; logger: Logger; apiBaseUrl: string; httpProxy?: string },
 ): ProviderMode | undefined {
-  const transport = { baseUrl: o.apiBaseUrl, proxyUrl: o.httpProxy || undefined, logger: o.logger };
+  const transport = { baseUrl: o.apiBaseUrl, connections: config.apiConnections, proxyUrl: o.httpProxy || undefined, logger: o.logger };
   if (world?.suite) {
     const s = world.suite;
     return ProviderMode.create({

@@ -85,7 +85,7 @@ export class WeComChannelCore {
       maxTimestampSkewSeconds: this.options.maxCallbackAgeSeconds > 0 ? this.options.maxCallbackAgeSeconds : undefined,
       clock: { now: () => this.clock.now(), aheadMs: () => this.clock.aheadMs?.() ?? 0 },
     });
-    const transport = new WeComTransport({ baseUrl: this.options.apiBaseUrl, timeoutMs: this.options.requestTimeoutMs, proxyUrl: this.options.httpProxy, logger: this.logger });
+    const transport = new WeComTransport({ baseUrl: this.options.apiBaseUrl, timeoutMs: this.options.requestTimeoutMs, connections: this.options.apiConnections, proxyUrl: this.options.httpProxy, logger: this.logger });
     const cap = (kind: keyof InboundMediaLimits['maxBytes']): number => this.options.maxInboundMediaBytes?.[kind] ?? DEFAULT_MAX_INBOUND_MEDIA_BYTES;
     this.mediaLimits = { maxBytes: { image: cap('image'), voice: cap('voice'), video: cap('video'), file: cap('file') } };
     this.mediaSlots = new Semaphore(this.options.mediaDownloadConcurrency);

@@ -9,6 +9,9 @@ import type { MultipartBody } from './multipart';
 /** The public WeCom API. */
 export const DEFAULT_API_BASE_URL = 'https://qyapi.weixin.qq.com/cgi-bin/';
 
+/** Connections a transport opens to WeCom at most, by default (see {@link TransportOptions.connections}). */
+export const DEFAULT_API_CONNECTIONS = 256;
+
 export interface TransportOptions {
   /** Default {@link DEFAULT_API_BASE_URL}. Must end with `/`. */
   readonly baseUrl?: string;
@@ -24,6 +27,13 @@ export interface TransportOptions {
   readonly random?: () => number;
   /** Default a real timer. */
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * Most connections open to WeCom at once; a call beyond them waits for a free one. Replies to a
+   * busy account go out in parallel, so this bounds how many are in flight: at 100 ms a call, 256
+   * connections carry about 2,500 calls a second. Default {@link DEFAULT_API_CONNECTIONS}. Ignored
+   * when `dispatcher` is given.
+   */
+  readonly connections?: number;
   /** Default a keep-alive undici Agent owned by the transport (a ProxyAgent when `proxyUrl` is set). */
   readonly dispatcher?: Dispatcher;
   /**
@@ -101,10 +111,12 @@ export class WeComTransport {
     this.backoffMaxMs = options.backoffMaxMs ?? 5_000;
     this.random = options.random ?? Math.random;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    const connections = options.connections ?? DEFAULT_API_CONNECTIONS;
+    if (!Number.isInteger(connections) || connections < 1) throw new RangeError(`connections must be a whole number ≥ 1, not ${connections}`);
     this.ownsDispatcher = options.dispatcher === undefined;
     this.dispatcher = options.dispatcher ?? (options.proxyUrl
-      ? new ProxyAgent({ uri: options.proxyUrl, keepAliveTimeout: 30_000, connections: 32 })
-      : new Agent({ keepAliveTimeout: 30_000, connections: 32 }));
+      ? new ProxyAgent({ uri: options.proxyUrl, keepAliveTimeout: 30_000, connections })
+      : new Agent({ keepAliveTimeout: 30_000, connections }));
     this.logger = options.logger ?? silentLogger;
     this.proxyHost = options.proxyUrl && !options.dispatcher ? new URL(options.proxyUrl).host : undefined;
   }
