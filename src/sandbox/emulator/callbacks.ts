@@ -6,6 +6,7 @@
  */
 import { encrypt, getSignature } from '@wecom/crypto';
 import { randomInt } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { Agent, request } from 'undici';
 import type { Logger } from '../../common';
 import { ids } from './ids';
@@ -97,7 +98,10 @@ export class CallbackDispatcher {
   private readonly stopping = new AbortController();
   private readonly pending = new Set<Promise<unknown>>();
 
-  constructor(private readonly options: DispatcherOptions) {}
+  constructor(private readonly options: DispatcherOptions) {
+    // Every callback in flight listens for close(); hundreds at once are normal, not a leak.
+    setMaxListeners(0, this.stopping.signal);
+  }
 
   /** Delivers `innerXml` to the target, retrying; never rejects. */
   deliver(target: CallbackTarget, innerXml: string, timestampS: number, rules: DeliveryRules = {}): Promise<DeliveryReport> {

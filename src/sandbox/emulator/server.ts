@@ -2,6 +2,7 @@
  * The HTTP shell: routing under `/cgi-bin/`, faults first, then verb, token and body checks, then
  * the handler; every call goes to the call log. Malformed input becomes an errcode, never a crash.
  */
+import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { pipeline } from 'node:stream/promises';
@@ -53,7 +54,10 @@ export class EmulatorServer {
     private readonly faults: FaultInjector,
     /** The call log keeps at least this many recent calls (benchmarks make millions). */
     private readonly maxCalls: number = 10_000,
-  ) {}
+  ) {
+    // Every request a delay fault holds listens for stop(); hundreds at once are normal, not a leak.
+    setMaxListeners(0, this.stopping.signal);
+  }
 
   /** Listens; resolves with the port. */
   async listen(host: string, port: number): Promise<number> {
