@@ -5,6 +5,7 @@
 export type {
   BaseDocument,
   Collection,
+  EachUpdate,
   FieldCondition,
   Filter,
   FindOneAndUpdateOptions,
@@ -14,6 +15,7 @@ export type {
   NewDocument,
   Sort,
   Update,
+  UpdateEachResult,
 } from './collection';
 export type { Store, StoreHealth } from './store';
 export { openStore, type OpenStoreOptions } from './openStore';
