@@ -1,7 +1,7 @@
 import { localTimeOf } from '../common/clock';
 import { isChannelError } from '../common/errors';
 import type { Logger } from '../common/logger';
-import type { LeaseRepository, Store } from '../store';
+import { LeaseKeeper, type LeaseRepository, type Store } from '../store';
 import { WeComApiError } from '../wecom/errors';
 import type { WeComClient } from '../wecom/client';
 import { kfMessageParties } from '../wecom/kfMessages';
@@ -62,6 +62,12 @@ export interface InboundPipelineOptions {
   /** First wait before a failed pull is tried again (doubles per failure, up to 30 s). Default 1 000 ms. */
   readonly pullRetryBaseMs: number;
   readonly leaseTtlMs: number;
+  /**
+   * How long a sync or turns lease no pull or turn uses is kept before it is given up (see
+   * {@link LeaseKeeper}): a burst of pulls or turns takes it once. Another instance wanting it meanwhile
+   * waits up to this long. Default: a quarter of `leaseTtlMs`, at most 1 s.
+   */
+  readonly leaseIdleMs?: number;
   readonly gate?: InboundGate;
   readonly observer?: InboundObserver;
   /** Learns how pulls and turns end (metrics). */
@@ -103,10 +109,16 @@ export class InboundPipeline {
   private closed = false;
   private turnsStarted = false;
   private readonly exclusive: boolean;
+  /** The sync and turns leases this process holds across bursts (a shared store only). */
+  private readonly keeper: LeaseKeeper;
 
   constructor(private readonly o: InboundPipelineOptions) {
     this.scheduler = new TurnScheduler(o.turnConcurrency);
     this.exclusive = o.exclusiveStore ?? o.store.kind === 'embedded';
+    this.keeper = new LeaseKeeper(o.store, o.leases, {
+      owner: o.instanceId, ttlMs: o.leaseTtlMs, idleMs: o.leaseIdleMs,
+      onError: (e, name) => o.logger.warn({ err: e, lease: name }, 'giving up a lease, or looking for work left behind, failed; it expires by itself'),
+    });
   }
 
   /** A callback said there is something to pull. Resolves when the pull (not the turns) is done. */
@@ -229,6 +241,7 @@ export class InboundPipeline {
     this.turnsLeaseTimers.clear();
     await Promise.all([...this.pulling.values()].map((p) => p.done.catch(() => undefined)));
     await this.scheduler.idle();
+    await this.keeper.releaseAll();
   }
 
   /** Waits until no pull and no turn is in flight (tests, benchmarks). */
@@ -246,7 +259,7 @@ export class InboundPipeline {
     let lease;
     try {
       // Alone on the store, `pulling` already keeps this to one pull per account.
-      lease = this.exclusive || (await this.o.leases.acquire(leaseName, this.o.instanceId, this.o.leaseTtlMs));
+      lease = this.exclusive || (await this.keeper.take(leaseName));
     } catch (e) {
       this.o.report?.({ kind: 'pull', result: 'error' });
       await this.retryPullLater(corpId, openKfId, e); // the store is down: the wake-up is not answered yet
@@ -281,7 +294,9 @@ export class InboundPipeline {
     } catch (e) {
       failure = { error: e };
     } finally {
-      if (!this.exclusive) await this.o.leases.release(leaseName, this.o.instanceId).catch(() => undefined);
+      // Kept for the next pull of a burst; once given up, a wake-up another instance left meanwhile
+      // (it found the lease taken and relied on us) is answered.
+      if (!this.exclusive) this.keeper.idle(leaseName, () => this.pullIfWokenMeanwhile(corpId, openKfId));
     }
     if (failure) {
       this.o.report?.({ kind: 'pull', result: 'error' });
@@ -290,8 +305,8 @@ export class InboundPipeline {
       await this.retryPullLater(corpId, openKfId, failure.error);
       return;
     }
-    // A callback that came between our last look and the release found the lease taken and
-    // relied on us: look once more, and go round again if it did.
+    // A callback that came between our last look and now found the lease taken and relied on us:
+    // look once more, and go round again if it did.
     const wakeupsNow = (await this.o.cursors.get(corpId, openKfId))?.wakeups ?? 0;
     if ((state.again || wakeupsNow !== wakeupsSeen) && !this.closed) await this.pullWhileWoken(corpId, openKfId, state);
   }
@@ -380,9 +395,17 @@ export class InboundPipeline {
     this.pullFailures.delete(key);
   }
 
+  /** Before a further fetch: the sync lease must still be ours (renewed once half its TTL is gone). */
   private async renewOrThrow(leaseName: string): Promise<void> {
     if (this.exclusive) return;
-    if (!(await this.o.leases.renew(leaseName, this.o.instanceId, this.o.leaseTtlMs))) throw new LeaseLostError(leaseName);
+    if (!(await this.keeper.keep(leaseName))) throw new LeaseLostError(leaseName);
+  }
+
+  /** After the sync lease was given up: pulls the account if a wake-up came that no pull answered (not one waiting out its back-off). */
+  private async pullIfWokenMeanwhile(corpId: string, openKfId: string): Promise<void> {
+    if (this.closed || this.pullRetryTimers.has(`${corpId}:${openKfId}`)) return;
+    const doc = await this.o.cursors.get(corpId, openKfId);
+    if (doc && hasUnansweredWakeup(doc)) await this.pullAccount(corpId, openKfId);
   }
 
   /**
@@ -553,8 +576,8 @@ export class InboundPipeline {
       return;
     }
     const leaseName = `turns:${conversationId}`;
-    const lease = await this.o.leases.acquire(leaseName, this.o.instanceId, this.o.leaseTtlMs);
-    if (!lease) {
+    // Kept from the conversation's last turns when they were a moment ago (no write), else acquired.
+    if (!(await this.keeper.take(leaseName))) {
       // Another instance runs this conversation's turns and dispatches what is pending when it lets
       // go. A dead one (SIGKILL, a crash) never lets go: without a second look its customer would
       // wait for the sweep, minutes after a restart.
@@ -562,21 +585,26 @@ export class InboundPipeline {
       return;
     }
     let lost = false;
+    // A long turn keeps the lease: renewed once half its TTL is gone.
     const renew = setInterval(() => {
-      this.o.leases.renew(leaseName, this.o.instanceId, this.o.leaseTtlMs).then(
+      this.keeper.keep(leaseName).then(
         (held) => void (lost ||= !held),
         () => void (lost = true),
       );
-    }, Math.max(1000, this.o.leaseTtlMs / 3));
+    }, Math.max(500, this.o.leaseTtlMs / 6));
     renew.unref();
     let backingOff: boolean;
     try {
       backingOff = await this.runEntries(conversationId, () => lost);
     } finally {
       clearInterval(renew);
-      await this.o.leases.release(leaseName, this.o.instanceId).catch(() => undefined);
+      // Kept for the customer's next message; once given up, an entry another instance added
+      // meanwhile (it found the lease taken and relied on us) is dispatched.
+      this.keeper.idle(leaseName, async () => {
+        if (!this.closed && !this.retryTimers.has(conversationId) && (await this.o.inbox.hasPending(conversationId))) this.dispatch(conversationId);
+      });
     }
-    // An entry added by another instance while we held the lease found it taken and relied on us.
+    // An entry added by another instance while we ran found the lease taken and relied on us.
     if (!backingOff && !lost && !this.closed && (await this.o.inbox.hasPending(conversationId))) this.dispatch(conversationId);
   }
 

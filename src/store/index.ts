@@ -24,6 +24,7 @@ export { SqliteStore, type SqliteStoreOptions } from './sqliteStore';
 export { DEFAULT_STORE_ENGINE, detectStoreEngine, storeEngines, type StoreEngine } from './storeEngine';
 export { MongoStore, dbNameFromUri, type MongoStoreOptions } from './mongoStore';
 export { LeaseRepository, type Lease } from './leaseRepository';
+export { LeaseKeeper, type LeaseKeeperOptions } from './leaseKeeper';
 export { KeyValueRepository } from './keyValueRepository';
 export { StoreStorage } from './storeStorage';
 export { filterFieldOperators, filterLogicalOperators, updateOperators } from './validation';
