@@ -36,6 +36,13 @@ export interface PulledCustomerMessage {
 export interface InboundObserver {
   /** Called once per page, before its cursor is saved (a failure fails the pull, which is retried). */
   customerMessagesPulled(messages: readonly PulledCustomerMessage[]): Promise<void>;
+  /**
+   * Optional, the same in two steps: reads what it needs now, and returns a function that issues its
+   * writes the moment it is called (then resolves when they are done). The pipeline calls it together
+   * with the page's inbox insert, so an engine that commits a tick's writes together (SQLite) makes
+   * one commit of them.
+   */
+  preparePulled?(messages: readonly PulledCustomerMessage[]): Promise<() => Promise<void>>;
 }
 
 export interface InboundPipelineOptions {
@@ -525,8 +532,12 @@ export class InboundPipeline {
     at: { cursor: string; seq: number; answered?: number }, previous: Promise<void>,
   ): Promise<void> {
     const own = (async () => {
-      const added = await this.o.inbox.addMany(entries);
-      if (newest.size > 0 && this.o.observer) await this.o.observer.customerMessagesPulled([...newest.values()]);
+      // The observer reads first, so that its writes go out with the inbox insert (SQLite: one
+      // commit). The window may then learn of a message a moment before the inbox holds it: that
+      // is WeCom's view too (it counts replies against the newest message), and should the insert
+      // fail, the pull fails and is repeated, and recording a message again changes nothing.
+      const observe = await this.observe([...newest.values()]);
+      const [added] = await Promise.all([this.o.inbox.addMany(entries), observe()]);
       // Turns may start now: their messages are in the inbox and the window knows them. Should the
       // process die before the cursor is saved, the page is pulled again and only new entries count.
       const touched = new Set<string>();
@@ -539,6 +550,14 @@ export class InboundPipeline {
     if (mine.status === 'rejected') throw mine.reason;
     // Cursors are saved in page order, so a saved cursor never passes a page not yet in the inbox.
     await this.o.cursors.save(corpId, openKfId, at.cursor, at.seq, at.answered);
+  }
+
+  /** The observer's part in storing a page: its reads done, its writes issued when the returned function is called. */
+  private async observe(messages: readonly PulledCustomerMessage[]): Promise<() => Promise<void>> {
+    const observer = this.o.observer;
+    if (messages.length === 0 || !observer) return async () => undefined;
+    if (observer.preparePulled) return observer.preparePulled(messages);
+    return () => observer.customerMessagesPulled(messages);
   }
 
   /**

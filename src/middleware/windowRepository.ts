@@ -40,6 +40,14 @@ export interface ReplySlot {
   readonly msgid?: string;
 }
 
+/** A customer message as a pull brings it (the adapter's `PulledCustomerMessage`). */
+interface PulledMessage {
+  conversationId: string;
+  msgid: string;
+  sentAt: number;
+  sameSecondMsgids: readonly string[];
+}
+
 /** How many of the latest reply msgids a window document keeps across windows (see `recentReplyMsgids`). */
 const RECENT_MSGIDS = 50;
 
@@ -149,8 +157,17 @@ export class WindowRepository {
    * newest pulled customer message, and all turns of a backlog share its 5 slots. Pass the repository
    * as `observer` when you install {@link WindowMiddleware} yourself (`defaultMiddleware: false`).
    */
-  async customerMessagesPulled(messages: readonly { conversationId: string; msgid: string; sentAt: number; sameSecondMsgids: readonly string[] }[]): Promise<void> {
-    if (messages.length === 0) return;
+  async customerMessagesPulled(messages: readonly PulledMessage[]): Promise<void> {
+    await (await this.preparePulled(messages))();
+  }
+
+  /**
+   * {@link customerMessagesPulled} in two steps: the read now, and a function that issues the write
+   * the moment it is called (then resolves once it and any fallback are done). A pull calls it with
+   * the page's inbox insert, so the SQLite engine commits both together.
+   */
+  async preparePulled(messages: readonly PulledMessage[]): Promise<() => Promise<void>> {
+    if (messages.length === 0) return async () => undefined;
     await this.ready();
     // One read for the page tells each message's way, and one write records them all (the first two
     // steps of recordCustomerMessage, for every message at once): a newer message (or a customer's
@@ -162,13 +179,15 @@ export class WindowRepository {
       .map((m) => current.get(m.conversationId)?.lastCustomerMessageAt === m.sentAt
         ? { filter: sameSecondFilter(m.conversationId, m.sentAt, m.msgid), update: joinWindow(m.msgid, m.sameSecondMsgids) }
         : { filter: newerFilter(m.conversationId, m.sentAt), update: this.freshWindow(m.sentAt, m.msgid, m.sameSecondMsgids), upsert: true });
-    if (updates.length === 0) return;
-    const { matchedCount, upsertedCount } = await this.windows.updateEach(updates);
-    if (matchedCount + upsertedCount === updates.length) return;
-    // Some windows changed since the read (another instance's pull, a turn): those messages take
-    // recordCustomerMessage's way, from a fresh read; the ones that went in read as seen (no write).
-    const now = new Map((await this.windows.find({ _id: { $in: messages.map((m) => m.conversationId) } })).map((d) => [d._id, d]));
-    await Promise.all(messages.map((m) => this.recordCustomerMessage(m.conversationId, m.sentAt, m.msgid, m.sameSecondMsgids, { current: now.get(m.conversationId) ?? null })));
+    if (updates.length === 0) return async () => undefined;
+    return async () => {
+      const { matchedCount, upsertedCount } = await this.windows.updateEach(updates);
+      if (matchedCount + upsertedCount === updates.length) return;
+      // Some windows changed since the read (another instance's pull, a turn): those messages take
+      // recordCustomerMessage's way, from a fresh read; the ones that went in read as seen (no write).
+      const now = new Map((await this.windows.find({ _id: { $in: messages.map((m) => m.conversationId) } })).map((d) => [d._id, d]));
+      await Promise.all(messages.map((m) => this.recordCustomerMessage(m.conversationId, m.sentAt, m.msgid, m.sameSecondMsgids, { current: now.get(m.conversationId) ?? null })));
+    };
   }
 
   /**
