@@ -23,7 +23,7 @@ function serverLike(stored: Map<string, Document>, calls: AnyBulkWriteOperation<
     let upsertedCount = 0;
     ops.forEach((op, index) => {
       if (!('updateOne' in op)) throw new Error('only updateOne here');
-      const { filter, update, upsert } = op.updateOne as { filter: { _id: string; n?: { $lt: number } }; update: { $set: Document; $setOnInsert?: Document }; upsert?: boolean };
+      const { filter, update, upsert } = op.updateOne as unknown as { filter: { _id: string; n?: { $lt: number } }; update: { $set: Document; $setOnInsert?: Document }; upsert?: boolean };
       const doc = stored.get(filter._id);
       if (failWith && index === 1) writeErrors.push({ ...failWith, index, errmsg: 'refused' });
       else if (doc && (filter.n === undefined || (doc.n as number) < filter.n.$lt)) {
