@@ -594,6 +594,9 @@ export class InboundPipeline {
       await this.runEntries(conversationId, () => false);
       return;
     }
+    // The account's sync lease does not stand for this one: turns are also dispatched by instances
+    // that do not pull the account (the sweep's recover(), a licence release, a failed turn's retry,
+    // a dead holder's expiry), and the sync lease can change hands while a turn runs.
     const leaseName = `turns:${conversationId}`;
     // Kept from the conversation's last turns when they were a moment ago (no write), else acquired.
     if (!(await this.keeper.take(leaseName))) {
