@@ -61,9 +61,11 @@ describe('store operations per customer message', () => {
 
   it.each([
     { where: 'alone on its DATA_DIR (embedded)', sharedStore: false, ceiling: 6 },
-    // With several instances (MongoDB) a pull takes the account's sync lease and a conversation's
-    // turns its turns lease: acquired and released, two writes each.
-    { where: 'on a store shared by instances (as MongoDB is)', sharedStore: true, ceiling: 10 },
+    // With several instances (MongoDB) a pull needs the account's sync lease and a turn its
+    // conversation's turns lease; both are kept across a burst (given up after a second unused),
+    // so messages one after the other take them once. The ceiling leaves room for a few messages
+    // slower than that second on a loaded machine (each gives both up and takes them again: 4 writes).
+    { where: 'on a store shared by instances (as MongoDB is)', sharedStore: true, ceiling: 7 },
   ])('one message at a time (a pull per message), $where: at most $ceiling writes each', async ({ sharedStore, ceiling }) => {
     const { rig, counted } = await start({ sharedStore });
     const customer = rig.emu.customer(rig.corp.corpId, rig.kf);
@@ -78,10 +80,38 @@ describe('store operations per customer message', () => {
     console.log(`one at a time${sharedStore ? ', shared store' : ''}: ${(c.writes / n).toFixed(1)} writes, ${(c.operations / n).toFixed(1)} operations, ${(datafileWrites / n).toFixed(1)} ${real instanceof SqliteStore ? 'SQLite commits' : 'nedb datafile appends'} per message`, c.byCall);
     // Writes of one tick share a commit (or an append per file).
     expect(datafileWrites).toBeLessThanOrEqual(c.writes);
-    // The wake-up, the inbox insert, the cursor, the window's customer message, the reply slot, the turn done.
+    // The wake-up, the inbox insert, the window's customer message, the cursor, the reply slot, the turn done.
     expect(c.writes / n).toBeLessThanOrEqual(ceiling);
+    // On SQLite the page's inbox insert and window record are one commit. Fewer cannot be had without
+    // weakening a guarantee: the wake-up is committed before the callback's 200 (the pull comes after);
+    // the cursor moves only once the page's commit is on disk (issued in its tick, a cursor save would
+    // commit even when the insert was refused before reaching the disk); the reply slot is committed
+    // before send_msg and the turn's end after it. So 4 commits at least, 5 here.
+    if (real instanceof SqliteStore) expect(datafileWrites / n).toBeLessThanOrEqual(5);
     if (!sharedStore) expect(c.byCall['leases.findOneAndUpdate']).toBeUndefined(); // alone on its DATA_DIR: no sync or turns lease
     expect(c.byCall['kf_outbox.findOneAndUpdate']).toBeUndefined(); // the reply slot and the inbox entry keep the send state
+  });
+
+  it('a burst on a store shared by instances: 20 customers writing 3 times at once, a callback each: at most 4 writes per message', async () => {
+    const { rig, counted } = await start({ sharedStore: true });
+    const customers = Array.from({ length: 20 }, () => rig.emu.customer(rig.corp.corpId, rig.kf));
+    await settle(rig, ...customers.map((c) => c.sendText('warm-up')));
+    counted.reset();
+    const pullsBefore = rig.emu.calls.filter((c) => c.path === 'kf/sync_msg').length;
+    for (let round = 0; round < 3; round++) await settle(rig, ...customers.map((c, i) => c.sendText(`m${round}-${i}`)));
+    for (const c of customers) expect(receivedTexts(rig, c.externalUserId)).toHaveLength(4);
+    const c = counted.counts();
+    const n = 3 * customers.length;
+    const pulls = rig.emu.calls.filter((call) => call.path === 'kf/sync_msg').length - pullsBefore;
+    const leaseWrites = (c.byCall['leases.findOneAndUpdate'] ?? 0) + (c.byCall['leases.deleteMany'] ?? 0);
+    console.log(`burst, shared store: ${(c.writes / n).toFixed(2)} writes per message, ${pulls} pulls, ${leaseWrites} lease writes`, c.byCall);
+    // Per message: its reply slot and its turn done; per pull a page (inbox, windows, cursor); and the
+    // callbacks' wake-ups, those that come while one is being written stored together (2.7 here).
+    // The leases, taken by the warm-up, are kept through the burst; the ceiling leaves room for a
+    // loaded machine on which some are given up and taken again between rounds (up to 0.7). Without
+    // the wake-ups' group commit this is about 3.2 (test/adapter/cursorRepository.test.ts checks that
+    // part exactly); a turns lease taken and given up per turn would add 2.
+    expect(c.writes / n).toBeLessThanOrEqual(4);
   });
 
   /** 20 customers (the first `known` of them wrote before) whose messages one pull brings in one page. */
@@ -100,7 +130,7 @@ describe('store operations per customer message', () => {
     return { rig, counted, customers };
   }
 
-  it('a backlog of 20 customers, 19 of them new, pulled in one page: at most 2.5 writes per message', async () => {
+  it('a backlog of 20 customers, 19 of them new, pulled in one page: at most 2.3 writes per message', async () => {
     const { rig, counted, customers } = await backlog(1);
     counted.reset();
     const disk = diskWrites(real);
@@ -112,11 +142,12 @@ describe('store operations per customer message', () => {
     console.log(`backlog: ${(c.writes / n).toFixed(1)} writes, ${(c.operations / n).toFixed(1)} operations, ${(datafileWrites / n).toFixed(1)} ${real instanceof SqliteStore ? 'SQLite commits' : 'nedb datafile appends'} per message`, c.byCall);
     expect(datafileWrites).toBeLessThanOrEqual(c.writes);
     expect(c.byCall['kf_cursors.findOneAndUpdate']).toBe(2); // one pull: the wake-up, and the page's cursor
-    // New customers' windows and names in one insert each; per message, its reply slot and its turn done.
-    expect(c.writes / n).toBeLessThanOrEqual(2.5);
+    // New customers' windows in one write and their names in one insert; per message, its reply slot and its turn done.
+    expect(c.byCall['conversationWindows.updateEach']).toBe(1);
+    expect(c.writes).toBeLessThanOrEqual(46); // 2.3 per message
   });
 
-  it('a backlog of 20 customers who all wrote before, pulled in one page: at most 3.2 writes per message', async () => {
+  it('a backlog of 20 customers who all wrote before, pulled in one page: at most 2.2 writes per message', async () => {
     const { rig, counted, customers } = await backlog(20);
     counted.reset();
     await settle(rig, customers.at(-1)!.sendText('m19'));
@@ -124,8 +155,9 @@ describe('store operations per customer message', () => {
     const c = counted.counts();
     const n = customers.length;
     console.log(`backlog of known customers: ${(c.writes / n).toFixed(2)} writes, ${(c.operations / n).toFixed(1)} operations per message`, c.byCall);
-    // Per message: its window moves to it (one conditional update each), its reply slot, its turn done;
-    // the page adds the wake-up, the inbox insert and the cursor.
-    expect(c.writes / n).toBeLessThanOrEqual(3.2);
+    // Per message: its reply slot, its turn done; the page adds the wake-up, the inbox insert, one
+    // write moving every window to its newest message, and the cursor.
+    expect(c.byCall['conversationWindows.updateEach']).toBe(1);
+    expect(c.writes).toBeLessThanOrEqual(44); // 2.2 per message
   });
 });

@@ -44,12 +44,34 @@ export interface UnansweredAccount {
   readonly pullFailures: number;
 }
 
+interface Settle {
+  resolve(wakeups: number): void;
+  reject(e: unknown): void;
+}
+
+/** A callback's wake-up waiting to be written. */
+interface WakeCall {
+  syncToken?: string;
+  /** Its signed timestamp (ms), or when it came. */
+  stamp: number;
+  /** When it came (ms, store clock). */
+  at: number;
+  done: Settle;
+}
+
+interface WakeGroup {
+  queued: WakeCall[];
+  writing: boolean;
+}
+
 /**
  * One cursor per (corp, open_kfid): WeCom's cursor scope is unconfirmed, and peers keep one per
  * account, which is correct whichever way WeCom scopes it.
  */
 export class CursorRepository {
   private readonly cursors: Collection<CursorDoc>;
+  /** Per account: callbacks waiting for their wake-up to be written, and whether a write is under way. */
+  private readonly waking = new Map<string, WakeGroup>();
 
   constructor(private readonly store: Store) {
     this.cursors = store.collection<CursorDoc>('kf_cursors');
@@ -86,26 +108,59 @@ export class CursorRepository {
    * Records a callback: a wake-up for whoever is pulling, and its sync token unless a newer
    * callback's token is already stored (`signedAt`: the callback's signed timestamp, ms). A
    * replayed old callback must never put a stale token back: pulls with it would be refused (95007).
+   *
+   * Group commit: callbacks of one account that come while its wake-up write is under way are
+   * recorded together by the next write (their count, the newest token), so a burst of callbacks
+   * costs a few writes, not one each. Each call still resolves only once a write that counts it is
+   * stored, so the callback's 200 never comes before its wake-up is durable.
    */
-  async wake(corpId: string, openKfId: string, syncToken?: string, signedAt?: number): Promise<number> {
+  wake(corpId: string, openKfId: string, syncToken?: string, signedAt?: number): Promise<number> {
     const _id = CursorRepository.idOf(corpId, openKfId);
     const now = this.store.clock.now();
-    const stamp = signedAt ?? now;
-    const token = { syncToken, syncTokenAt: now, syncTokenSignedAt: stamp };
-    if (syncToken) {
+    return new Promise<number>((resolve, reject) => {
+      let group = this.waking.get(_id);
+      if (!group) this.waking.set(_id, (group = { queued: [], writing: false }));
+      group.queued.push({ syncToken, stamp: signedAt ?? now, at: now, done: { resolve, reject } });
+      if (!group.writing) void this.writeWakeups(_id, corpId, openKfId, group);
+    });
+  }
+
+  /** Writes the queued wake-ups of one account, group after group, until none are left. */
+  private async writeWakeups(_id: string, corpId: string, openKfId: string, group: WakeGroup): Promise<void> {
+    group.writing = true;
+    while (group.queued.length > 0) {
+      const calls = group.queued;
+      group.queued = [];
+      try {
+        const wakeups = await this.storeWakeups(_id, corpId, openKfId, calls);
+        for (const c of calls) c.done.resolve(wakeups);
+      } catch (e) {
+        for (const c of calls) c.done.reject(e);
+      }
+    }
+    group.writing = false;
+    this.waking.delete(_id);
+  }
+
+  /** One write for these callbacks: their wake-ups counted, and the newest token among them kept if it is the newest seen. */
+  private async storeWakeups(_id: string, corpId: string, openKfId: string, calls: readonly WakeCall[]): Promise<number> {
+    const count = calls.length;
+    const newest = calls.filter((c) => c.syncToken).reduce<WakeCall | undefined>((a, c) => (!a || c.stamp >= a.stamp ? c : a), undefined);
+    const token = newest ? { syncToken: newest.syncToken, syncTokenAt: newest.at, syncTokenSignedAt: newest.stamp } : undefined;
+    if (token) {
       // The usual case, one write: this callback is the newest seen, so its token replaces the stored one.
-      const newest = await this.cursors.findOneAndUpdate(
-        { _id, $or: [{ syncTokenSignedAt: { $exists: false } }, { syncTokenSignedAt: { $lte: stamp } }] },
-        { $set: token, $inc: { wakeups: 1 } },
+      const doc = await this.cursors.findOneAndUpdate(
+        { _id, $or: [{ syncTokenSignedAt: { $exists: false } }, { syncTokenSignedAt: { $lte: token.syncTokenSignedAt } }] },
+        { $set: token, $inc: { wakeups: count } },
         { returnDocument: 'after' },
       );
-      if (newest) return newest.wakeups;
+      if (doc) return doc.wakeups;
     }
-    // A first callback for the account, one without a token, or an older one replayed: count the
-    // wake-up; the token goes in only with a new document.
+    // A first callback for the account, none with a token, or an older one replayed: count the
+    // wake-ups; the token goes in only with a new document.
     const doc = await this.cursors.findOneAndUpdate(
       { _id },
-      { $inc: { wakeups: 1 }, $setOnInsert: { corpId, openKfId, ...(syncToken ? token : {}) } },
+      { $inc: { wakeups: count }, $setOnInsert: { corpId, openKfId, ...(token ?? {}) } },
       { upsert: true, returnDocument: 'after' },
     );
     return doc?.wakeups ?? 0;

@@ -1,7 +1,7 @@
 import { localTimeOf } from '../common/clock';
 import { isChannelError } from '../common/errors';
 import type { Logger } from '../common/logger';
-import type { LeaseRepository, Store } from '../store';
+import { LeaseKeeper, type LeaseRepository, type Store } from '../store';
 import { WeComApiError } from '../wecom/errors';
 import type { WeComClient } from '../wecom/client';
 import { kfMessageParties } from '../wecom/kfMessages';
@@ -36,6 +36,13 @@ export interface PulledCustomerMessage {
 export interface InboundObserver {
   /** Called once per page, before its cursor is saved (a failure fails the pull, which is retried). */
   customerMessagesPulled(messages: readonly PulledCustomerMessage[]): Promise<void>;
+  /**
+   * Optional, the same in two steps: reads what it needs now, and returns a function that issues its
+   * writes the moment it is called (then resolves when they are done). The pipeline calls it together
+   * with the page's inbox insert, so an engine that commits a tick's writes together (SQLite) makes
+   * one commit of them.
+   */
+  preparePulled?(messages: readonly PulledCustomerMessage[]): Promise<() => Promise<void>>;
 }
 
 export interface InboundPipelineOptions {
@@ -62,6 +69,12 @@ export interface InboundPipelineOptions {
   /** First wait before a failed pull is tried again (doubles per failure, up to 30 s). Default 1 000 ms. */
   readonly pullRetryBaseMs: number;
   readonly leaseTtlMs: number;
+  /**
+   * How long a sync or turns lease no pull or turn uses is kept before it is given up (see
+   * {@link LeaseKeeper}): a burst of pulls or turns takes it once. Another instance wanting it meanwhile
+   * waits up to this long. Default: a quarter of `leaseTtlMs`, at most 1 s.
+   */
+  readonly leaseIdleMs?: number;
   readonly gate?: InboundGate;
   readonly observer?: InboundObserver;
   /** Learns how pulls and turns end (metrics). */
@@ -103,10 +116,16 @@ export class InboundPipeline {
   private closed = false;
   private turnsStarted = false;
   private readonly exclusive: boolean;
+  /** The sync and turns leases this process holds across bursts (a shared store only). */
+  private readonly keeper: LeaseKeeper;
 
   constructor(private readonly o: InboundPipelineOptions) {
     this.scheduler = new TurnScheduler(o.turnConcurrency);
     this.exclusive = o.exclusiveStore ?? o.store.kind === 'embedded';
+    this.keeper = new LeaseKeeper(o.store, o.leases, {
+      owner: o.instanceId, ttlMs: o.leaseTtlMs, idleMs: o.leaseIdleMs,
+      onError: (e, name) => o.logger.warn({ err: e, lease: name }, 'giving up a lease, or looking for work left behind, failed; it expires by itself'),
+    });
   }
 
   /** A callback said there is something to pull. Resolves when the pull (not the turns) is done. */
@@ -229,6 +248,7 @@ export class InboundPipeline {
     this.turnsLeaseTimers.clear();
     await Promise.all([...this.pulling.values()].map((p) => p.done.catch(() => undefined)));
     await this.scheduler.idle();
+    await this.keeper.releaseAll();
   }
 
   /** Waits until no pull and no turn is in flight (tests, benchmarks). */
@@ -246,7 +266,7 @@ export class InboundPipeline {
     let lease;
     try {
       // Alone on the store, `pulling` already keeps this to one pull per account.
-      lease = this.exclusive || (await this.o.leases.acquire(leaseName, this.o.instanceId, this.o.leaseTtlMs));
+      lease = this.exclusive || (await this.keeper.take(leaseName));
     } catch (e) {
       this.o.report?.({ kind: 'pull', result: 'error' });
       await this.retryPullLater(corpId, openKfId, e); // the store is down: the wake-up is not answered yet
@@ -281,7 +301,9 @@ export class InboundPipeline {
     } catch (e) {
       failure = { error: e };
     } finally {
-      if (!this.exclusive) await this.o.leases.release(leaseName, this.o.instanceId).catch(() => undefined);
+      // Kept for the next pull of a burst; once given up, a wake-up another instance left meanwhile
+      // (it found the lease taken and relied on us) is answered.
+      if (!this.exclusive) this.keeper.idle(leaseName, () => this.pullIfWokenMeanwhile(corpId, openKfId));
     }
     if (failure) {
       this.o.report?.({ kind: 'pull', result: 'error' });
@@ -290,8 +312,8 @@ export class InboundPipeline {
       await this.retryPullLater(corpId, openKfId, failure.error);
       return;
     }
-    // A callback that came between our last look and the release found the lease taken and
-    // relied on us: look once more, and go round again if it did.
+    // A callback that came between our last look and now found the lease taken and relied on us:
+    // look once more, and go round again if it did.
     const wakeupsNow = (await this.o.cursors.get(corpId, openKfId))?.wakeups ?? 0;
     if ((state.again || wakeupsNow !== wakeupsSeen) && !this.closed) await this.pullWhileWoken(corpId, openKfId, state);
   }
@@ -380,9 +402,17 @@ export class InboundPipeline {
     this.pullFailures.delete(key);
   }
 
+  /** Before a further fetch: the sync lease must still be ours (renewed once half its TTL is gone). */
   private async renewOrThrow(leaseName: string): Promise<void> {
     if (this.exclusive) return;
-    if (!(await this.o.leases.renew(leaseName, this.o.instanceId, this.o.leaseTtlMs))) throw new LeaseLostError(leaseName);
+    if (!(await this.keeper.keep(leaseName))) throw new LeaseLostError(leaseName);
+  }
+
+  /** After the sync lease was given up: pulls the account if a wake-up came that no pull answered (not one waiting out its back-off). */
+  private async pullIfWokenMeanwhile(corpId: string, openKfId: string): Promise<void> {
+    if (this.closed || this.pullRetryTimers.has(`${corpId}:${openKfId}`)) return;
+    const doc = await this.o.cursors.get(corpId, openKfId);
+    if (doc && hasUnansweredWakeup(doc)) await this.pullAccount(corpId, openKfId);
   }
 
   /**
@@ -502,8 +532,12 @@ export class InboundPipeline {
     at: { cursor: string; seq: number; answered?: number }, previous: Promise<void>,
   ): Promise<void> {
     const own = (async () => {
-      const added = await this.o.inbox.addMany(entries);
-      if (newest.size > 0 && this.o.observer) await this.o.observer.customerMessagesPulled([...newest.values()]);
+      // The observer reads first, so that its writes go out with the inbox insert (SQLite: one
+      // commit). The window may then learn of a message a moment before the inbox holds it: that
+      // is WeCom's view too (it counts replies against the newest message), and should the insert
+      // fail, the pull fails and is repeated, and recording a message again changes nothing.
+      const observe = await this.observe([...newest.values()]);
+      const [added] = await Promise.all([this.o.inbox.addMany(entries), observe()]);
       // Turns may start now: their messages are in the inbox and the window knows them. Should the
       // process die before the cursor is saved, the page is pulled again and only new entries count.
       const touched = new Set<string>();
@@ -516,6 +550,14 @@ export class InboundPipeline {
     if (mine.status === 'rejected') throw mine.reason;
     // Cursors are saved in page order, so a saved cursor never passes a page not yet in the inbox.
     await this.o.cursors.save(corpId, openKfId, at.cursor, at.seq, at.answered);
+  }
+
+  /** The observer's part in storing a page: its reads done, its writes issued when the returned function is called. */
+  private async observe(messages: readonly PulledCustomerMessage[]): Promise<() => Promise<void>> {
+    const observer = this.o.observer;
+    if (messages.length === 0 || !observer) return async () => undefined;
+    if (observer.preparePulled) return observer.preparePulled(messages);
+    return () => observer.customerMessagesPulled(messages);
   }
 
   /**
@@ -552,9 +594,12 @@ export class InboundPipeline {
       await this.runEntries(conversationId, () => false);
       return;
     }
+    // The account's sync lease does not stand for this one: turns are also dispatched by instances
+    // that do not pull the account (the sweep's recover(), a licence release, a failed turn's retry,
+    // a dead holder's expiry), and the sync lease can change hands while a turn runs.
     const leaseName = `turns:${conversationId}`;
-    const lease = await this.o.leases.acquire(leaseName, this.o.instanceId, this.o.leaseTtlMs);
-    if (!lease) {
+    // Kept from the conversation's last turns when they were a moment ago (no write), else acquired.
+    if (!(await this.keeper.take(leaseName))) {
       // Another instance runs this conversation's turns and dispatches what is pending when it lets
       // go. A dead one (SIGKILL, a crash) never lets go: without a second look its customer would
       // wait for the sweep, minutes after a restart.
@@ -562,21 +607,26 @@ export class InboundPipeline {
       return;
     }
     let lost = false;
+    // A long turn keeps the lease: renewed once half its TTL is gone.
     const renew = setInterval(() => {
-      this.o.leases.renew(leaseName, this.o.instanceId, this.o.leaseTtlMs).then(
+      this.keeper.keep(leaseName).then(
         (held) => void (lost ||= !held),
         () => void (lost = true),
       );
-    }, Math.max(1000, this.o.leaseTtlMs / 3));
+    }, Math.max(500, this.o.leaseTtlMs / 6));
     renew.unref();
     let backingOff: boolean;
     try {
       backingOff = await this.runEntries(conversationId, () => lost);
     } finally {
       clearInterval(renew);
-      await this.o.leases.release(leaseName, this.o.instanceId).catch(() => undefined);
+      // Kept for the customer's next message; once given up, an entry another instance added
+      // meanwhile (it found the lease taken and relied on us) is dispatched.
+      this.keeper.idle(leaseName, async () => {
+        if (!this.closed && !this.retryTimers.has(conversationId) && (await this.o.inbox.hasPending(conversationId))) this.dispatch(conversationId);
+      });
     }
-    // An entry added by another instance while we held the lease found it taken and relied on us.
+    // An entry added by another instance while we ran found the lease taken and relied on us.
     if (!backingOff && !lost && !this.closed && (await this.o.inbox.hasPending(conversationId))) this.dispatch(conversationId);
   }
 

@@ -1,7 +1,7 @@
 import { isChannelError } from '../common/errors';
 import { AdapterStateError } from '../adapter/adapterErrors';
 import type { TurnHost, TurnRule } from '../core';
-import type { InboundObserver } from '../adapter/inboundPipeline';
+import type { InboundObserver, PulledCustomerMessage } from '../adapter/inboundPipeline';
 import { type LicenceStatusName, LicensingScheduler, LicensingService, type LicensingPolicy } from '../licensing';
 import { LicenceGate, MEDIA_RULES, MediaMiddleware, WindowMiddleware, WindowRepository } from '../middleware';
 import { ProviderMode } from '../provider';
@@ -44,7 +44,10 @@ export class WeComChannel extends WeComChannelCore {
     // The window learns of customer messages at pull time, so all turns of a backlog share the
     // newest message's 5 slots (WeCom counts them that way), not at each turn.
     const windowObserver: InboundObserver | undefined = withRules
-      ? { customerMessagesPulled: async (messages) => (await self.channel!.windows()).customerMessagesPulled(messages) }
+      ? {
+        customerMessagesPulled: async (messages) => (await self.channel!.windows()).customerMessagesPulled(messages),
+        preparePulled: async (messages) => (await self.channel!.windows()).preparePulled(messages),
+      }
       : undefined;
     // Inbound files over the media rules' limits are refused before they are downloaded whole.
     const maxInboundMediaBytes = { ...Object.fromEntries(MEDIA_RULES.map((r) => [r.kind, r.maxBytes])), ...options.maxInboundMediaBytes };
@@ -181,5 +184,13 @@ export class WeComChannel extends WeComChannelCore {
 /** Both observers, when there are two (the window's and the caller's). */
 function bothObservers(a: InboundObserver | undefined, b: InboundObserver | undefined): InboundObserver | undefined {
   if (!a || !b) return a ?? b;
-  return { customerMessagesPulled: async (messages) => void (await Promise.all([a.customerMessagesPulled(messages), b.customerMessagesPulled(messages)])) };
+  const prepare = async (o: InboundObserver, messages: readonly PulledCustomerMessage[]): Promise<() => Promise<void>> =>
+    o.preparePulled ? o.preparePulled(messages) : () => o.customerMessagesPulled(messages);
+  return {
+    customerMessagesPulled: async (messages) => void (await Promise.all([a.customerMessagesPulled(messages), b.customerMessagesPulled(messages)])),
+    preparePulled: async (messages) => {
+      const [writeA, writeB] = await Promise.all([prepare(a, messages), prepare(b, messages)]);
+      return async () => void (await Promise.all([writeA(), writeB()]));
+    },
+  };
 }

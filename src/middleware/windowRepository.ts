@@ -1,5 +1,5 @@
 import type { Clock } from '../common/clock';
-import { DuplicateKeyError, type BaseDocument, type Collection, type Filter, type Store } from '../store';
+import { DuplicateKeyError, type BaseDocument, type Collection, type Filter, type Store, type Update } from '../store';
 import { decideWindow, REPLIES_PER_CUSTOMER_MESSAGE, REPLY_WINDOW_MS, type WindowDecision, type WindowState, windowClosesAt } from './conversationWindow';
 
 /** One document per conversation (`_id` = the conversation id). Created only by a customer message. */
@@ -38,6 +38,14 @@ export interface ReplySlot {
   readonly number: number;
   /** The reply's msgid, when the reservation named one. */
   readonly msgid?: string;
+}
+
+/** A customer message as a pull brings it (the adapter's `PulledCustomerMessage`). */
+interface PulledMessage {
+  conversationId: string;
+  msgid: string;
+  sentAt: number;
+  sameSecondMsgids: readonly string[];
 }
 
 /** How many of the latest reply msgids a window document keeps across windows (see `recentReplyMsgids`). */
@@ -114,8 +122,6 @@ export class WindowRepository {
     options: { likelyRecorded?: boolean; current?: WindowDoc | null } = {},
   ): Promise<boolean> {
     await this.ready();
-    const fresh = { used: 0, replyMsgids: [], releasedMsgids: [], lastCustomerMessageAt: sentAt, expiresAt: new Date(sentAt + REPLY_WINDOW_MS + this.retentionMs) };
-    const reset = { $unset: { lock: '', lastReservedAt: '' } as const, $inc: { generation: 1 } };
     // A turn's message was usually recorded by its pull: one read settles that. A window only moves
     // forward, so what is "older or already seen" now stays so. A pull passes the `current` document
     // it read for its whole page.
@@ -129,8 +135,8 @@ export class WindowRepository {
       if (current?.lastCustomerMessageAt !== sentAt) {
         try {
           const doc = await this.windows.findOneAndUpdate(
-            { _id: conversationId, lastCustomerMessageAt: { $lt: sentAt } },
-            { $set: { ...fresh, customerMsgids: [...sameSecondBefore, msgid], latestMsgid: msgid }, ...reset },
+            newerFilter(conversationId, sentAt),
+            this.freshWindow(sentAt, msgid, sameSecondBefore),
             { upsert: true, returnDocument: 'after' },
           );
           if (doc) return true;
@@ -138,11 +144,7 @@ export class WindowRepository {
           if (!(e instanceof DuplicateKeyError)) throw e;
         }
       }
-      const sameSecond = await this.windows.findOneAndUpdate(
-        { _id: conversationId, lastCustomerMessageAt: sentAt, customerMsgids: { $ne: msgid } },
-        { $set: { used: 0, replyMsgids: [], releasedMsgids: [], latestMsgid: msgid }, $push: { customerMsgids: { $each: [...sameSecondBefore, msgid] } }, ...reset },
-        { returnDocument: 'after' },
-      );
+      const sameSecond = await this.windows.findOneAndUpdate(sameSecondFilter(conversationId, sentAt, msgid), joinWindow(msgid, sameSecondBefore), { returnDocument: 'after' });
       if (sameSecond) return true;
       current = await this.windows.findOne({ _id: conversationId });
       if (current && current.lastCustomerMessageAt >= sentAt) return false; // older, or already seen
@@ -155,24 +157,37 @@ export class WindowRepository {
    * newest pulled customer message, and all turns of a backlog share its 5 slots. Pass the repository
    * as `observer` when you install {@link WindowMiddleware} yourself (`defaultMiddleware: false`).
    */
-  async customerMessagesPulled(messages: readonly { conversationId: string; msgid: string; sentAt: number; sameSecondMsgids: readonly string[] }[]): Promise<void> {
-    if (messages.length === 0) return;
+  async customerMessagesPulled(messages: readonly PulledMessage[]): Promise<void> {
+    await (await this.preparePulled(messages))();
+  }
+
+  /**
+   * {@link customerMessagesPulled} in two steps: the read now, and a function that issues the write
+   * the moment it is called (then resolves once it and any fallback are done). A pull calls it with
+   * the page's inbox insert, so the SQLite engine commits both together.
+   */
+  async preparePulled(messages: readonly PulledMessage[]): Promise<() => Promise<void>> {
+    if (messages.length === 0) return async () => undefined;
     await this.ready();
-    // One read for the page tells each message's way: customers new to the store get their windows
-    // in one insert; the others one conditional update each, only where the message is newer.
+    // One read for the page tells each message's way, and one write records them all (the first two
+    // steps of recordCustomerMessage, for every message at once): a newer message (or a customer's
+    // first) opens a fresh window, one of the window's second joins it, an older or seen one changes nothing.
     const found = await this.windows.find({ _id: { $in: messages.map((m) => m.conversationId) } });
     const current = new Map(found.map((d) => [d._id, d]));
-    const first = messages.filter((m) => !current.has(m.conversationId));
-    const others = messages.filter((m) => current.has(m.conversationId));
-    if (first.length > 0) {
-      const { duplicateIndexes } = await this.windows.insertMany(first.map((m) => ({
-        _id: m.conversationId, used: 0, replyMsgids: [], releasedMsgids: [], lastCustomerMessageAt: m.sentAt,
-        expiresAt: new Date(m.sentAt + REPLY_WINDOW_MS + this.retentionMs), customerMsgids: [...m.sameSecondMsgids, m.msgid], latestMsgid: m.msgid, generation: 1,
-      })));
-      // Made meanwhile (another instance's pull, a turn): recorded the conditional way after all.
-      others.push(...duplicateIndexes.map((i) => first[i]!));
-    }
-    await Promise.all(others.map((m) => this.recordCustomerMessage(m.conversationId, m.sentAt, m.msgid, m.sameSecondMsgids, { current: current.get(m.conversationId) ?? null })));
+    const updates = messages
+      .filter((m) => !isOlderOrSeen(current.get(m.conversationId) ?? null, m.sentAt, m.msgid))
+      .map((m) => current.get(m.conversationId)?.lastCustomerMessageAt === m.sentAt
+        ? { filter: sameSecondFilter(m.conversationId, m.sentAt, m.msgid), update: joinWindow(m.msgid, m.sameSecondMsgids) }
+        : { filter: newerFilter(m.conversationId, m.sentAt), update: this.freshWindow(m.sentAt, m.msgid, m.sameSecondMsgids), upsert: true });
+    if (updates.length === 0) return async () => undefined;
+    return async () => {
+      const { matchedCount, upsertedCount } = await this.windows.updateEach(updates);
+      if (matchedCount + upsertedCount === updates.length) return;
+      // Some windows changed since the read (another instance's pull, a turn): those messages take
+      // recordCustomerMessage's way, from a fresh read; the ones that went in read as seen (no write).
+      const now = new Map((await this.windows.find({ _id: { $in: messages.map((m) => m.conversationId) } })).map((d) => [d._id, d]));
+      await Promise.all(messages.map((m) => this.recordCustomerMessage(m.conversationId, m.sentAt, m.msgid, m.sameSecondMsgids, { current: now.get(m.conversationId) ?? null })));
+    };
   }
 
   /**
@@ -263,6 +278,18 @@ export class WindowRepository {
     return decideWindow((await this.windows.findOne({ _id: conversationId })) ?? undefined, now);
   }
 
+  /** The update that opens a fresh window for a customer message (and makes the document of a first one). */
+  private freshWindow(sentAt: number, msgid: string, sameSecondBefore: readonly string[]): Update<WindowDoc> {
+    return {
+      $set: {
+        used: 0, replyMsgids: [], releasedMsgids: [], lastCustomerMessageAt: sentAt, expiresAt: new Date(sentAt + REPLY_WINDOW_MS + this.retentionMs),
+        customerMsgids: [...sameSecondBefore, msgid], latestMsgid: msgid,
+      },
+      $unset: { lock: '', lastReservedAt: '' },
+      $inc: { generation: 1 },
+    };
+  }
+
   private ready(): Promise<void> {
     this.indexes ??= this.windows.createIndex({ keys: { expiresAt: 1 }, expireAfterSeconds: 0 }).catch((e: unknown) => {
       this.indexes = undefined;
@@ -302,6 +329,29 @@ function keptSlots(doc: WindowDoc, forTurn: ReserveFor): number {
  */
 export function openFilter(now: number, kept = 0): Filter<WindowDoc> {
   return { lastCustomerMessageAt: { $gt: now - REPLY_WINDOW_MS }, used: { $lt: REPLIES_PER_CUSTOMER_MESSAGE - kept }, lock: null };
+}
+
+/** The window's document if `sentAt` is newer than its customer message (a fresh window), or none yet (an upsert makes it). */
+function newerFilter(conversationId: string, sentAt: number): Filter<WindowDoc> {
+  return { _id: conversationId, lastCustomerMessageAt: { $lt: sentAt } };
+}
+
+/** The window's document if its customer message is of `sentAt`'s second and is not `msgid`. */
+function sameSecondFilter(conversationId: string, sentAt: number, msgid: string): Filter<WindowDoc> {
+  return { _id: conversationId, lastCustomerMessageAt: sentAt, customerMsgids: { $ne: msgid } };
+}
+
+/**
+ * A further message of the window's second: it becomes the newest, with a fresh count of 5 (WeCom
+ * counts replies against the newest message), and the older ones of its page join the list.
+ */
+function joinWindow(msgid: string, sameSecondBefore: readonly string[]): Update<WindowDoc> {
+  return {
+    $set: { used: 0, replyMsgids: [], releasedMsgids: [], latestMsgid: msgid },
+    $push: { customerMsgids: { $each: [...sameSecondBefore, msgid] } },
+    $unset: { lock: '', lastReservedAt: '' },
+    $inc: { generation: 1 },
+  };
 }
 
 /** The window already follows this message or a newer one. */

@@ -72,6 +72,27 @@ export interface Collection<T extends BaseDocument> {
    */
   findOneAndUpdate(filter: Filter<T>, update: Update<T>, options?: FindOneAndUpdateOptions): Promise<T | null>;
 
+  /**
+   * Several conditional single-document updates in one write, unordered (MongoDB: one `bulkWrite` of
+   * `updateOne`s, one round trip; the embedded engines issue them in one tick, so SQLite commits them
+   * together). Each updates the first document its filter matches, or upserts as
+   * {@link Collection.findOneAndUpdate} does; one that would break a unique index (e.g. an upsert
+   * whose filter missed a document that exists) is left out and reported in `duplicateIndexes`
+   * instead of throwing.
+   * Which of the others matched is not reported (MongoDB's bulk result has counts only): when
+   * `matchedCount + upsertedCount` falls short of the updates, read the documents to see where.
+   * Other failures reject; some updates may have been applied by then.
+   *
+   * @example
+   * const r = await windows.updateEach(page.map((m) => ({
+   *   filter: { _id: m.conversationId, lastCustomerMessageAt: { $lt: m.sentAt } },
+   *   update: { $set: { lastCustomerMessageAt: m.sentAt, used: 0 } },
+   *   upsert: true,
+   * })));
+   * if (r.matchedCount + r.upsertedCount < page.length) { ... } // some windows were newer: look
+   */
+  updateEach(updates: readonly EachUpdate<T>[]): Promise<UpdateEachResult>;
+
   /** Applies `update` to every matching document. `$setOnInsert` is ignored (no upsert here). */
   updateMany(filter: Filter<T>, update: Update<T>): Promise<{ matchedCount: number }>;
 
@@ -93,6 +114,24 @@ export interface InsertManyResult {
   /** `_id` of every document of the batch, in order (generated when a document had none), inserted or not. */
   ids: string[];
   /** Positions in the batch of the documents left out because they break a unique index, ascending. */
+  duplicateIndexes: number[];
+}
+
+/** One update of {@link Collection.updateEach}. */
+export interface EachUpdate<T extends BaseDocument> {
+  filter: Filter<T>;
+  update: Update<T>;
+  /** Insert when nothing matches. Default false. */
+  upsert?: boolean;
+}
+
+/** What {@link Collection.updateEach} did. */
+export interface UpdateEachResult {
+  /** Updates that found a document to change. */
+  matchedCount: number;
+  /** Updates that inserted a document (nothing matched, `upsert` set). */
+  upsertedCount: number;
+  /** Positions of the updates left out because they would break a unique index, ascending. */
   duplicateIndexes: number[];
 }
 

@@ -6,6 +6,7 @@ import { AppendLog } from './appendLog';
 import type {
   BaseDocument,
   Collection,
+  EachUpdate,
   Filter,
   FindOneAndUpdateOptions,
   FindOptions,
@@ -14,12 +15,14 @@ import type {
   NewDocument,
   Sort,
   Update,
+  UpdateEachResult,
 } from './collection';
 import { dropTornTail, setAsideBadLines, type SetAside } from './datafileCheck';
 import { DuplicateKeyError, StoreClosedError, StoreCorruptError, StoreFileError } from './errors';
 import { type NedbQuery, toNedbQuery } from './nedbQuery';
 import { SerialQueue } from './serialQueue';
 import { newId } from './newId';
+import { updateEachByOne } from './updateEachByOne';
 import { newDocument, withoutSetOnInsert } from './upsertSeed';
 import {
   validateFilter,
@@ -142,6 +145,10 @@ export class EmbeddedCollection<T extends BaseDocument> implements Collection<T>
       const inserted = await this.insertOverExpired(db, seed);
       return after ? (inserted as unknown as T) : null;
     });
+  }
+
+  updateEach(updates: readonly EachUpdate<T>[]): Promise<UpdateEachResult> {
+    return updateEachByOne(this, updates);
   }
 
   async updateMany(filter: Filter<T>, update: Update<T>): Promise<{ matchedCount: number }> {

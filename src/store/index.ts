@@ -5,6 +5,7 @@
 export type {
   BaseDocument,
   Collection,
+  EachUpdate,
   FieldCondition,
   Filter,
   FindOneAndUpdateOptions,
@@ -14,6 +15,7 @@ export type {
   NewDocument,
   Sort,
   Update,
+  UpdateEachResult,
 } from './collection';
 export type { Store, StoreHealth } from './store';
 export { openStore, type OpenStoreOptions } from './openStore';
@@ -22,6 +24,7 @@ export { SqliteStore, type SqliteStoreOptions } from './sqliteStore';
 export { DEFAULT_STORE_ENGINE, detectStoreEngine, storeEngines, type StoreEngine } from './storeEngine';
 export { MongoStore, dbNameFromUri, type MongoStoreOptions } from './mongoStore';
 export { LeaseRepository, type Lease } from './leaseRepository';
+export { LeaseKeeper, type LeaseKeeperOptions } from './leaseKeeper';
 export { KeyValueRepository } from './keyValueRepository';
 export { StoreStorage } from './storeStorage';
 export { filterFieldOperators, filterLogicalOperators, updateOperators } from './validation';

@@ -1,8 +1,9 @@
-import type { Collection as DriverCollection, Document, Filter as DriverFilter, MongoBulkWriteError, UpdateFilter } from 'mongodb';
+import type { AnyBulkWriteOperation, Collection as DriverCollection, Document, Filter as DriverFilter, MongoBulkWriteError, UpdateFilter } from 'mongodb';
 import type { Clock, Logger } from '../common';
 import type {
   BaseDocument,
   Collection,
+  EachUpdate,
   Filter,
   FindOneAndUpdateOptions,
   FindOptions,
@@ -11,6 +12,7 @@ import type {
   NewDocument,
   Sort,
   Update,
+  UpdateEachResult,
 } from './collection';
 import { DuplicateKeyError, StoreClosedError } from './errors';
 import { newId } from './newId';
@@ -128,6 +130,57 @@ export class MongoCollection<T extends BaseDocument> implements Collection<T> {
     // and surfaces as DuplicateKeyError.
     const doc = options.upsert ? await this.retryingExpired(run) : await run().catch((e: unknown) => Promise.reject(this.mapError(e)));
     return doc as T | null;
+  }
+
+  async updateEach(updates: readonly EachUpdate<T>[]): Promise<UpdateEachResult> {
+    for (const u of updates) {
+      validateFilter(u.filter);
+      validateUpdate(u.update);
+    }
+    this.assertOpen();
+    const ops = updates.map((u): AnyBulkWriteOperation<Document> => {
+      let update = u.update as UpdateFilter<Document>;
+      // `_id` stays a string, as in findOneAndUpdate.
+      if (u.upsert && upsertId(u.filter, u.update as Record<string, unknown>) === undefined) {
+        update = { ...update, $setOnInsert: { ...update.$setOnInsert, _id: newId() } };
+      }
+      return { updateOne: { filter: u.filter as DriverFilter<Document>, update, upsert: u.upsert ?? false } };
+    });
+    const result: UpdateEachResult = { matchedCount: 0, upsertedCount: 0, duplicateIndexes: [] };
+    if (ops.length === 0) return result; // the driver refuses an empty batch
+    let positions = ops.map((_op, i) => i);
+    for (let round = 0; ; round++) {
+      // The filters are made visible per round: the clock may have moved.
+      const batch = positions.map((i) => {
+        const op = ops[i] as { updateOne: { filter: DriverFilter<Document> } };
+        return { updateOne: { ...op.updateOne, filter: this.visible(op.updateOne.filter) } } as AnyBulkWriteOperation<Document>;
+      });
+      const { matched, upserted, duplicates } = await this.bulkUnordered(batch);
+      result.matchedCount += matched;
+      result.upsertedCount += upserted;
+      const left = duplicates.map((j) => positions[j]!);
+      // A duplicate may be an expired document the server's TTL monitor has not deleted yet: once more without it.
+      if (left.length === 0 || round > 0 || this.ttl.size === 0) {
+        result.duplicateIndexes = left.sort((a, b) => a - b);
+        return result;
+      }
+      await this.deleteExpired();
+      positions = left;
+    }
+  }
+
+  /** One unordered `bulkWrite`: counts what it did, and the positions in `batch` refused as duplicates; any other refusal rejects. */
+  private async bulkUnordered(batch: AnyBulkWriteOperation<Document>[]): Promise<{ matched: number; upserted: number; duplicates: number[] }> {
+    try {
+      const res = await this.coll.bulkWrite(batch, { ordered: false });
+      return { matched: res.matchedCount, upserted: res.upsertedCount, duplicates: [] };
+    } catch (e) {
+      if (!isBulkWriteError(e) || e.err) throw this.mapError(e); // `err`: a write concern failure
+      const writeErrors = Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors];
+      if (writeErrors.length === 0) throw this.mapError(e);
+      if (writeErrors.some((w) => !isDuplicateCode(w.code))) throw e;
+      return { matched: e.result.matchedCount, upserted: e.result.upsertedCount, duplicates: writeErrors.map((w) => w.index) };
+    }
   }
 
   async updateMany(filter: Filter<T>, update: Update<T>): Promise<{ matchedCount: number }> {

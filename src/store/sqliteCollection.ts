@@ -4,6 +4,7 @@ import { TtlSweeper } from './ttlSweeper';
 import type {
   BaseDocument,
   Collection,
+  EachUpdate,
   Filter,
   FindOneAndUpdateOptions,
   FindOptions,
@@ -12,12 +13,14 @@ import type {
   NewDocument,
   Sort,
   Update,
+  UpdateEachResult,
 } from './collection';
 import { DuplicateKeyError, StoreClosedError, StoreCorruptError, StoreFileError } from './errors';
 import { dotValue, serializeDocument } from './fastModel';
 import { isIndexable, keyOf, MemoryIndex } from './memoryIndex';
 import { toNedbQuery } from './nedbQuery';
 import { newId } from './newId';
+import { updateEachByOne } from './updateEachByOne';
 import { asStoreError, type SqliteFile } from './sqliteFile';
 import { newDocument, upsertId, withoutSetOnInsert } from './upsertSeed';
 import {
@@ -134,6 +137,10 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
       this.insert(seed);
       return after ? (deepCopy(seed) as unknown as T) : null;
     });
+  }
+
+  updateEach(updates: readonly EachUpdate<T>[]): Promise<UpdateEachResult> {
+    return updateEachByOne(this, updates);
   }
 
   async updateMany(filter: Filter<T>, update: Update<T>): Promise<{ matchedCount: number }> {

@@ -79,6 +79,31 @@ describe('WindowRepository on the embedded store', () => {
     expect(await windows.recordCustomerMessage('ww1:wk1:new2', t0 + 2000, 'b1')).toBe(false);
   });
 
+  it('two pulls recording pages at once (two instances) end as one after the other would', async () => {
+    await windows.recordCustomerMessage('ww1:wk1:known', t0, 'k0');
+    await windows.reserve('ww1:wk1:known', t0, 'rk0');
+    const other = new WindowRepository(store);
+    await other.get('ww1:wk1:known'); // ready, as a running instance is
+    // Both read the windows before either writes: the second writer's updates miss and take the conditional way.
+    await Promise.all([
+      windows.customerMessagesPulled([
+        { conversationId: 'ww1:wk1:known', msgid: 'k1', sentAt: t0 + 1000, sameSecondMsgids: [] },
+        { conversationId: 'ww1:wk1:first', msgid: 'f1', sentAt: t0 + 1000, sameSecondMsgids: [] },
+      ]),
+      other.customerMessagesPulled([
+        { conversationId: 'ww1:wk1:known', msgid: 'k2', sentAt: t0 + 1000, sameSecondMsgids: [] },
+        { conversationId: 'ww1:wk1:first', msgid: 'f2', sentAt: t0 + 2000, sameSecondMsgids: [] },
+      ]),
+    ]);
+    const doc = async (id: string) => store.collection<WindowDoc>('conversationWindows').findOne({ _id: `ww1:wk1:${id}` });
+    // One second, two messages: the window knows both (neither turn reads as a fresh message later), with a fresh count of 5.
+    expect((await doc('known'))?.customerMsgids.sort()).toEqual(['k1', 'k2']);
+    expect(await doc('known')).toMatchObject({ lastCustomerMessageAt: t0 + 1000, used: 0 });
+    // The newer message wins whichever pull wrote first.
+    expect(await doc('first')).toMatchObject({ lastCustomerMessageAt: t0 + 2000, latestMsgid: 'f2', customerMsgids: ['f2'] });
+    expect(await windows.recordCustomerMessage('ww1:wk1:first', t0 + 1000, 'f1')).toBe(false);
+  });
+
   it('knows a reply msgid taken before and never given back for a repeat, also after the customer wrote again', async () => {
     await windows.recordCustomerMessage(conv, t0, 'm1');
     expect(await windows.reserve(conv, t0, 'r1')).toMatchObject({ granted: true, repeat: false });

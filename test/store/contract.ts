@@ -341,6 +341,69 @@ export function storeContract(harness: StoreHarness): void {
     });
   });
 
+  describe('updateEach (conditional updates of several documents in one write)', () => {
+    beforeEach(async () => {
+      await items.insertOne({ _id: 'a', n: 1, s: 'x' });
+      await items.insertOne({ _id: 'b', n: 5, s: 'x' });
+    });
+
+    it('updates each document its filter matches, upserts where asked, and counts both', async () => {
+      const result = await items.updateEach([
+        { filter: { _id: 'a', n: { $lt: 3 } }, update: { $set: { n: 3 }, $inc: { k: 1 } } }, // matches
+        { filter: { _id: 'b', n: { $lt: 3 } }, update: { $set: { n: 3 } } }, // does not: no upsert, nothing happens
+        { filter: { _id: 'c' }, update: { $set: { n: 7 }, $inc: { k: 1 } }, upsert: true }, // inserts
+        { filter: { s: 'new' }, update: { $set: { n: 8 } }, upsert: true }, // inserts with a generated string _id
+      ]);
+      expect(result).toEqual({ matchedCount: 1, upsertedCount: 2, duplicateIndexes: [] });
+      expect(await items.find({}, { sort: { n: 1 } })).toEqual([
+        { _id: 'a', n: 3, s: 'x', k: 1 },
+        { _id: 'b', n: 5, s: 'x' },
+        { _id: 'c', n: 7, k: 1 },
+        { _id: expect.stringMatching(/^[0-9a-f]{24}$/), s: 'new', n: 8 },
+      ]);
+      expect(await items.updateEach([])).toEqual({ matchedCount: 0, upsertedCount: 0, duplicateIndexes: [] });
+    });
+
+    it('reports an upsert whose filter missed a stored _id as a duplicate, and applies the others', async () => {
+      const result = await items.updateEach([
+        { filter: { _id: 'a', n: { $lt: 3 } }, update: { $set: { n: 2 } }, upsert: true },
+        { filter: { _id: 'b', n: { $lt: 3 } }, update: { $set: { n: 2 } }, upsert: true }, // b has 5: the insert collides
+        { filter: { _id: 'd', n: { $lt: 3 } }, update: { $set: { n: 2 } }, upsert: true },
+      ]);
+      expect(result).toEqual({ matchedCount: 1, upsertedCount: 1, duplicateIndexes: [1] });
+      expect(await items.find({}, { sort: { _id: 1 } })).toEqual([
+        { _id: 'a', n: 2, s: 'x' },
+        { _id: 'b', n: 5, s: 'x' },
+        { _id: 'd', n: 2 },
+      ]);
+    });
+
+    it('treats an expired document as absent: it is upserted over, never matched', async () => {
+      await items.createIndex({ keys: { when: 1 }, expireAfterSeconds: 60 });
+      await items.insertOne({ _id: 'gone', n: 1, when: new Date(clock.now()) });
+      clock.advance(61_000);
+      expect(await items.updateEach([
+        { filter: { _id: 'gone', n: { $lt: 3 } }, update: { $inc: { n: 10 } }, upsert: true },
+        { filter: { _id: 'gone2' }, update: { $inc: { n: 1 } } },
+      ])).toEqual({ matchedCount: 0, upsertedCount: 1, duplicateIndexes: [] });
+      expect(await items.findOne({ _id: 'gone' })).toEqual({ _id: 'gone', n: 10 });
+    });
+
+    it('a malformed update refuses the whole batch before anything is written', async () => {
+      await expect(items.updateEach([
+        { filter: { _id: 'a' }, update: { $set: { n: 9 } } },
+        { filter: { _id: 'b' }, update: { $rename: { n: 'm' } } as never },
+      ])).rejects.toMatchObject({ code: 'unsupported_operator' });
+      expect(await items.find({}, { sort: { _id: 1 } })).toEqual([{ _id: 'a', n: 1, s: 'x' }, { _id: 'b', n: 5, s: 'x' }]);
+    });
+
+    it('updates issued at once for one document are each applied (none lost)', async () => {
+      const result = await items.updateEach(Array.from({ length: 10 }, () => ({ filter: { _id: 'a' }, update: { $inc: { n: 1 } } })));
+      expect(result.matchedCount).toBe(10);
+      expect(await items.findOne({ _id: 'a' })).toMatchObject({ n: 11 });
+    });
+  });
+
   describe('TTL by the injected clock', () => {
     beforeEach(async () => {
       await items.createIndex({ keys: { when: 1 }, expireAfterSeconds: 60 });

@@ -1,7 +1,7 @@
 import type { BaseDocument, Collection, Store } from '../../src/store';
 
 /** Collection methods that write (findOneAndUpdate may match nothing; it is still a write request). */
-const WRITES = new Set(['insertOne', 'insertMany', 'findOneAndUpdate', 'updateMany', 'deleteMany']);
+const WRITES = new Set(['insertOne', 'insertMany', 'findOneAndUpdate', 'updateEach', 'updateMany', 'deleteMany']);
 const OPERATIONS = new Set([...WRITES, 'findOne', 'find', 'countDocuments']);
 
 /** Store operations seen since the last reset, per `collection.method`. */
