@@ -77,6 +77,31 @@ function literalDunderName(state: MarkdownIt.StateInline, silent: boolean): bool
  * // 'Hi\nOrder #42 (https://x.cn/o/42) is on its way.\n• tea\n• cake'
  */
 export function markdownToPlainText(markdown: string): string {
+  // Most replies are plain sentences: markdown-it would only give them back as they are, at a cost
+  // on every reply (the property test in test/adapter/markdown.test.ts holds the two paths equal).
+  return isPlainText(markdown) ? tidy(textLines(markdown)) : renderMarkdown(markdown);
+}
+
+/** Anywhere in a text: a character some Markdown or markdown-it rule starts at (or a control character). */
+const MARKUP_CHAR = /[\\`*_~[\]<>&|]|(?!\n)\p{Cc}/u;
+/** At a line's start: a heading, list item, setext underline or numbered item. */
+const BLOCK_START = /^(?:[#=+-]|\d{1,9}[.)])/;
+
+/**
+ * True when no Markdown rule can apply to `text`: no markup character anywhere, and each line
+ * either empty or without surrounding whitespace (indentation, hard breaks) and not opening a
+ * block. Such text renders as its lines, blank runs shrunk to one (see {@link tidy}).
+ */
+export function isPlainText(text: string): boolean {
+  if (MARKUP_CHAR.test(text)) return false;
+  for (const line of text.split('\n')) {
+    if (line !== '' && (line !== line.trim() || BLOCK_START.test(line))) return false;
+  }
+  return true;
+}
+
+/** The markdown-it path, for any text. Exported for the test that holds the fast path to it. */
+export function renderMarkdown(markdown: string): string {
   const source = markdown.replace(/\r\n?/g, '\n');
   const text = tidy(renderBlocks(toTree(md.parse(source, {})), 0, source.split('\n')));
   return text === '' ? tidy(source.split('\n').map((line) => ({ text: line, verbatim: false }))) : text;

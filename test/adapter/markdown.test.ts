@@ -1,4 +1,6 @@
-import { markdownToPlainText } from '../../src/adapter/markdown';
+import fc from 'fast-check';
+import { isPlainText, markdownToPlainText, renderMarkdown } from '../../src/adapter/markdown';
+import { propertyRuns } from '../reliability/propertyRuns';
 
 describe('markdownToPlainText', () => {
   it.each([
@@ -88,5 +90,40 @@ describe('markdownToPlainText', () => {
     ['an item that opens with a nested list or code keeps its marker', '- - a\n- ```\n  code\n  ```', '•\n  • a\n•\ncode'],
   ])('rendered: %s', (_name, input, expected) => {
     expect(markdownToPlainText(input)).toBe(expected);
+  });
+});
+
+describe('markdownToPlainText without markup', () => {
+  // Pieces of everyday replies, with the characters that are markup only in some places (a line's
+  // start, after a bracket) and those that never are; `#`, `-`, digits and spaces also open lines.
+  const piece = fc.oneof(
+    fc.constantFrom('Hello', 'order', '你好', '订单', '😀', '👍🏽', 'ÄÖü', '42', '2024', '3.5', 'x1', 'Ｔｅｓｔ'),
+    fc.constantFrom(' ', '  ', '\u3000', '\u00a0', ' \n', '\n', '\n\n', '\n\n\n', '\n ', '\n    ', ' \n\n'),
+    fc.constantFrom(':', '/', '.', ',', '!', '?', '(', ')', '"', "'", '@', '%', '$', '^', '{', '}', '=', '+', '-', '#', '1.', '2)', '——', '，', '。', '：'),
+    fc.constantFrom('https://x.cn/a?b=1', 'http://例子.cn/路径', 'mailto:a@b.cn', '//x.cn', 'www.x.cn', 'a@b.cn', 'ftp://f.cn/x'),
+    fc.constantFrom('---', '===', '# ', '- ', '+ ', '1. ', '10) ', '> ', '*', '_', '`', '~', '[', ']', '<', '&amp;', '|', '\\', '\t', '\r\n', '\r'),
+  );
+  const text = fc.array(piece, { maxLength: 14 }).map((parts) => parts.join(''));
+
+  it('gives exactly what markdown-it gives, for any text (the fast path is taken only for plain text)', () => {
+    let plain = 0;
+    let all = 0;
+    fc.assert(fc.property(text, (input) => {
+      all++;
+      if (isPlainText(input)) plain++;
+      expect(markdownToPlainText(input)).toBe(renderMarkdown(input));
+    }), propertyRuns(3000));
+    // The generator must exercise the fast path, not only the markup one.
+    expect(plain / all).toBeGreaterThan(0.2);
+  });
+
+  it.each([
+    ['a sentence', 'You said: message 0'],
+    ['lines and paragraphs', 'line one\nline two\n\n\nparagraph\n'],
+    ['a URL', 'see https://x.cn/a?b=1 (today)'],
+    ['a date that is no list item', '2024-05-01 is fine'],
+  ])('plain text takes the fast path: %s', (_name, input) => {
+    expect(isPlainText(input)).toBe(true);
+    expect(markdownToPlainText(input)).toBe(renderMarkdown(input));
   });
 });
