@@ -122,6 +122,9 @@ export class ReplySender {
     const asIs: FittedReply = { parts: normal, compact: false, fits: normal.length };
     // The first part goes with an event code, outside the window: nothing to fit.
     if (info.welcomeCode) return asIs;
+    // One text message and nothing else: its compact form is that same text, so every count of
+    // replies left renders it as it is (see fitToReplies). The window is not read for it.
+    if (normal.length === 1 && isTextOnly(activity)) return asIs;
     // Slots this very activity took in an earlier attempt of the turn count as left (the hooks know
     // them by msgid): a retried turn then renders it as the first attempt did, and each msgid keeps its content.
     const left = await repliesLeftOf(context, conversationId, msgids);
@@ -320,6 +323,11 @@ interface SendRecord {
   readonly info: TurnInfo;
   /** An `attempting` record is in the outbox (ours, or from an earlier attempt), to forget if the send certainly failed. */
   readonly inOutbox: boolean;
+}
+
+/** Text alone: no attachment, entity, suggested action or channelData message beside it. */
+function isTextOnly(activity: CoreActivity): boolean {
+  return !activity.attachments?.length && !activity.entities?.length && !activity.suggestedActions?.actions?.length && activity.channelData === undefined;
 }
 
 function hostOf(url: string): string {
