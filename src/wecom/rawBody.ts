@@ -47,21 +47,49 @@ export async function readRawBody(req: RawBodyRequest, options: RawBodyOptions =
     throw new CallbackPayloadError('body_read_failed', 'the request body was already consumed (by a body parser?); register the callback route without one');
   }
 
-  const chunks: Buffer[] = [];
-  let total = 0;
-  try {
-    // destroyOnReturn: false — leaving the loop early must not destroy the socket we answer on.
-    for await (const chunk of req.iterator({ destroyOnReturn: false })) {
-      const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk as Uint8Array);
+  return readStream(req, limit);
+}
+
+/**
+ * The stream's bytes, with listeners rather than an async iterator (that costs a promise and an
+ * iterator result per chunk, on every callback). Stops at the first chunk past `limit`, leaving
+ * the stream paused; an error or a close before the end (an aborted upload) is `body_read_failed`.
+ */
+function readStream(req: RawBodyRequest, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const settle = (error: CallbackPayloadError | undefined): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+      if (error) reject(error);
+      else resolve(Buffer.concat(chunks, total));
+    };
+    const onData = (chunk: Buffer | string): void => {
+      // Buffer.concat copies once at the end: a chunk is not copied on its own.
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
       total += bytes.length;
-      if (total > limit) throw tooLarge(`at least ${total} bytes`, limit);
+      if (total > limit) {
+        req.pause();
+        settle(tooLarge(`at least ${total} bytes`, limit));
+        return;
+      }
       chunks.push(bytes);
-    }
-  } catch (e) {
-    if (e instanceof CallbackPayloadError) throw e;
-    throw new CallbackPayloadError('body_read_failed', 'the request body could not be read (client aborted?)', { cause: e });
-  }
-  return Buffer.concat(chunks, total);
+    };
+    const onEnd = (): void => settle(undefined);
+    const onError = (e: unknown): void => settle(readFailed(e));
+    const onClose = (): void => settle(readFailed(new Error('the request closed before its body ended')));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
+}
+
+function readFailed(cause: unknown): CallbackPayloadError {
+  return new CallbackPayloadError('body_read_failed', 'the request body could not be read (client aborted?)', { cause });
 }
 
 function bytesOf(value: unknown): Buffer | undefined {
