@@ -124,9 +124,8 @@ export class WeComTransport {
   /** A JSON API call. Resolves with WeCom's body when `errcode` is 0 or absent. */
   async json<T extends object>(req: WeComRequest): Promise<T> {
     return this.withRetries(req, async (): Promise<Outcome<T>> => {
-      const res = await this.send(req, 'undici');
-      const text = await res.body.text();
-      if (res.statusCode !== 200) return this.apiErrorIn(req, text) ?? this.httpStatusFailure(req, res.statusCode);
+      const { statusCode, text } = await this.exchange(req);
+      if (statusCode !== 200) return this.apiErrorIn(req, text) ?? this.httpStatusFailure(req, statusCode);
       return this.parseJson<T>(req, text);
     });
   }
@@ -167,24 +166,56 @@ export class WeComTransport {
     if (this.ownsDispatcher) await this.dispatcher.close();
   }
 
-  /**
-   * `timer`: how `timeoutMs` is enforced. `signal` (downloads): one deadline for the whole
-   * request, body included. `undici` (JSON calls, a few hundred bytes each way): undici's own
-   * headers and body timeouts, on its shared timer wheel; an AbortSignal.timeout per call cost
-   * about 15 µs and left a 10 s timer behind for every call, which fired long after the answer.
-   */
-  private async send(req: WeComRequest, timer: 'signal' | 'undici' = 'signal'): Promise<Dispatcher.ResponseData> {
-    const url = new URL(req.method, this.baseUrl);
-    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
-    const body = req.multipart?.body ?? (req.json === undefined ? undefined : JSON.stringify(req.json));
-    const contentType = req.multipart?.contentType ?? (req.json === undefined ? undefined : 'application/json; charset=utf-8');
+  /** A download's response, its body streamed; one deadline (`timeoutMs`) for the whole request, body included. */
+  private async send(req: WeComRequest): Promise<Dispatcher.ResponseData> {
+    const { url, body, contentType } = this.target(req);
     return request(url, {
       method: req.verb,
       dispatcher: this.dispatcher,
       body,
       headers: contentType ? { 'content-type': contentType } : undefined,
-      ...(timer === 'signal' ? { signal: AbortSignal.timeout(this.timeoutMs) } : { headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs }),
+      signal: AbortSignal.timeout(this.timeoutMs),
     });
+  }
+
+  /**
+   * A JSON call's status and text, straight from undici's dispatcher. An answer is a few hundred
+   * bytes: `request()`'s response stream (a node Readable per call, read back by `body.text()`)
+   * cost more than the bytes. `timeoutMs` is enforced with undici's own headers and body timeouts,
+   * on its shared timer wheel (an AbortSignal.timeout per call cost about 15 µs and left a 10 s
+   * timer behind for every call, which fired long after the answer).
+   */
+  private exchange(req: WeComRequest): Promise<{ statusCode: number; text: string }> {
+    const { url, body, contentType } = this.target(req);
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let statusCode = 0;
+      this.dispatcher.dispatch({
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        method: req.verb,
+        body,
+        headers: contentType ? { 'content-type': contentType } : undefined,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      }, {
+        // undici tells this handler style from the older one by onRequestStart.
+        onRequestStart: () => undefined,
+        // 1xx informational answers come first and carry no body of the final answer.
+        onResponseStart: (_controller, status) => void (statusCode = status),
+        onResponseData: (_controller, chunk) => void (statusCode >= 200 && chunks.push(chunk)),
+        onResponseEnd: () => resolve({ statusCode, text: utf8Text(Buffer.concat(chunks)) }),
+        onResponseError: (_controller, error) => reject(error),
+      });
+    });
+  }
+
+  private target(req: WeComRequest): { url: URL; body: string | Buffer | undefined; contentType: string | undefined } {
+    const url = new URL(req.method, this.baseUrl);
+    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
+    const body = req.multipart?.body ?? (req.json === undefined ? undefined : JSON.stringify(req.json));
+    const contentType = req.multipart?.contentType ?? (req.json === undefined ? undefined : 'application/json; charset=utf-8');
+    return { url, body, contentType };
   }
 
   private async withRetries<T>(req: WeComRequest, attempt: () => Promise<Outcome<T>>): Promise<T> {
@@ -248,6 +279,12 @@ function refusalIn(req: WeComRequest, body: object): Outcome<never> | undefined 
   const code = Number(errcode ?? 0);
   if (code === 0 || Number.isNaN(code)) return undefined;
   return { ok: false, error: new WeComApiError(req.method, code, typeof errmsg === 'string' ? errmsg : ''), retry: transientErrcodes.has(code) };
+}
+
+/** The bytes as UTF-8 text, a leading byte order mark dropped (as undici's `body.text()` does). */
+function utf8Text(bytes: Buffer): string {
+  const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  return (bom ? bytes.subarray(3) : bytes).toString('utf8');
 }
 
 function errorCode(e: unknown): string | undefined {
