@@ -90,4 +90,19 @@ describe('WeComClient against other valid WeCom answers', () => {
     expect(seen.filter((s) => s.startsWith('gettoken'))).toHaveLength(1);
     await c.close();
   });
+
+  it('reads an answer sent in several chunks, a character split across two and a byte order mark first', async () => {
+    const answer = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify({ errcode: 0, errmsg: 'ok', account_list: [{ open_kfid: 'wk1', name: '客服', avatar: '' }] }))]);
+    const split = answer.indexOf(Buffer.from('客')) + 1; // inside the character's three bytes
+    handler = (_req, res, url) => {
+      if (url.pathname.endsWith('/gettoken')) return send(res, 200, 'application/json', JSON.stringify({ access_token: 'T', expires_in: 7200 }));
+      res.statusCode = 200;
+      res.setHeader('Content-Type', 'application/json');
+      res.write(answer.subarray(0, split));
+      setTimeout(() => res.end(answer.subarray(split)), 20);
+    };
+    const c = client();
+    await expect(c.listAccounts()).resolves.toMatchObject([{ open_kfid: 'wk1', name: '客服' }]);
+    await c.close();
+  });
 });
