@@ -43,6 +43,11 @@ export async function e2eBench(options: E2eBenchOptions = {}): Promise<string> {
   const emu = new WeComEmulator();
   await emu.start();
   try {
+    // `BENCH_E2E=soak`: the soak alone (minutes at 30,000 messages and more; the flows' figures are not needed to read it).
+    if (process.env.BENCH_E2E === 'soak') {
+      progress(`e2e: soak of ${soakMessages} messages (soak only)`);
+      return soakReport(await soakRun(emu, soakMessages), soakMessages);
+    }
     const figures = new Map<FlowKind, Figures>();
     for (const flow of FLOWS) {
       progress(`e2e: ${flow}`);
@@ -90,6 +95,15 @@ function report(figures: Map<FlowKind, Figures>, rss: { app: number; floor: numb
     `Where the channel's CPU goes in the throughput run (a second run under V8's profiler, over the run alone, self time by package or folder; idle left out): ${profile.slice(0, 14).map((p) => `${p.where} ${(p.share * 100).toFixed(0)} %`).join(', ')}.`,
     '',
     ...whyMissed(figures, rss, soakGrowthPer1000(soak, soakMessages)),
+    soakReport(soak, soakMessages),
+  ].join('\n');
+}
+
+/** The soak's paragraph: RSS and heap after a full GC, first wave against last. */
+function soakReport(soak: SoakResult, soakMessages: number): string {
+  const total = CUSTOMERS * PER_CUSTOMER;
+  const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+  return [
     `Soak, the channel only: ${soakMessages.toLocaleString('en')} messages in waves of ${total} (${CUSTOMERS} customers × ${PER_CUSTOMER}), RSS of the flow process after a full GC: ${mib(soak.rssStart)} after the first wave, ${mib(soak.rssEnd)} after the last, ${mib(soak.rssMax)} at most; growth ${soakGrowthPer1000(soak, soakMessages).toFixed(2)} MiB per 1,000 messages. V8's heap in use after the same full GC (live objects only, without the allocator's high-water mark RSS keeps): ${mib(soak.heapStart)} after the first wave, ${mib(soak.heapEnd)} after the last; growth ${heapGrowthPer1000(soak, soakMessages).toFixed(2)} MiB per 1,000 messages (a leak grows this one; allocator noise moves only RSS). ${(soakMessages / (soak.ms / 1000)).toFixed(0)} messages/s. \`npm run bench\` runs ${(10_000).toLocaleString('en')} by default; \`BENCH_SOAK=100000 npm run bench -- e2e\` runs the full 100,000 (goal ≤ 50 MB of growth).`,
     '',
   ].join('\n');
