@@ -1,4 +1,4 @@
-import { compareThings, deepCopy, deserialize, match, modify } from '@seald-io/nedb/lib/model.js';
+import { compareThings, deepCopy, match, modify } from '@seald-io/nedb/lib/model.js';
 import type { Clock, Logger } from '../common';
 import { TtlSweeper } from './ttlSweeper';
 import type {
@@ -14,7 +14,8 @@ import type {
   Update,
 } from './collection';
 import { DuplicateKeyError, StoreClosedError, StoreCorruptError, StoreFileError } from './errors';
-import { dotValue, serializeDocument } from './fastModel';
+import { DocumentCache } from './documentCache';
+import { dotValue, parseDocument, serializeDocument } from './fastModel';
 import { isIndexable, keyOf, MemoryIndex } from './memoryIndex';
 import { toNedbQuery } from './nedbQuery';
 import { newId } from './newId';
@@ -40,29 +41,37 @@ export interface SqliteCollectionContext {
   isClosed(): boolean;
   /** Told when the collection cannot be loaded or a commit failed (`fault`), and when an operation works again (undefined). */
   onFault(name: string, fault: StoreCorruptError | StoreFileError | undefined): void;
+  /** How many recently used documents the collection keeps parsed (see {@link DocumentCache}). */
+  cachedDocuments: number;
 }
 
 /**
- * One collection of the SQLite engine: its documents live in memory (a Map by `_id`, plus a
- * {@link MemoryIndex} per declared index), and every change is written to the collection's table in
- * `store.sqlite`, committed with the rest of the tick's changes (see {@link SqliteFile}).
+ * One collection of the SQLite engine. Its documents live in the collection's table in
+ * `store.sqlite` (a row each, nedb's JSON); memory holds only what finds them: `_id` → row id, a
+ * {@link MemoryIndex} per declared index (index key → `_id`s), and a few recently used documents,
+ * parsed ({@link DocumentCache}). A filter is matched by nedb's matcher against candidates the
+ * indexes give (read by row id), or against every row (a scan, read from the table as it goes).
+ * Every change is written to the table, committed with the rest of the tick's changes (see
+ * {@link SqliteFile}); a read sees this tick's changes before they are committed.
  *
- * Why memory and not SQL queries: the contract is MongoDB's matching (arrays match an element,
- * `null` matches a missing field, values of different types never compare), which nedb's matcher
- * already implements and the contract suite checks; translated to `json_extract` SQL it would be a
- * second implementation to keep identical. Every operation runs synchronously on the Map (so
- * find → update → insert is atomic without a queue), and SQLite is the durable side only, which
- * reads it once, at the collection's first use.
+ * Why nedb's matcher and not SQL queries: the contract is MongoDB's matching (arrays match an
+ * element, `null` matches a missing field, values of different types never compare), which nedb's
+ * matcher already implements and the contract suite checks; translated to `json_extract` SQL it
+ * would be a second implementation to keep identical. The indexes only narrow; the matcher decides.
+ * Every operation runs synchronously (better-sqlite3 reads are synchronous too), so
+ * find → update → insert is atomic without a queue.
  *
  * Every operation resolves after the commit of the tick it ran in, reads included: nothing is
  * answered from a change the disk has not taken. A failed commit drops the collection's memory;
  * the next operation reloads it from the file.
  */
 export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
-  private docs: Map<string, Doc> | undefined;
-  /** `_id` → the document's row in the table. */
+  /** Whether the keys below were read from the file (at the first operation, and after a failed commit). */
+  private loaded = false;
+  /** `_id` → the document's row in the table, in insertion (row) order. */
   private readonly rids = new Map<string, number>();
   private nextRid = 1;
+  private readonly cache: DocumentCache<Doc>;
   private readonly indexes = new Map<string, MemoryIndex>();
   /** TTL fields and the timer that deletes what expired. */
   private readonly ttl: TtlSweeper;
@@ -72,6 +81,7 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
     readonly name: string,
     private readonly ctx: SqliteCollectionContext,
   ) {
+    this.cache = new DocumentCache(ctx.cachedDocuments);
     this.ttl = new TtlSweeper({ collection: name, logger: ctx.logger, isClosed: () => ctx.isClosed(), sweep: () => this.run(() => this.sweepExpired()) });
   }
 
@@ -164,11 +174,11 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
   async createIndex(spec: IndexSpec): Promise<void> {
     validateIndexSpec(spec);
     const fields = Object.keys(spec.keys);
-    return this.run((docs) => {
+    return this.run(() => {
       this.ttl.declare(spec);
       if (fields.length > 1 || fields[0] !== '_id') {
         // Built anew each time, so changed options take effect; over duplicates it is refused, not installed.
-        this.indexes.set(fields.join(','), buildIndex(this.name, spec, docs.values()));
+        this.indexes.set(fields.join(','), buildIndex(this.name, spec, this.scan()));
         this.ctx.file.saveIndex(this.name, spec);
       }
       if (spec.expireAfterSeconds !== undefined) {
@@ -185,20 +195,22 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
 
   /** Forgets the in-memory documents (a commit holding their changes failed): the next operation reloads them. */
   dropMemory(): void {
-    this.docs = undefined;
+    this.loaded = false;
     this.rids.clear();
     this.indexes.clear();
+    this.cache.clear();
   }
 
   /**
    * Runs `op` now, synchronously (so it is atomic), then waits for the commit of this tick. Errors
    * (including a failed commit) become our store errors; a disk or file fault is logged once.
    */
-  private async run<R>(op: (docs: Map<string, Doc>) => R): Promise<R> {
+  private async run<R>(op: () => R): Promise<R> {
     if (this.ctx.isClosed()) throw new StoreClosedError('embedded');
     let result: R;
     try {
-      result = op(this.load());
+      this.load();
+      result = op();
       await this.ctx.file.settled();
     } catch (e) {
       throw this.mapError(e);
@@ -210,36 +222,66 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
     return result;
   }
 
-  private load(): Map<string, Doc> {
-    if (this.docs) return this.docs;
+  /** Reads the keys (`_id`s and index keys) of every row, once; the documents stay in the file. */
+  private load(): void {
+    if (this.loaded) return;
     const { file } = this.ctx;
     file.ensureTable(this.name);
-    const docs = new Map<string, Doc>();
     const where = `${file.file} (collection ${this.name})`;
     this.rids.clear();
+    this.cache.clear();
     this.nextRid = 1;
-    for (const row of file.rows(this.name)) {
-      let doc: Doc;
-      try {
-        doc = deserialize(row.doc) as Doc;
-      } catch (e) {
-        throw new StoreCorruptError(where, `row ${row.rid} cannot be read`, { cause: e, engine: 'sqlite' });
+    const indexes = file.indexes(this.name).map((spec) => new MemoryIndex(spec));
+    try {
+      for (const row of file.scan(this.name)) {
+        let doc: Doc;
+        try {
+          doc = parseDocument(row.doc);
+        } catch (e) {
+          throw new StoreCorruptError(where, `row ${row.rid} cannot be read`, { cause: e, engine: 'sqlite' });
+        }
+        const id = doc?._id;
+        if (typeof id !== 'string' || this.rids.has(id)) throw new StoreCorruptError(where, `row ${row.rid} has ${typeof id === 'string' ? 'a duplicate' : 'no string'} _id`, { engine: 'sqlite' });
+        this.rids.set(id, row.rid);
+        this.nextRid = row.rid + 1;
+        for (const index of indexes) {
+          if (index.conflict(doc)) throw new StoreCorruptError(where, `its unique index on ${index.fields.join(', ')} holds a duplicate`, { engine: 'sqlite' });
+          index.add(doc);
+        }
       }
-      const id = doc?._id;
-      if (typeof id !== 'string' || docs.has(id)) throw new StoreCorruptError(where, `row ${row.rid} has ${typeof id === 'string' ? 'a duplicate' : 'no string'} _id`, { engine: 'sqlite' });
-      docs.set(id, doc);
-      this.rids.set(id, row.rid);
-      this.nextRid = row.rid + 1;
+    } catch (e) {
+      this.rids.clear();
+      throw e;
     }
-    for (const spec of file.indexes(this.name)) {
-      try {
-        this.indexes.set(Object.keys(spec.keys).join(','), buildIndex(this.name, spec, docs.values()));
-      } catch (e) {
-        throw new StoreCorruptError(`${file.file} (collection ${this.name})`, `its unique index on ${Object.keys(spec.keys).join(', ')} holds a duplicate`, { cause: e, engine: 'sqlite' });
-      }
-    }
-    this.docs = docs;
-    return docs;
+    this.indexes.clear();
+    for (const index of indexes) this.indexes.set(index.fields.join(','), index);
+    this.loaded = true;
+  }
+
+  /** The stored document of a row: the cache's, else read from the file (and cached). */
+  private fetch(rid: number): Doc {
+    const cached = this.cache.get(rid);
+    if (cached) return cached;
+    const line = this.ctx.file.row(this.name, rid);
+    if (line === undefined) throw new StoreCorruptError(`${this.ctx.file.file} (collection ${this.name})`, `row ${rid} is missing`, { engine: 'sqlite' });
+    const doc = parseDocument(line);
+    this.cache.set(rid, doc);
+    return doc;
+  }
+
+  /** The stored document of an `_id`, if there is one. */
+  private byId(id: string): Doc | undefined {
+    const rid = this.rids.get(id);
+    return rid === undefined ? undefined : this.fetch(rid);
+  }
+
+  /**
+   * Every document, in insertion order, read from the table as it goes (cached ones are not parsed
+   * again; the rest do not enter the cache, so a scan does not push the hot documents out). No other
+   * read of the file until it ends: see SqliteFile.scan.
+   */
+  private *scan(): Generator<Doc> {
+    for (const row of this.ctx.file.scan(this.name)) yield this.cache.peek(row.rid) ?? parseDocument(row.doc);
   }
 
   /** The live documents matching `filter`, sorted, skipped and limited (the stored objects: copy before handing out). */
@@ -248,7 +290,7 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
     const id = idOnly(filter);
     if (id !== undefined) {
       // `{_id: 'x'}` alone, the most common filter: the Map answers it, and nothing is left to match.
-      const doc = this.docs!.get(id);
+      const doc = this.byId(id);
       return doc && !this.isExpired(doc, now) && !((options.skip ?? 0) > 0) ? [doc] : [];
     }
     const query = toNedbQuery(filter);
@@ -271,12 +313,8 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
    * every document.
    */
   private candidates(filter: Doc): Iterable<Doc> {
-    const docs = this.docs!;
     const ids = lookupValues(filter._id, '_id');
-    if (ids && ids.every((id) => typeof id === 'string')) {
-      const found = [...new Set(ids as string[])].flatMap<Doc>((id) => docs.get(id) ?? []);
-      return found.length > 1 ? this.inInsertionOrder(found) : found;
-    }
+    if (ids && ids.every((id) => typeof id === 'string')) return this.fetchAll(new Set(ids as string[]));
     let best: { holders: Set<string> } | undefined;
     for (const index of this.indexes.values()) {
       const keys = lookupKeys(index, filter);
@@ -292,17 +330,24 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
       if (holders.size === 0) break;
     }
     // Holding most of a large collection (a wide range), an index read costs more than the scan: its holders must be sorted.
-    if (!best || (docs.size > WIDE_READ_MIN_DOCS && best.holders.size * 2 > docs.size)) return docs.values();
-    const found = [...best.holders].map((h) => docs.get(h)!);
-    return found.length > 1 ? this.inInsertionOrder(found) : found;
+    // Holding most of a large collection (a wide range), an index read costs more than the scan: its holders must be sorted and read one by one.
+    if (!best || (this.rids.size > WIDE_READ_MIN_DOCS && best.holders.size * 2 > this.rids.size)) return this.scan();
+    return this.fetchAll(best.holders);
   }
 
   /**
-   * Documents found by an index, in the order they were inserted, as a scan finds them (an index key
-   * lists its holders in the order they took it, and an update can move a document to another key).
+   * The documents of these `_id`s (those that exist), in the order they were inserted, as a scan
+   * finds them (an index key lists its holders in the order they took it, and an update can move a
+   * document to another key).
    */
-  private inInsertionOrder(found: Doc[]): Doc[] {
-    return found.sort((a, b) => this.rids.get(a._id as string)! - this.rids.get(b._id as string)!);
+  private fetchAll(ids: Iterable<string>): Doc[] {
+    const rids: number[] = [];
+    for (const id of ids) {
+      const rid = this.rids.get(id);
+      if (rid !== undefined) rids.push(rid);
+    }
+    if (rids.length > 1) rids.sort((a, b) => a - b);
+    return rids.map((rid) => this.fetch(rid));
   }
 
   private isExpired(doc: Doc, now: number): boolean {
@@ -315,24 +360,23 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
 
   /** Adds a new document, unless a live one holds its `_id` or a unique key (an expired holder is deleted first). */
   private insert(doc: Doc): void {
-    const docs = this.docs!;
     const now = this.ctx.clock.now();
     const id = doc._id as string;
-    const existing = docs.get(id);
+    const existing = this.byId(id);
     if (existing) {
       if (!this.isExpired(existing, now)) throw new DuplicateKeyError(this.name, { _id: id });
       this.remove(existing);
     }
     for (const index of this.indexes.values()) {
       for (let c = index.conflict(doc); c; c = index.conflict(doc)) {
-        const holder = docs.get(c.holder)!;
+        const holder = this.byId(c.holder)!;
         if (!this.isExpired(holder, now)) throw new DuplicateKeyError(this.name, keyValue(index, doc));
         this.remove(holder);
       }
     }
     const rid = this.nextRid++;
-    docs.set(id, doc);
     this.rids.set(id, rid);
+    this.cache.set(rid, doc);
     for (const index of this.indexes.values()) index.add(doc);
     this.ctx.file.write(this.name, rid, serializeDocument(doc));
   }
@@ -361,26 +405,40 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
     }
     for (const { index, old } of moves) index.remove(old);
     for (const { index, updated } of moves) index.add(updated);
-    const docs = this.docs!;
     for (const [, updated] of pairs) {
-      const id = updated._id as string;
-      docs.set(id, updated);
-      this.ctx.file.write(this.name, this.rids.get(id)!, serializeDocument(updated));
+      const rid = this.rids.get(updated._id as string)!;
+      this.cache.set(rid, updated);
+      this.ctx.file.write(this.name, rid, serializeDocument(updated));
     }
   }
 
   private remove(doc: Doc): void {
     const id = doc._id as string;
-    this.docs!.delete(id);
+    const rid = this.rids.get(id)!;
     for (const index of this.indexes.values()) index.remove(doc);
-    this.ctx.file.write(this.name, this.rids.get(id)!, null);
+    this.cache.delete(rid);
+    this.ctx.file.write(this.name, rid, null);
     this.rids.delete(id);
   }
 
   private sweepExpired(): void {
     const now = this.ctx.clock.now();
-    const expired = [...this.docs!.values()].filter((doc) => this.isExpired(doc, now));
+    const expired = [...this.expiryCandidates(now)].filter((doc) => this.isExpired(doc, now));
     for (const doc of expired) this.remove(doc);
+  }
+
+  /**
+   * A superset of the documents expired at `now`: when each TTL field has a single-field index, the
+   * holders of a Date key up to its limit (the index's range read), else every document.
+   */
+  private expiryCandidates(now: number): Iterable<Doc> {
+    const ids = new Set<string>();
+    for (const [field, seconds] of this.ttl.fields) {
+      const holders = this.indexes.get(field)?.rangeHolders([['$lte', new Date(now - seconds * 1000)]]);
+      if (!holders) return this.scan();
+      for (const id of holders) ids.add(id);
+    }
+    return this.fetchAll(ids);
   }
 
   private setFault(fault: StoreCorruptError | StoreFileError | undefined): void {

@@ -51,6 +51,8 @@ export class SqliteFile {
   private readonly tables = new Set<string>();
   private readonly upserts = new Map<string, Database.Statement>();
   private readonly deletes = new Map<string, Database.Statement>();
+  private readonly reads = new Map<string, Database.Statement>();
+  private readonly scans = new Map<string, Database.Statement>();
   private readonly commit: (batch: Map<string, TableChanges>) => void;
   /** Transactions committed since open (one per tick with changes): what the disk sees, for benchmarks and tests. */
   commits = 0;
@@ -115,9 +117,38 @@ export class SqliteFile {
     this.tables.add(table);
   }
 
-  /** Every row of the table, in insertion order. */
-  rows(table: string): { rid: number; doc: string }[] {
-    return this.db.prepare(`SELECT rid, doc FROM ${quote(table)} ORDER BY rid`).all() as { rid: number; doc: string }[];
+  /**
+   * The row's document as it stands now: this tick's pending change (undefined when it deletes the
+   * row), else the table's row, else undefined.
+   */
+  row(table: string, rid: number): string | undefined {
+    const change = this.pending.get(table)?.get(rid);
+    if (change !== undefined) return change ?? undefined;
+    return this.statement(this.reads, table, `SELECT doc FROM ${quote(table)} WHERE rid = ?`).pluck().get(rid) as string | undefined;
+  }
+
+  /**
+   * Every row of the table as it stands now (this tick's pending changes included), in insertion
+   * order, read as it goes. No other statement may run on the file until the scan ends (SQLite's
+   * connection is busy with it): consume it without reading or committing, or stop it (`break`).
+   */
+  *scan(table: string): Generator<{ rid: number; doc: string }> {
+    const pending = this.pending.get(table);
+    const seen = new Set<number>();
+    const rows = this.statement(this.scans, table, `SELECT rid, doc FROM ${quote(table)} ORDER BY rid`).iterate() as IterableIterator<{ rid: number; doc: string }>;
+    for (const row of rows) {
+      const change = pending?.get(row.rid);
+      if (change === undefined) {
+        yield row;
+        continue;
+      }
+      seen.add(row.rid);
+      if (change !== null) yield { rid: row.rid, doc: change };
+    }
+    if (!pending) return;
+    // Rows inserted this tick: their rids are past every committed one.
+    const inserted = [...pending].filter(([rid, doc]) => doc !== null && !seen.has(rid)).sort(([a], [b]) => a - b);
+    for (const [rid, doc] of inserted) yield { rid, doc: doc! };
   }
 
   /** The collection's declared indexes. */
@@ -135,6 +166,7 @@ export class SqliteFile {
 
   /** Removes a table and its indexes (used for leases at open). */
   dropTable(table: string): void {
+    for (const cache of [this.upserts, this.deletes, this.reads, this.scans]) cache.delete(table);
     this.db.exec(`DROP TABLE IF EXISTS ${quote(table)}`);
     this.db.prepare('DELETE FROM _indexes WHERE collection = ?').run(table);
     this.tables.delete(table);

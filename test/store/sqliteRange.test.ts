@@ -60,8 +60,9 @@ describe('SQLite engine: range filters on an index find what a scan finds', () =
   beforeEach(() => (dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wecom-range-'))));
   afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-  it('across inserts, updates and removes, with and without a limit, counted too', async () => {
-    const store = await SqliteStore.open({ dataDir });
+  // Documents from the cache, and every one read from the file (no cache).
+  it.each([['recent documents cached', undefined], ['every document read from the file', 0]])('across inserts, updates and removes, with and without a limit, counted too (%s)', async (_, cachedDocuments) => {
+    const store = await SqliteStore.open({ dataDir, cachedDocuments });
     try {
       const indexed = store.collection<Doc>('indexed');
       const scanned = store.collection<Doc>('scanned');

@@ -1,0 +1,85 @@
+/**
+ * The SQLite engine keeps documents in the file, not in memory: a query reads its candidates from
+ * `store.sqlite` (or the small cache of recent ones). These tests run without the cache, so every
+ * document comes from the file: changes of the same tick, not yet committed, are seen by the reads
+ * of that tick; the TTL sweep deletes exactly what expired, found through the TTL field's index; a
+ * restart finds everything again.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ManualClock } from '../../src/common';
+import { SqliteStore } from '../../src/store';
+
+type Item = { _id: string; k: number; tag?: string; at?: unknown };
+
+describe('SQLite engine: documents read from the file', () => {
+  let dataDir: string;
+  let store: SqliteStore | undefined;
+  beforeEach(() => (dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wecom-readpath-'))));
+  afterEach(async () => {
+    jest.useRealTimers();
+    await store?.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('a read sees the writes of its own tick before they are committed: by _id, by index, by scan', async () => {
+    store = await SqliteStore.open({ dataDir, cachedDocuments: 0 });
+    const items = store.collection<Item>('items');
+    await items.createIndex({ keys: { k: 1 } });
+    await items.insertMany([{ _id: 'old1', k: 1 }, { _id: 'old2', k: 2 }]);
+    // All started in one tick: each runs at once, and all resolve after the one commit.
+    const commitsBefore = store.commits;
+    const inserted = items.insertMany(Array.from({ length: 20 }, (_, i) => ({ _id: `n${i}`, k: i % 4 })));
+    const updated = items.updateMany({ _id: 'old1' }, { $set: { tag: 'moved', k: 3 } });
+    const deleted = items.deleteMany({ _id: 'old2' });
+    const byId = items.findOne({ _id: 'n7' });
+    const byIndex = items.find({ k: 3 });
+    const byScan = items.find({ tag: 'moved' });
+    const all = items.find({});
+    await Promise.all([inserted, updated, deleted]);
+    expect(store.commits - commitsBefore).toBe(1);
+    expect(await byId).toEqual({ _id: 'n7', k: 3 });
+    expect((await byIndex).map((d) => d._id)).toEqual(['old1', 'n3', 'n7', 'n11', 'n15', 'n19']);
+    expect(await byScan).toEqual([{ _id: 'old1', k: 3, tag: 'moved' }]);
+    expect((await all).map((d) => d._id)).toEqual(['old1', ...Array.from({ length: 20 }, (_, i) => `n${i}`)]);
+  });
+
+  it('documents and index keys come back after a restart, and uniqueness still holds', async () => {
+    store = await SqliteStore.open({ dataDir, cachedDocuments: 0 });
+    const items = store.collection<Item>('items');
+    await items.createIndex({ keys: { tag: 1 }, unique: true, sparse: true });
+    await items.insertMany(Array.from({ length: 50 }, (_, i) => ({ _id: `i${i}`, k: i, ...(i % 10 === 0 ? { tag: `t${i}` } : {}) })));
+    await items.findOneAndUpdate({ _id: 'i5' }, { $set: { tag: 't5' } });
+    await store.close();
+    store = await SqliteStore.open({ dataDir, cachedDocuments: 0 });
+    const reopened = store.collection<Item>('items');
+    expect(await reopened.countDocuments({})).toBe(50);
+    expect((await reopened.find({ tag: { $in: ['t5', 't40'] } })).map((d) => d._id)).toEqual(['i5', 'i40']);
+    await expect(reopened.insertOne({ _id: 'x', k: 0, tag: 't5' })).rejects.toMatchObject({ code: 'duplicate_key' });
+    expect(await reopened.findOne({ k: { $gte: 48 } }, { sort: { k: -1 } })).toEqual({ _id: 'i49', k: 49 });
+  });
+
+  it('the minute sweep deletes exactly the expired documents, found through the TTL index', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask', 'setTimeout', 'clearTimeout', 'Date', 'performance', 'hrtime'] });
+    const start = Date.UTC(2026, 0, 5);
+    const clock = new ManualClock(start);
+    store = await SqliteStore.open({ dataDir, clock, cachedDocuments: 0 });
+    const items = store.collection<Item>('items');
+    await items.createIndex({ keys: { at: 1 }, expireAfterSeconds: 60 });
+    await items.insertMany([
+      { _id: 'expires', k: 1, at: new Date(start) },
+      { _id: 'later', k: 2, at: new Date(start + 120_000) },
+      { _id: 'null', k: 3, at: null },
+      { _id: 'none', k: 4 },
+      { _id: 'number', k: 5, at: start },
+      { _id: 'dates', k: 6, at: [new Date(start)] }, // an array of Dates never expires (as on MongoDB with nedb's matcher here)
+      { _id: 'expires2', k: 7, at: new Date(start - 1) },
+    ]);
+    clock.advance(61_000);
+    jest.advanceTimersByTime(60_000);
+    expect(await items.countDocuments({})).toBe(5); // the sweep ran before this answered
+    clock.set(start); // what is hidden only would be back now; what was deleted is not
+    expect((await items.find({})).map((d) => d._id)).toEqual(['later', 'null', 'none', 'number', 'dates']);
+  });
+});
