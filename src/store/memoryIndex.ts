@@ -14,13 +14,14 @@ type Doc = Record<string, unknown>;
  *
  * @example
  * const byMsgid = new MemoryIndex({ keys: { msgid: 1 }, unique: true });
- * byMsgid.holders('s' + 'm1'); // Set of _ids, or undefined
+ * byMsgid.holders('s' + 'm1'); // the _ids holding it, or undefined
  */
 export class MemoryIndex {
   readonly fields: string[];
   readonly unique: boolean;
   readonly sparse: boolean;
-  private readonly entries = new Map<string, Set<string>>();
+  /** Key → its holder's `_id`, or a Set of them when several hold it (most keys of most indexes have one: a Set each would be most of the index's memory). */
+  private readonly entries = new Map<string, string | Set<string>>();
   /** Whether a document ever gave one of the fields an array (a compound key then holds the whole array). */
   holdsArrays = false;
   /** The keys of a single-field index in value order, per comparable type: built at the first range lookup, then kept in step. */
@@ -51,32 +52,33 @@ export class MemoryIndex {
     return [values.map(keyOf).join('\u0001')];
   }
 
-  /** The `_id`s holding `key`. */
-  holders(key: string): ReadonlySet<string> | undefined {
-    return this.entries.get(key);
+  /** The `_id`s holding `key`, in the order they took it. */
+  holders(key: string): Iterable<string> | undefined {
+    const held = this.entries.get(key);
+    return typeof held === 'string' ? [held] : held;
   }
 
   add(doc: Doc): void {
     const id = doc._id as string;
     for (const key of this.keysOf(doc)) {
-      let set = this.entries.get(key);
-      if (!set) {
-        this.entries.set(key, (set = new Set()));
+      const held = this.entries.get(key);
+      if (held === undefined) {
+        this.entries.set(key, id);
         this.keyAdded(key);
-      }
-      set.add(id);
+      } else if (typeof held !== 'string') held.add(id);
+      else if (held !== id) this.entries.set(key, new Set([held, id]));
     }
   }
 
   remove(doc: Doc): void {
     const id = doc._id as string;
     for (const key of this.keysOf(doc)) {
-      const set = this.entries.get(key);
-      if (!set) continue;
-      set.delete(id);
-      if (set.size === 0) {
+      const held = this.entries.get(key);
+      if (held === id) {
         this.entries.delete(key);
         this.keyRemoved(key);
+      } else if (typeof held === 'object' && held.delete(id) && held.size === 1) {
+        this.entries.set(key, held.values().next().value!);
       }
     }
   }
@@ -110,9 +112,9 @@ export class MemoryIndex {
     const from = low ? firstAfter(values, low.value, !low.inclusive) : 0;
     const to = high ? firstAfter(values, high.value, high.inclusive) : values.length;
     const out = new Set<string>();
-    for (let i = from; i < to; i++) for (const id of this.entries.get(keys[i]!)!) out.add(id);
+    for (let i = from; i < to; i++) for (const id of this.holders(keys[i]!)!) out.add(id);
     // nedb compares a Date with null (as 0): `null < date` is true, so null fields join a Date range.
-    if (type === 'd') for (const id of this.entries.get(keyOf(null)) ?? []) out.add(id);
+    if (type === 'd') for (const id of this.holders(keyOf(null)) ?? []) out.add(id);
     return out;
   }
 
@@ -157,9 +159,7 @@ export class MemoryIndex {
     if (!this.unique) return undefined;
     const id = doc._id as string;
     for (const key of this.keysOf(doc)) {
-      const set = this.entries.get(key);
-      if (!set) continue;
-      for (const holder of set) if (holder !== id && !except?.has(holder)) return { key, holder };
+      for (const holder of this.holders(key) ?? []) if (holder !== id && !except?.has(holder)) return { key, holder };
     }
     return undefined;
   }

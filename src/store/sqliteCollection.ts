@@ -277,11 +277,12 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
 
   /**
    * Every document, in insertion order, read from the table as it goes (cached ones are not parsed
-   * again; the rest do not enter the cache, so a scan does not push the hot documents out). No other
+   * again; the rest do not enter the cache, so a scan does not push the hot documents out); with
+   * `needles`, SQLite leaves out the rows whose JSON lacks one (see {@link scanNeedles}). No other
    * read of the file until it ends: see SqliteFile.scan.
    */
-  private *scan(): Generator<Doc> {
-    for (const row of this.ctx.file.scan(this.name)) yield this.cache.peek(row.rid) ?? parseDocument(row.doc);
+  private *scan(needles?: readonly string[]): Generator<Doc> {
+    for (const row of this.ctx.file.scan(this.name, needles)) yield this.cache.peek(row.rid) ?? parseDocument(row.doc);
   }
 
   /** The live documents matching `filter`, sorted, skipped and limited (the stored objects: copy before handing out). */
@@ -331,23 +332,23 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
     }
     // Holding most of a large collection (a wide range), an index read costs more than the scan: its holders must be sorted.
     // Holding most of a large collection (a wide range), an index read costs more than the scan: its holders must be sorted and read one by one.
-    if (!best || (this.rids.size > WIDE_READ_MIN_DOCS && best.holders.size * 2 > this.rids.size)) return this.scan();
+    if (!best || (this.rids.size > WIDE_READ_MIN_DOCS && best.holders.size * 2 > this.rids.size)) return this.scan(scanNeedles(filter));
     return this.fetchAll(best.holders);
   }
 
   /**
    * The documents of these `_id`s (those that exist), in the order they were inserted, as a scan
    * finds them (an index key lists its holders in the order they took it, and an update can move a
-   * document to another key).
+   * document to another key). Read as they are consumed: a read with a limit stops early.
    */
-  private fetchAll(ids: Iterable<string>): Doc[] {
+  private *fetchAll(ids: Iterable<string>): Generator<Doc> {
     const rids: number[] = [];
     for (const id of ids) {
       const rid = this.rids.get(id);
       if (rid !== undefined) rids.push(rid);
     }
     if (rids.length > 1) rids.sort((a, b) => a - b);
-    return rids.map((rid) => this.fetch(rid));
+    for (const rid of rids) yield this.fetch(rid);
   }
 
   private isExpired(doc: Doc, now: number): boolean {
@@ -511,6 +512,27 @@ function lookupKeys(index: MemoryIndex, filter: Doc): string[] | undefined {
   }
   return keys;
 }
+
+/**
+ * Strings the JSON of every document `filter` matches holds: for each top-level field the filter
+ * requires to equal a string (`{status: 'held'}`, `{'a.b': {$eq: 'x', ...}}`), that string as JSON
+ * (`"held"`). A document matches only if the field, or an element of it, is that string, and
+ * serializeDocument writes it with the same JSON.stringify, so its line holds it. A full scan lets
+ * SQLite drop the rows without them before they are read into JavaScript and parsed (the inbox's
+ * `{corpId, status: 'pending'}` reads, which no index answers); the matcher still decides.
+ */
+export function scanNeedles(filter: Doc): string[] {
+  const needles: string[] = [];
+  for (const [field, value] of Object.entries(filter)) {
+    if (field.startsWith('$')) continue;
+    const wanted = typeof value === 'string' ? value : isOperatorObject(value, field) && typeof value.$eq === 'string' ? value.$eq : undefined;
+    if (wanted !== undefined && needles.length < MAX_NEEDLES) needles.push(JSON.stringify(wanted));
+  }
+  return needles;
+}
+
+/** More would make the statement cache per collection grow for no gain: a couple already leave few rows. */
+const MAX_NEEDLES = 3;
 
 /** Below this many documents an index read is always cheap, so even a wide one is taken (and tests meet it on small collections). */
 const WIDE_READ_MIN_DOCS = 1000;

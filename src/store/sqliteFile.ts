@@ -129,26 +129,38 @@ export class SqliteFile {
 
   /**
    * Every row of the table as it stands now (this tick's pending changes included), in insertion
-   * order, read as it goes. No other statement may run on the file until the scan ends (SQLite's
-   * connection is busy with it): consume it without reading or committing, or stop it (`break`).
+   * order, read as it goes; with `needles`, only the rows whose JSON holds each of them (SQLite's
+   * `instr`, so the others are never handed to JavaScript) plus this tick's changed rows, which are
+   * not filtered: a superset either way. No other statement may run on the file until the scan
+   * ends (SQLite's connection is busy with it): consume it without reading or committing, or stop
+   * it (`break`).
    */
-  *scan(table: string): Generator<{ rid: number; doc: string }> {
+  *scan(table: string, needles: readonly string[] = []): Generator<{ rid: number; doc: string }> {
+    const where = needles.map(() => `instr(doc, ?) > 0`).join(' AND ');
+    const sql = `SELECT rid, doc FROM ${quote(table)}${where ? ` WHERE ${where}` : ''} ORDER BY rid`;
+    const rows = this.statement(this.scans, `${table}\u0000${needles.length}`, sql).iterate(...needles) as IterableIterator<{ rid: number; doc: string }>;
     const pending = this.pending.get(table);
-    const seen = new Set<number>();
-    const rows = this.statement(this.scans, table, `SELECT rid, doc FROM ${quote(table)} ORDER BY rid`).iterate() as IterableIterator<{ rid: number; doc: string }>;
-    for (const row of rows) {
-      const change = pending?.get(row.rid);
-      if (change === undefined) {
-        yield row;
-        continue;
-      }
-      seen.add(row.rid);
-      if (change !== null) yield { rid: row.rid, doc: change };
+    if (!pending) {
+      yield* rows;
+      return;
     }
-    if (!pending) return;
-    // Rows inserted this tick: their rids are past every committed one.
-    const inserted = [...pending].filter(([rid, doc]) => doc !== null && !seen.has(rid)).sort(([a], [b]) => a - b);
-    for (const [rid, doc] of inserted) yield { rid, doc: doc! };
+    // This tick's changes, merged in row order: an update or insert replaces or joins the rows, a delete hides one.
+    const changes = [...pending].sort(([a], [b]) => a - b);
+    let next = 0;
+    for (const row of rows) {
+      for (; next < changes.length && changes[next]![0] < row.rid; next++) {
+        const [rid, doc] = changes[next]!;
+        if (doc !== null) yield { rid, doc };
+      }
+      if (next < changes.length && changes[next]![0] === row.rid) {
+        const doc = changes[next++]![1];
+        if (doc !== null) yield { rid: row.rid, doc };
+      } else yield row;
+    }
+    for (; next < changes.length; next++) {
+      const [rid, doc] = changes[next]!;
+      if (doc !== null) yield { rid, doc };
+    }
   }
 
   /** The collection's declared indexes. */
@@ -166,7 +178,8 @@ export class SqliteFile {
 
   /** Removes a table and its indexes (used for leases at open). */
   dropTable(table: string): void {
-    for (const cache of [this.upserts, this.deletes, this.reads, this.scans]) cache.delete(table);
+    for (const cache of [this.upserts, this.deletes, this.reads]) cache.delete(table);
+    for (const key of [...this.scans.keys()]) if (key.startsWith(`${table}\u0000`)) this.scans.delete(key);
     this.db.exec(`DROP TABLE IF EXISTS ${quote(table)}`);
     this.db.prepare('DELETE FROM _indexes WHERE collection = ?').run(table);
     this.tables.delete(table);

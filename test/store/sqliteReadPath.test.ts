@@ -3,13 +3,17 @@
  * `store.sqlite` (or the small cache of recent ones). These tests run without the cache, so every
  * document comes from the file: changes of the same tick, not yet committed, are seen by the reads
  * of that tick; the TTL sweep deletes exactly what expired, found through the TTL field's index; a
- * restart finds everything again.
+ * restart finds everything again; a scan that SQLite narrows by the strings a filter requires finds
+ * what nedb's matcher finds among all documents.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
+import { match } from '@seald-io/nedb/lib/model.js';
 import { ManualClock } from '../../src/common';
 import { SqliteStore } from '../../src/store';
+import { toNedbQuery } from '../../src/store/nedbQuery';
 
 type Item = { _id: string; k: number; tag?: string; at?: unknown };
 
@@ -81,5 +85,39 @@ describe('SQLite engine: documents read from the file', () => {
     expect(await items.countDocuments({})).toBe(5); // the sweep ran before this answered
     clock.set(start); // what is hidden only would be back now; what was deleted is not
     expect((await items.find({})).map((d) => d._id)).toEqual(['later', 'null', 'none', 'number', 'dates']);
+  });
+
+  it('a scan narrowed by required strings finds what the matcher finds among all documents, this tick\'s changes included', async () => {
+    store = await SqliteStore.open({ dataDir, cachedDocuments: 0 });
+    const items = store.collection<Record<string, unknown> & { _id: string }>('scanned');
+    // Strings JSON escapes or that contain one another, so a needle meets them in every form.
+    const text = fc.constantFrom('held', 'he', '"held"', 'a"b', 'back\\slash', '中文', '\u2028', 'x\ny', '');
+    const leaf = fc.oneof({ arbitrary: text, weight: 4 }, fc.constantFrom(1, null, true));
+    const field = fc.oneof({ arbitrary: leaf, weight: 3 }, fc.array(leaf, { maxLength: 3 }), fc.record({ b: leaf }), fc.array(fc.record({ b: leaf }), { maxLength: 2 }));
+    const doc = fc.record({ a: field, s: field }, { requiredKeys: [] });
+    const condition = fc.oneof(text, text.map(($eq) => ({ $eq })), fc.tuple(text, text).map(([$eq, $ne]) => ({ $eq, $ne })));
+    const filter = fc.oneof(
+      fc.record({ a: condition, s: condition }, { requiredKeys: ['a'] }),
+      fc.record({ 'a.b': condition }),
+      fc.tuple(text, text).map(([x, y]) => ({ s: x, $or: [{ a: y }, { a: x }] })),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(doc, { maxLength: 10 }), fc.array(doc, { maxLength: 4 }), filter, async (committed, late, f) => {
+        await items.deleteMany({});
+        if (committed.length > 0) await items.insertMany(committed.map((d, i) => ({ ...d, _id: `c${i}` })));
+        // Changes of this tick, not yet committed when the read runs: inserts, an update, a delete.
+        const writes = [
+          late.length > 0 ? items.insertMany(late.map((d, i) => ({ ...d, _id: `l${i}` }))) : undefined,
+          items.updateMany({ _id: 'c1' }, { $set: { s: 'held' } }),
+          items.deleteMany({ _id: 'c2' }),
+        ];
+        const found = items.find(f);
+        const all = items.find({});
+        await Promise.all(writes);
+        const query = toNedbQuery(f as Record<string, unknown>);
+        expect((await found).map((d) => d._id)).toEqual((await all).filter((d) => match(d, query)).map((d) => d._id));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
