@@ -104,7 +104,7 @@ function soakReport(soak: SoakResult, soakMessages: number): string {
   const total = CUSTOMERS * PER_CUSTOMER;
   const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
   return [
-    `Soak, the channel only: ${soakMessages.toLocaleString('en')} messages in waves of ${total} (${CUSTOMERS} customers × ${PER_CUSTOMER}), RSS of the flow process after a full GC: ${mib(soak.rssStart)} after the first wave, ${mib(soak.rssEnd)} after the last, ${mib(soak.rssMax)} at most; growth ${soakGrowthPer1000(soak, soakMessages).toFixed(2)} MiB per 1,000 messages. V8's heap in use after the same full GC (live objects only, without the allocator's high-water mark RSS keeps): ${mib(soak.heapStart)} after the first wave, ${mib(soak.heapEnd)} after the last; growth ${heapGrowthPer1000(soak, soakMessages).toFixed(2)} MiB per 1,000 messages (a leak grows this one; allocator noise moves only RSS). ${(soakMessages / (soak.ms / 1000)).toFixed(0)} messages/s. \`npm run bench\` runs ${(10_000).toLocaleString('en')} by default; \`BENCH_SOAK=100000 npm run bench -- e2e\` runs the full 100,000 (goal ≤ 50 MB of growth).`,
+    `Soak, the channel only: ${soakMessages.toLocaleString('en')} messages in waves of ${total} (${CUSTOMERS} customers × ${PER_CUSTOMER}), RSS of the flow process after a full GC: ${mib(soak.rssStart)} after the first wave, ${mib(soak.rssEnd)} after the last, ${mib(soak.rssMax)} at most; growth ${soakGrowthPer1000(soak, soakMessages).toFixed(2)} MiB per 1,000 messages. V8's heap in use after the same full GC (live objects only, without the allocator's high-water mark RSS keeps): ${mib(soak.heapStart)} after the first wave, ${mib(soak.heapEnd)} after the last; growth ${heapGrowthPer1000(soak, soakMessages).toFixed(2)} MiB per 1,000 messages (a leak grows this one; allocator noise moves only RSS); V8's heap reserved at the end ${mib(soak.heapTotalEnd)}. ${(soakMessages / (soak.ms / 1000)).toFixed(0)} messages/s. \`npm run bench\` runs ${(10_000).toLocaleString('en')} by default; \`BENCH_SOAK=100000 npm run bench -- e2e\` runs the full 100,000 (goal ≤ 50 MB of growth).`,
     '',
   ].join('\n');
 }
@@ -178,9 +178,9 @@ class FlowChild {
   }
 
   /** RSS and V8's heap in use, after a full GC (the child runs with --expose-gc). */
-  async memory(): Promise<{ rss: number; heapUsed: number }> {
-    const { rss, heapUsed } = await this.send({ cmd: 'usage', gc: true });
-    return { rss: rss!, heapUsed: heapUsed! };
+  async memory(): Promise<{ rss: number; heapUsed: number; heapTotal: number }> {
+    const { rss, heapUsed, heapTotal } = await this.send({ cmd: 'usage', gc: true });
+    return { rss: rss!, heapUsed: heapUsed!, heapTotal: heapTotal! };
   }
 
   async stop(): Promise<void> {
@@ -313,7 +313,7 @@ export async function callbackRun(emu: WeComEmulator, flow: FlowKind, options: {
 }
 
 /** RSS and heap in use after a full GC: after the first wave, after the last, and RSS at most. */
-interface SoakResult { rssStart: number; rssEnd: number; rssMax: number; heapStart: number; heapEnd: number; ms: number }
+interface SoakResult { rssStart: number; rssEnd: number; rssMax: number; heapStart: number; heapEnd: number; heapTotalEnd: number; ms: number }
 
 async function soakRun(emu: WeComEmulator, messages: number): Promise<SoakResult> {
   return withFlow(emu, 'channel', async ({ corpId, kf, child }) => {
@@ -325,6 +325,7 @@ async function soakRun(emu: WeComEmulator, messages: number): Promise<SoakResult
     let rssMax = 0;
     let heapStart = 0;
     let heapEnd = 0;
+    let heapTotalEnd = 0;
     const started = performance.now();
     for (let w = 0; w < waves; w++) {
       const sends: Promise<unknown>[] = [];
@@ -333,18 +334,19 @@ async function soakRun(emu: WeComEmulator, messages: number): Promise<SoakResult
       await repliesIn(emu, corpId, (w + 1) * wave);
       await child.send({ cmd: 'idle' });
       if (w === 0 || w === waves - 1 || w % 10 === 0) {
-        const { rss, heapUsed } = await child.memory();
+        const { rss, heapUsed, heapTotal } = await child.memory();
         if (w === 0) {
           rssStart = rss;
           heapStart = heapUsed;
         }
         rssEnd = rss;
         heapEnd = heapUsed;
+        heapTotalEnd = heapTotal;
         rssMax = Math.max(rssMax, rss);
       }
       if (w % 10 === 9) progress(`e2e: soak ${(w + 1) * wave} of ${waves * wave}`);
     }
-    return { rssStart, rssEnd, rssMax, heapStart, heapEnd, ms: performance.now() - started };
+    return { rssStart, rssEnd, rssMax, heapStart, heapEnd, heapTotalEnd, ms: performance.now() - started };
   });
 }
 

@@ -33,7 +33,7 @@ async function handle(command: FlowCommand): Promise<FlowAnswer> {
       }
       {
         const memory = process.memoryUsage();
-        return { cpu: process.cpuUsage(), rss: memory.rss, heapUsed: memory.heapUsed };
+        return { cpu: process.cpuUsage(), rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal };
       }
     case 'idle':
       await flow?.idle();
