@@ -16,7 +16,7 @@ import type {
 import { DuplicateKeyError, StoreClosedError, StoreCorruptError, StoreFileError } from './errors';
 import { DocumentCache } from './documentCache';
 import { dotValue, parseDocument, serializeDocument } from './fastModel';
-import { isIndexable, keyOf, MemoryIndex } from './memoryIndex';
+import { IdIndex, isIndexable, keyOf, MemoryIndex } from './memoryIndex';
 import { toNedbQuery } from './nedbQuery';
 import { newId } from './newId';
 import { asStoreError, type SqliteFile } from './sqliteFile';
@@ -68,8 +68,10 @@ export interface SqliteCollectionContext {
 export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
   /** Whether the keys below were read from the file (at the first operation, and after a failed commit). */
   private loaded = false;
-  /** `_id` → the document's row in the table, in insertion (row) order. */
-  private readonly rids = new Map<string, number>();
+  /** `_id` → the document's row in the table. */
+  private readonly ids = new IdIndex();
+  /** The row of each document object read or written here (the rest of the engine passes documents around). */
+  private readonly ridOf = new WeakMap<Doc, number>();
   private nextRid = 1;
   private readonly cache: DocumentCache<Doc>;
   private readonly indexes = new Map<string, MemoryIndex>();
@@ -178,7 +180,7 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
       this.ttl.declare(spec);
       if (fields.length > 1 || fields[0] !== '_id') {
         // Built anew each time, so changed options take effect; over duplicates it is refused, not installed.
-        this.indexes.set(fields.join(','), buildIndex(this.name, spec, this.scan()));
+        this.indexes.set(fields.join(','), buildIndex(this.name, spec, this.rows()));
         this.ctx.file.saveIndex(this.name, spec);
       }
       if (spec.expireAfterSeconds !== undefined) {
@@ -196,7 +198,7 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
   /** Forgets the in-memory documents (a commit holding their changes failed): the next operation reloads them. */
   dropMemory(): void {
     this.loaded = false;
-    this.rids.clear();
+    this.ids.clear();
     this.indexes.clear();
     this.cache.clear();
   }
@@ -228,10 +230,12 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
     const { file } = this.ctx;
     file.ensureTable(this.name);
     const where = `${file.file} (collection ${this.name})`;
-    this.rids.clear();
+    this.ids.clear();
     this.cache.clear();
     this.nextRid = 1;
-    const indexes = file.indexes(this.name).map((spec) => new MemoryIndex(spec));
+    const builders = file.indexes(this.name).map((spec) => new IndexBuilder(spec));
+    // Every _id read, to refuse a duplicate: the map above keeps hashes only, and no row can be read back during the scan.
+    const seen = new Set<string>();
     try {
       for (const row of file.scan(this.name)) {
         let doc: Doc;
@@ -241,20 +245,20 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
           throw new StoreCorruptError(where, `row ${row.rid} cannot be read`, { cause: e, engine: 'sqlite' });
         }
         const id = doc?._id;
-        if (typeof id !== 'string' || this.rids.has(id)) throw new StoreCorruptError(where, `row ${row.rid} has ${typeof id === 'string' ? 'a duplicate' : 'no string'} _id`, { engine: 'sqlite' });
-        this.rids.set(id, row.rid);
+        if (typeof id !== 'string' || seen.has(id)) throw new StoreCorruptError(where, `row ${row.rid} has ${typeof id === 'string' ? 'a duplicate' : 'no string'} _id`, { engine: 'sqlite' });
+        seen.add(id);
+        this.ids.add(id, row.rid);
         this.nextRid = row.rid + 1;
-        for (const index of indexes) {
-          if (index.conflict(doc)) throw new StoreCorruptError(where, `its unique index on ${index.fields.join(', ')} holds a duplicate`, { engine: 'sqlite' });
-          index.add(doc);
+        for (const builder of builders) {
+          if (!builder.add(row.rid, doc)) throw new StoreCorruptError(where, `its unique index on ${builder.index.fields.join(', ')} holds a duplicate`, { engine: 'sqlite' });
         }
       }
     } catch (e) {
-      this.rids.clear();
+      this.ids.clear();
       throw e;
     }
     this.indexes.clear();
-    for (const index of indexes) this.indexes.set(index.fields.join(','), index);
+    for (const { index } of builders) this.indexes.set(index.fields.join(','), index);
     this.loaded = true;
   }
 
@@ -265,24 +269,44 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
     const line = this.ctx.file.row(this.name, rid);
     if (line === undefined) throw new StoreCorruptError(`${this.ctx.file.file} (collection ${this.name})`, `row ${rid} is missing`, { engine: 'sqlite' });
     const doc = parseDocument(line);
+    this.ridOf.set(doc, rid);
     this.cache.set(rid, doc);
     return doc;
   }
 
   /** The stored document of an `_id`, if there is one. */
   private byId(id: string): Doc | undefined {
-    const rid = this.rids.get(id);
-    return rid === undefined ? undefined : this.fetch(rid);
+    for (const rid of this.ids.rows(id)) {
+      const doc = this.fetch(rid);
+      if (doc._id === id) return doc;
+    }
+    return undefined;
+  }
+
+  /** The row of a document this collection handed out or stored. */
+  private rid(doc: Doc): number {
+    return this.ridOf.get(doc)!;
   }
 
   /**
-   * Every document, in insertion order, read from the table as it goes (cached ones are not parsed
+   * Every row, in insertion order, read from the table as it goes (cached documents are not parsed
    * again; the rest do not enter the cache, so a scan does not push the hot documents out); with
    * `needles`, SQLite leaves out the rows whose JSON lacks one (see {@link scanNeedles}). No other
    * read of the file until it ends: see SqliteFile.scan.
    */
+  private *rows(needles?: readonly string[]): Generator<{ rid: number; doc: Doc }> {
+    for (const row of this.ctx.file.scan(this.name, needles)) {
+      let doc = this.cache.peek(row.rid);
+      if (!doc) {
+        doc = parseDocument(row.doc);
+        this.ridOf.set(doc, row.rid);
+      }
+      yield { rid: row.rid, doc };
+    }
+  }
+
   private *scan(needles?: readonly string[]): Generator<Doc> {
-    for (const row of this.ctx.file.scan(this.name, needles)) yield this.cache.peek(row.rid) ?? parseDocument(row.doc);
+    for (const { doc } of this.rows(needles)) yield doc;
   }
 
   /** The live documents matching `filter`, sorted, skipped and limited (the stored objects: copy before handing out). */
@@ -315,40 +339,40 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
    */
   private candidates(filter: Doc): Iterable<Doc> {
     const ids = lookupValues(filter._id, '_id');
-    if (ids && ids.every((id) => typeof id === 'string')) return this.fetchAll(new Set(ids as string[]));
-    let best: { holders: Set<string> } | undefined;
+    if (ids && ids.every((id) => typeof id === 'string')) return this.byIds(new Set(ids as string[]));
+    let best: { holders: Set<number> } | undefined;
     for (const index of this.indexes.values()) {
       const keys = lookupKeys(index, filter);
-      let holders: Set<string> | undefined;
+      let holders: Set<number> | undefined;
       if (keys) {
-        holders = new Set<string>();
+        holders = new Set<number>();
         for (const key of keys) for (const h of index.holders(key) ?? []) holders.add(h);
       } else {
-        holders = rangeLookup(index, filter);
+        holders = rangeLookup(index, filter, () => this.rows());
         if (!holders) continue;
       }
       if (!best || holders.size < best.holders.size) best = { holders };
       if (holders.size === 0) break;
     }
-    // Holding most of a large collection (a wide range), an index read costs more than the scan: its holders must be sorted.
     // Holding most of a large collection (a wide range), an index read costs more than the scan: its holders must be sorted and read one by one.
-    if (!best || (this.rids.size > WIDE_READ_MIN_DOCS && best.holders.size * 2 > this.rids.size)) return this.scan(scanNeedles(filter));
+    if (!best || (this.ids.size > WIDE_READ_MIN_DOCS && best.holders.size * 2 > this.ids.size)) return this.scan(scanNeedles(filter));
     return this.fetchAll(best.holders);
   }
 
+  /** The documents of these `_id`s (those that exist), in insertion order. */
+  private byIds(ids: Set<string>): Doc[] {
+    const found = [...ids].flatMap<Doc>((id) => this.byId(id) ?? []);
+    return found.length > 1 ? found.sort((a, b) => this.rid(a) - this.rid(b)) : found;
+  }
+
   /**
-   * The documents of these `_id`s (those that exist), in the order they were inserted, as a scan
-   * finds them (an index key lists its holders in the order they took it, and an update can move a
-   * document to another key). Read as they are consumed: a read with a limit stops early.
+   * The documents of these rows, in the order they were inserted, as a scan finds them (an index key
+   * lists its holders in the order they took it, and an update can move a document to another key).
+   * Read as they are consumed: a read with a limit stops early.
    */
-  private *fetchAll(ids: Iterable<string>): Generator<Doc> {
-    const rids: number[] = [];
-    for (const id of ids) {
-      const rid = this.rids.get(id);
-      if (rid !== undefined) rids.push(rid);
-    }
-    if (rids.length > 1) rids.sort((a, b) => a - b);
-    for (const rid of rids) yield this.fetch(rid);
+  private *fetchAll(rids: Iterable<number>): Generator<Doc> {
+    const sorted = [...rids].sort((a, b) => a - b);
+    for (const rid of sorted) yield this.fetch(rid);
   }
 
   private isExpired(doc: Doc, now: number): boolean {
@@ -368,58 +392,63 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
       if (!this.isExpired(existing, now)) throw new DuplicateKeyError(this.name, { _id: id });
       this.remove(existing);
     }
+    const rid = this.nextRid;
+    const docOf = (r: number): Doc => this.fetch(r);
     for (const index of this.indexes.values()) {
-      for (let c = index.conflict(doc); c; c = index.conflict(doc)) {
-        const holder = this.byId(c.holder)!;
+      for (let c = index.conflict(rid, doc, docOf); c; c = index.conflict(rid, doc, docOf)) {
+        const holder = this.fetch(c.holder);
         if (!this.isExpired(holder, now)) throw new DuplicateKeyError(this.name, keyValue(index, doc));
         this.remove(holder);
       }
     }
-    const rid = this.nextRid++;
-    this.rids.set(id, rid);
+    this.nextRid++;
+    this.ids.add(id, rid);
+    this.ridOf.set(doc, rid);
     this.cache.set(rid, doc);
-    for (const index of this.indexes.values()) index.add(doc);
+    for (const index of this.indexes.values()) index.add(rid, doc);
     this.ctx.file.write(this.name, rid, serializeDocument(doc));
   }
 
   /** Replaces documents by their updated versions, all or none: a unique key taken by another document refuses the lot. */
   private replace(pairs: [Doc, Doc][]): void {
     if (pairs.length === 0) return;
-    const changed = new Set(pairs.map(([old]) => old._id as string));
+    const changed = new Set(pairs.map(([old]) => this.rid(old)));
+    const docOf = (r: number): Doc => this.fetch(r);
     for (const index of this.indexes.values()) {
       if (!index.unique) continue;
-      const claimed = new Map<string, string>();
-      for (const [, updated] of pairs) {
-        const id = updated._id as string;
-        if (index.conflict(updated, changed)) throw new DuplicateKeyError(this.name, keyValue(index, updated));
+      const claimed = new Map<string, number>();
+      for (const [old, updated] of pairs) {
+        const rid = this.rid(old);
+        if (index.conflict(rid, updated, docOf, changed)) throw new DuplicateKeyError(this.name, keyValue(index, updated));
         for (const key of index.keysOf(updated)) {
           const other = claimed.get(key);
-          if (other !== undefined && other !== id) throw new DuplicateKeyError(this.name, keyValue(index, updated));
-          claimed.set(key, id);
+          if (other !== undefined && other !== rid) throw new DuplicateKeyError(this.name, keyValue(index, updated));
+          claimed.set(key, rid);
         }
       }
     }
     // Only the indexes whose keys an update changed are touched (most updates leave every key as it was).
-    const moves: { index: MemoryIndex; old: Doc; updated: Doc }[] = [];
+    const moves: { index: MemoryIndex; rid: number; old: Doc; updated: Doc }[] = [];
     for (const [old, updated] of pairs) {
-      for (const index of this.indexes.values()) if (!sameKeys(index.keysOf(old), index.keysOf(updated))) moves.push({ index, old, updated });
+      const rid = this.rid(old);
+      for (const index of this.indexes.values()) if (!sameKeys(index.keysOf(old), index.keysOf(updated))) moves.push({ index, rid, old, updated });
     }
-    for (const { index, old } of moves) index.remove(old);
-    for (const { index, updated } of moves) index.add(updated);
-    for (const [, updated] of pairs) {
-      const rid = this.rids.get(updated._id as string)!;
+    for (const { index, rid, old } of moves) index.remove(rid, old);
+    for (const { index, rid, updated } of moves) index.add(rid, updated);
+    for (const [old, updated] of pairs) {
+      const rid = this.rid(old);
+      this.ridOf.set(updated, rid);
       this.cache.set(rid, updated);
       this.ctx.file.write(this.name, rid, serializeDocument(updated));
     }
   }
 
   private remove(doc: Doc): void {
-    const id = doc._id as string;
-    const rid = this.rids.get(id)!;
-    for (const index of this.indexes.values()) index.remove(doc);
+    const rid = this.rid(doc);
+    for (const index of this.indexes.values()) index.remove(rid, doc);
     this.cache.delete(rid);
     this.ctx.file.write(this.name, rid, null);
-    this.rids.delete(id);
+    this.ids.delete(doc._id as string, rid);
   }
 
   private sweepExpired(): void {
@@ -433,13 +462,13 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
    * holders of a Date key up to its limit (the index's range read), else every document.
    */
   private expiryCandidates(now: number): Iterable<Doc> {
-    const ids = new Set<string>();
+    const rids = new Set<number>();
     for (const [field, seconds] of this.ttl.fields) {
-      const holders = this.indexes.get(field)?.rangeHolders([['$lte', new Date(now - seconds * 1000)]]);
+      const holders = this.indexes.get(field)?.rangeHolders([['$lte', new Date(now - seconds * 1000)]], () => this.rows());
       if (!holders) return this.scan();
-      for (const id of holders) ids.add(id);
+      for (const rid of holders) rids.add(rid);
     }
-    return this.fetchAll(ids);
+    return this.fetchAll(rids);
   }
 
   private setFault(fault: StoreCorruptError | StoreFileError | undefined): void {
@@ -458,14 +487,36 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
   }
 }
 
-/** Builds an index over `docs`; a unique one over a duplicate throws DuplicateKeyError. */
-function buildIndex(collection: string, spec: IndexSpec, docs: Iterable<Doc>): MemoryIndex {
-  const index = new MemoryIndex(spec);
-  for (const doc of docs) {
-    if (index.conflict(doc)) throw new DuplicateKeyError(collection, keyValue(index, doc));
-    index.add(doc);
+/**
+ * Builds an index over every row of a collection, as they are scanned (when no row can be read back
+ * to confirm a unique conflict: the keys seen are kept as text until the build ends).
+ */
+class IndexBuilder {
+  readonly index: MemoryIndex;
+  private readonly seen: Map<string, number> | undefined;
+
+  constructor(spec: IndexSpec) {
+    this.index = new MemoryIndex(spec);
+    this.seen = this.index.unique ? new Map() : undefined;
   }
-  return index;
+
+  /** Adds the row; false (and not added) when it holds a unique key another row holds. */
+  add(rid: number, doc: Doc): boolean {
+    if (this.seen) {
+      const keys = this.index.keysOf(doc);
+      if (keys.some((key) => this.seen!.has(key))) return false;
+      for (const key of keys) this.seen.set(key, rid);
+    }
+    this.index.add(rid, doc);
+    return true;
+  }
+}
+
+/** Builds an index over `rows`; a unique one over a duplicate throws DuplicateKeyError. */
+function buildIndex(collection: string, spec: IndexSpec, rows: Iterable<{ rid: number; doc: Doc }>): MemoryIndex {
+  const builder = new IndexBuilder(spec);
+  for (const { rid, doc } of rows) if (!builder.add(rid, doc)) throw new DuplicateKeyError(collection, keyValue(builder.index, doc));
+  return builder.index;
 }
 
 /** The duplicated key as MongoDB reports it (`keyValue`): the index's fields and the document's values. */
@@ -539,14 +590,14 @@ const WIDE_READ_MIN_DOCS = 1000;
 
 const RANGE_OPS: ReadonlySet<string> = new Set(['$lt', '$lte', '$gt', '$gte']);
 
-/** The `_id`s a single-field index holds in the range the filter gives its field, when it can tell (see MemoryIndex.rangeHolders). */
-function rangeLookup(index: MemoryIndex, filter: Doc): Set<string> | undefined {
+/** The rows a single-field index holds in the range the filter gives its field, when it can tell (see MemoryIndex.rangeHolders). */
+function rangeLookup(index: MemoryIndex, filter: Doc, rows: () => Iterable<{ rid: number; doc: Doc }>): Set<number> | undefined {
   if (index.fields.length !== 1) return undefined;
   const field = index.fields[0]!;
   const value = filter[field];
   if (!isOperatorObject(value, field)) return undefined;
   const ops = Object.entries(value).filter(([op]) => RANGE_OPS.has(op));
-  return ops.length > 0 ? index.rangeHolders(ops) : undefined;
+  return ops.length > 0 ? index.rangeHolders(ops, rows) : undefined;
 }
 
 /** nedb's cursor order for a sort document. */

@@ -4,8 +4,20 @@
  * document comes from the file: changes of the same tick, not yet committed, are seen by the reads
  * of that tick; the TTL sweep deletes exactly what expired, found through the TTL field's index; a
  * restart finds everything again; a scan that SQLite narrows by the strings a filter requires finds
- * what nedb's matcher finds among all documents.
+ * what nedb's matcher finds among all documents; `_id`s and index keys whose hashes collide stay apart.
  */
+
+/** Two different strings `prefix + x` whose {@link hashKey}s are equal (a birthday search: ~40,000 tries). */
+function collidingPair(prefix: string): [string, string] {
+  const byHash = new Map<number, string>();
+  for (let i = 0; ; i++) {
+    const value = `v${i}`;
+    const hash = hashKey(prefix + value);
+    const other = byHash.get(hash);
+    if (other !== undefined) return [other, value];
+    byHash.set(hash, value);
+  }
+}
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +25,7 @@ import fc from 'fast-check';
 import { match } from '@seald-io/nedb/lib/model.js';
 import { ManualClock } from '../../src/common';
 import { SqliteStore } from '../../src/store';
+import { hashKey, keyOf } from '../../src/store/memoryIndex';
 import { toNedbQuery } from '../../src/store/nedbQuery';
 
 type Item = { _id: string; k: number; tag?: string; at?: unknown };
@@ -119,5 +132,31 @@ describe('SQLite engine: documents read from the file', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('_ids and unique keys whose hashes collide are told apart (the keys in memory are hashes)', async () => {
+    store = await SqliteStore.open({ dataDir, cachedDocuments: 0 });
+    const items = store.collection<{ _id: string; code?: string; n: number }>('items');
+    await items.createIndex({ keys: { code: 1 }, unique: true, sparse: true });
+    const [id1, id2] = collidingPair('');
+    const [code1, code2] = collidingPair(keyOf('').slice(0, 1)); // an index key is the value's type letter and its text
+    expect(hashKey(id1)).toBe(hashKey(id2));
+    expect(hashKey(keyOf(code1))).toBe(hashKey(keyOf(code2)));
+    await items.insertOne({ _id: id1, code: code1, n: 1 });
+    await items.insertOne({ _id: id2, code: code2, n: 2 }); // neither its _id nor its code is taken
+    await expect(items.insertOne({ _id: id2, n: 3 })).rejects.toMatchObject({ code: 'duplicate_key' });
+    await expect(items.insertOne({ _id: 'x', code: code1, n: 3 })).rejects.toMatchObject({ code: 'duplicate_key' });
+    expect(await items.findOne({ _id: id2 })).toEqual({ _id: id2, code: code2, n: 2 });
+    expect((await items.find({ code: code1 })).map((d) => d._id)).toEqual([id1]);
+    expect((await items.find({ _id: { $in: [id2, id1] } })).map((d) => d.n)).toEqual([1, 2]);
+    await items.deleteMany({ _id: id1 });
+    expect(await items.findOne({ _id: id1 })).toBeNull();
+    expect(await items.findOne({ code: code2 })).toEqual({ _id: id2, code: code2, n: 2 });
+    await items.insertOne({ _id: 'y', code: code1, n: 4 }); // free again
+    await store.close();
+    store = await SqliteStore.open({ dataDir, cachedDocuments: 0 }); // the keys read back from the file
+    const reopened = store.collection<{ _id: string; code?: string; n: number }>('items');
+    expect((await reopened.find({ code: { $in: [code1, code2] } })).map((d) => d._id)).toEqual([id2, 'y']);
+    await expect(reopened.insertOne({ _id: 'z', code: code2, n: 5 })).rejects.toMatchObject({ code: 'duplicate_key' });
   });
 });
