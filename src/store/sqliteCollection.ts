@@ -47,8 +47,9 @@ export interface SqliteCollectionContext {
 
 /**
  * One collection of the SQLite engine. Its documents live in the collection's table in
- * `store.sqlite` (a row each, nedb's JSON); memory holds only what finds them: `_id` → row id, a
- * {@link MemoryIndex} per declared index (index key → `_id`s), and a few recently used documents,
+ * `store.sqlite` (a row each, nedb's JSON); memory holds only what finds them: `_id` → row id
+ * ({@link IdIndex}), a {@link MemoryIndex} per declared index (index key → row ids; both keep keys
+ * as hashes, confirmed on the document), and a few recently used documents,
  * parsed ({@link DocumentCache}). A filter is matched by nedb's matcher against candidates the
  * indexes give (read by row id), or against every row (a scan, read from the table as it goes).
  * Every change is written to the table, committed with the rest of the tick's changes (see
