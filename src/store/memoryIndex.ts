@@ -32,8 +32,14 @@ export class MemoryIndex {
   private readonly entries = new Map<number, number | Set<number>>();
   /** Whether a document ever gave one of the fields an array (a compound key then holds the whole array). */
   holdsArrays = false;
-  /** A single-field index's number, string and Date values in order, with their rows: built at the first range lookup, then kept in step. */
-  private sorted: SortedValues | undefined;
+  /**
+   * A single-field index's number and Date values in order, with their rows (12 bytes or so a
+   * value: kept from the start, filled by {@link addUnsorted} and {@link sortValues} when the index
+   * is built), and its string values (a copy of each string: built at the first string range
+   * read, from every row, then kept in step).
+   */
+  private readonly sorted: SortedValues = { f: emptyList(), s: emptyList(), d: emptyList() };
+  private stringsSorted = false;
   /** How many documents hold an array inside an array in the field, which nedb's range matching flattens (a range lookup would miss it). */
   private nestedArrays = 0;
 
@@ -67,6 +73,15 @@ export class MemoryIndex {
   }
 
   add(rid: number, doc: Doc): void {
+    this.addKeys(rid, doc);
+    if (this.fields.length !== 1) return;
+    for (const [type, value] of rangeValues(dotValue(doc, this.fields[0]!))) if (type !== 's' || this.stringsSorted) insertSorted(this.sorted[type], value, rid);
+  }
+
+  /** Whether {@link addUnsorted} left values to order. */
+  private sortedLater = false;
+
+  private addKeys(rid: number, doc: Doc): void {
     for (const key of this.keysOf(doc)) {
       const hash = hashKey(key);
       const held = this.entries.get(hash);
@@ -74,9 +89,26 @@ export class MemoryIndex {
       else if (typeof held !== 'number') held.add(rid);
       else if (held !== rid) this.entries.set(hash, new Set([held, rid]));
     }
+    if (this.fields.length === 1 && isNestedArray(dotValue(doc, this.fields[0]!))) this.nestedArrays++;
+  }
+
+  /** {@link add} while the index is built from every row: the ordered values are sorted once at the end ({@link sortValues}). */
+  addUnsorted(rid: number, doc: Doc): void {
+    this.addKeys(rid, doc);
     if (this.fields.length !== 1) return;
-    if (isNestedArray(dotValue(doc, this.fields[0]!))) this.nestedArrays++;
-    if (this.sorted) for (const [type, value] of rangeValues(dotValue(doc, this.fields[0]!))) insertSorted(this.sorted[type], value, rid);
+    this.sortedLater = true;
+    for (const [type, value] of rangeValues(dotValue(doc, this.fields[0]!))) {
+      if (type === 's') continue;
+      this.sorted[type].values.push(value);
+      this.sorted[type].rids.push(rid);
+    }
+  }
+
+  /** Orders the values {@link addUnsorted} collected. */
+  sortValues(): void {
+    if (!this.sortedLater) return;
+    this.sortedLater = false;
+    for (const type of ['f', 'd'] as const) this.sorted[type] = sortList(this.sorted[type].values, this.sorted[type].rids);
   }
 
   remove(rid: number, doc: Doc): void {
@@ -88,7 +120,7 @@ export class MemoryIndex {
     }
     if (this.fields.length !== 1) return;
     if (isNestedArray(dotValue(doc, this.fields[0]!))) this.nestedArrays--;
-    if (this.sorted) for (const [type, value] of rangeValues(dotValue(doc, this.fields[0]!))) removeSorted(this.sorted[type], value, rid);
+    for (const [type, value] of rangeValues(dotValue(doc, this.fields[0]!))) if (type !== 's' || this.stringsSorted) removeSorted(this.sorted[type], value, rid);
   }
 
   /**
@@ -116,7 +148,10 @@ export class MemoryIndex {
       if (op === '$gt' || op === '$gte') low = tighter(low, bound, 1);
       else high = tighter(high, bound, -1);
     }
-    this.sorted ??= this.buildSorted(rows());
+    if (type === 's' && !this.stringsSorted) {
+      this.sorted.s = this.sortedStrings(rows());
+      this.stringsSorted = true;
+    }
     const { values, rids } = this.sorted[type];
     const from = low ? firstAfter(values, low.value, !low.inclusive) : 0;
     const to = high ? firstAfter(values, high.value, high.inclusive) : values.length;
@@ -127,15 +162,17 @@ export class MemoryIndex {
     return out;
   }
 
-  private buildSorted(rows: Iterable<{ rid: number; doc: Doc }>): SortedValues {
-    const byType: Record<RangeType, { value: number | string; rid: number }[]> = { f: [], s: [], d: [] };
-    for (const { rid, doc } of rows) for (const [type, value] of rangeValues(dotValue(doc, this.fields[0]!))) byType[type].push({ value, rid });
-    const list = (type: RangeType): SortedValues[RangeType] => {
-      // Stable: rows of one value stay in row order.
-      const pairs = byType[type].sort((a, b) => compare(a.value, b.value));
-      return { values: pairs.map((p) => p.value), rids: pairs.map((p) => p.rid) };
-    };
-    return { f: list('f'), s: list('s'), d: list('d') };
+  private sortedStrings(rows: Iterable<{ rid: number; doc: Doc }>): SortedList {
+    const values: (number | string)[] = [];
+    const rids: number[] = [];
+    for (const { rid, doc } of rows) {
+      for (const [type, value] of rangeValues(dotValue(doc, this.fields[0]!))) {
+        if (type !== 's') continue;
+        values.push(value);
+        rids.push(rid);
+      }
+    }
+    return sortList(values, rids);
   }
 
   /**
@@ -204,7 +241,21 @@ function removeSorted(list: { values: (number | string)[]; rids: number[] }, val
 
 /** The types a range compares: numbers (`f`), strings (`s`) and Dates (`d`), each only with its own. */
 type RangeType = 'f' | 's' | 'd';
-type SortedValues = Record<RangeType, { values: (number | string)[]; rids: number[] }>;
+interface SortedList {
+  values: (number | string)[];
+  rids: number[];
+}
+type SortedValues = Record<RangeType, SortedList>;
+
+function emptyList(): SortedList {
+  return { values: [], rids: [] };
+}
+
+/** The pairs ordered by value (the order of one value's rows does not matter: a range read's rows are sorted again). */
+function sortList(values: (number | string)[], rids: number[]): SortedList {
+  const order = values.map((_, i) => i).sort((a, b) => compare(values[a]!, values[b]!));
+  return { values: order.map((i) => values[i]!), rids: order.map((i) => rids[i]!) };
+}
 interface Bound {
   value: number | string;
   inclusive: boolean;

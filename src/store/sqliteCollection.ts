@@ -259,7 +259,10 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
       throw e;
     }
     this.indexes.clear();
-    for (const { index } of builders) this.indexes.set(index.fields.join(','), index);
+    for (const builder of builders) {
+      const index = builder.finish();
+      this.indexes.set(index.fields.join(','), index);
+    }
     this.loaded = true;
   }
 
@@ -508,8 +511,14 @@ class IndexBuilder {
       if (keys.some((key) => this.seen!.has(key))) return false;
       for (const key of keys) this.seen.set(key, rid);
     }
-    this.index.add(rid, doc);
+    this.index.addUnsorted(rid, doc);
     return true;
+  }
+
+  /** The index, once every row was added. */
+  finish(): MemoryIndex {
+    this.index.sortValues();
+    return this.index;
   }
 }
 
@@ -517,7 +526,7 @@ class IndexBuilder {
 function buildIndex(collection: string, spec: IndexSpec, rows: Iterable<{ rid: number; doc: Doc }>): MemoryIndex {
   const builder = new IndexBuilder(spec);
   for (const { rid, doc } of rows) if (!builder.add(rid, doc)) throw new DuplicateKeyError(collection, keyValue(builder.index, doc));
-  return builder.index;
+  return builder.finish();
 }
 
 /** The duplicated key as MongoDB reports it (`keyValue`): the index's fields and the document's values. */

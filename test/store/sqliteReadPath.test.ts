@@ -159,4 +159,26 @@ describe('SQLite engine: documents read from the file', () => {
     expect((await reopened.find({ code: { $in: [code1, code2] } })).map((d) => d._id)).toEqual([id2, 'y']);
     await expect(reopened.insertOne({ _id: 'z', code: code2, n: 5 })).rejects.toMatchObject({ code: 'duplicate_key' });
   });
+
+  it('range reads on an index built from the file (a restart, or an index declared over stored documents) find what a scan finds', async () => {
+    const values: unknown[] = [3, 1, 2.5, -1, 'b', 'a', '', new Date(5), new Date(1), null, [2, 'c'], [new Date(3), 0], true, { k: 1 }];
+    store = await SqliteStore.open({ dataDir, cachedDocuments: 0 });
+    for (const name of ['indexed', 'late', 'scanned']) {
+      await store.collection<Item>(name).insertMany(values.map((at, i) => ({ _id: `d${i}`, k: i, at })));
+    }
+    await store.collection<Item>('indexed').createIndex({ keys: { at: 1 } });
+    await store.close();
+    store = await SqliteStore.open({ dataDir, cachedDocuments: 0 });
+    const [indexed, late, scanned] = ['indexed', 'late', 'scanned'].map((name) => store!.collection<Item>(name));
+    await late!.createIndex({ keys: { at: 1 } });
+    await indexed!.insertOne({ _id: 'new', k: 99, at: 2 }); // kept in step after the build
+    await late!.insertOne({ _id: 'new', k: 99, at: 2 });
+    await scanned!.insertOne({ _id: 'new', k: 99, at: 2 });
+    const filters = [{ at: { $lt: 2.5 } }, { at: { $gte: 'a' } }, { at: { $gt: new Date(1) } }, { at: { $lte: new Date(4) } }, { at: { $gt: 0, $lt: 3 } }, { at: { $gte: 'a', $lt: 'c' } }];
+    for (const f of filters) {
+      const expected = (await scanned!.find(f)).map((d) => d._id);
+      expect((await indexed!.find(f)).map((d) => d._id)).toEqual(expected);
+      expect((await late!.find(f)).map((d) => d._id)).toEqual(expected);
+    }
+  });
 });
