@@ -18,8 +18,18 @@ export interface LicensingRunRow {
 
 export interface LicensingRunResult {
   rows: LicensingRunRow[];
+  /** After a full GC, once the jobs ran (before the full-scan baseline). */
   rssMb: number;
   peakRssMb: number;
+  heapUsedMb: number;
+}
+
+/** RSS after a full GC (the child runs with --expose-gc): what the store and the service keep, not the garbage of the last run. */
+function rss(): { rssMb: number; peakRssMb: number; heapUsedMb: number } {
+  (globalThis as { gc?: () => void }).gc?.();
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const kb = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { rssMb: kb('VmRSS') / 1024, peakRssMb: kb('VmHWM') / 1024, heapUsedMb: process.memoryUsage().heapUsed / 2 ** 20 };
 }
 
 async function main(): Promise<void> {
@@ -28,6 +38,7 @@ async function main(): Promise<void> {
   const clock = new ManualClock(Number(startText) + 90 * DAY_MS - 1); // every trial is running; one ends on each of the next 90 days
   const store = await openStore({ dataDir: dataDir!, clock, compactionIntervalMs: 0 });
   const rows: LicensingRunRow[] = [];
+  let afterJobs: ReturnType<typeof rss> | undefined;
   const timed = async <T>(what: string, fn: () => Promise<T>, work: (value: T) => string): Promise<T> => {
     const start = process.hrtime.bigint();
     const value = await fn();
@@ -44,22 +55,21 @@ async function main(): Promise<void> {
       for (const d of docs) await copy.insertOne(d);
       return docs.length;
     }, (n) => `${n.toLocaleString('en')} documents`);
-    await timed('baseline: full scan of all licences, filter due in JS', async () => {
-      const all = await licences.find({});
-      return all.filter((d) => d.nextDueAt !== null && d.nextDueAt <= clock.now() + DAY_MS).length;
-    }, (n) => `${n.toLocaleString('en')} due of ${corps.toLocaleString('en')}`);
     const jobs = (r: Awaited<ReturnType<LicensingService['runDueJobs']>>): string => `${r.corps.toLocaleString('en')} corps, ${r.entries.toLocaleString('en')} ledger entries, ${r.transitions.length.toLocaleString('en')} status changes`;
     await timed('jobs, nothing due (index range read)', () => licensing.runDueJobs(), jobs);
     clock.advance(DAY_MS);
     await timed('jobs, one day (trial ends, activations, warnings)', () => licensing.runDueJobs(), jobs);
     clock.advance(3 * DAY_MS);
     await timed('jobs, catch-up after 3 days of downtime', () => licensing.runDueJobs(), jobs);
+    afterJobs = rss();
+    await timed('baseline: full scan of all licences, filter due in JS', async () => {
+      const all = await licences.find({});
+      return all.filter((d) => d.nextDueAt !== null && d.nextDueAt <= clock.now() + DAY_MS).length;
+    }, (n) => `${n.toLocaleString('en')} due of ${corps.toLocaleString('en')}`);
   } finally {
     await store.close();
   }
-  const status = readFileSync('/proc/self/status', 'utf8');
-  const kb = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  const result: LicensingRunResult = { rows, rssMb: kb('VmRSS') / 1024, peakRssMb: kb('VmHWM') / 1024 };
+  const result: LicensingRunResult = { rows, ...afterJobs!, peakRssMb: rss().peakRssMb };
   process.send!(result);
 }
 

@@ -33,10 +33,11 @@ export class MemoryIndex {
   /** Whether a document ever gave one of the fields an array (a compound key then holds the whole array). */
   holdsArrays = false;
   /**
-   * A single-field index's number and Date values in order, with their rows (12 bytes or so a
-   * value: kept from the start, filled by {@link addUnsorted} and {@link sortValues} when the index
-   * is built), and its string values (a copy of each string: built at the first string range
-   * read, from every row, then kept in step).
+   * A single-field index's distinct number and Date values in order, each with its rows: kept from
+   * the start (filled by {@link addUnsorted}, then ordered once by {@link sortValues}, when the index
+   * is built); its string values (a copy of each string) from the first string range read, which
+   * reads every row, on. Distinct values, not a pair per row: an update moves a row between values
+   * (the licensing jobs' `nextDueAt`) without shifting an array as long as the collection.
    */
   private readonly sorted: SortedValues = { f: emptyList(), s: emptyList(), d: emptyList() };
   private stringsSorted = false;
@@ -75,7 +76,7 @@ export class MemoryIndex {
   add(rid: number, doc: Doc): void {
     this.addKeys(rid, doc);
     if (this.fields.length !== 1) return;
-    for (const [type, value] of rangeValues(dotValue(doc, this.fields[0]!))) if (type !== 's' || this.stringsSorted) insertSorted(this.sorted[type], value, rid);
+    for (const [type, value] of rangeValues(dotValue(doc, this.fields[0]!))) if (type !== 's' || this.stringsSorted) addValue(this.sorted[type], value, rid, true);
   }
 
   /** Whether {@link addUnsorted} left values to order. */
@@ -97,18 +98,14 @@ export class MemoryIndex {
     this.addKeys(rid, doc);
     if (this.fields.length !== 1) return;
     this.sortedLater = true;
-    for (const [type, value] of rangeValues(dotValue(doc, this.fields[0]!))) {
-      if (type === 's') continue;
-      this.sorted[type].values.push(value);
-      this.sorted[type].rids.push(rid);
-    }
+    for (const [type, value] of rangeValues(dotValue(doc, this.fields[0]!))) if (type !== 's') addValue(this.sorted[type], value, rid, false);
   }
 
   /** Orders the values {@link addUnsorted} collected. */
   sortValues(): void {
     if (!this.sortedLater) return;
     this.sortedLater = false;
-    for (const type of ['f', 'd'] as const) this.sorted[type] = sortList(this.sorted[type].values, this.sorted[type].rids);
+    for (const type of ['f', 'd'] as const) orderValues(this.sorted[type]);
   }
 
   remove(rid: number, doc: Doc): void {
@@ -120,7 +117,7 @@ export class MemoryIndex {
     }
     if (this.fields.length !== 1) return;
     if (isNestedArray(dotValue(doc, this.fields[0]!))) this.nestedArrays--;
-    for (const [type, value] of rangeValues(dotValue(doc, this.fields[0]!))) if (type !== 's' || this.stringsSorted) removeSorted(this.sorted[type], value, rid);
+    for (const [type, value] of rangeValues(dotValue(doc, this.fields[0]!))) if (type !== 's' || this.stringsSorted) removeValue(this.sorted[type], value, rid);
   }
 
   /**
@@ -152,27 +149,25 @@ export class MemoryIndex {
       this.sorted.s = this.sortedStrings(rows());
       this.stringsSorted = true;
     }
-    const { values, rids } = this.sorted[type];
+    const { values, holders } = this.sorted[type];
     const from = low ? firstAfter(values, low.value, !low.inclusive) : 0;
     const to = high ? firstAfter(values, high.value, high.inclusive) : values.length;
     const out = new Set<number>();
-    for (let i = from; i < to; i++) out.add(rids[i]!);
+    for (let i = from; i < to; i++) {
+      const held = holders.get(values[i]!)!;
+      if (typeof held === 'number') out.add(held);
+      else for (const rid of held) out.add(rid);
+    }
     // nedb compares a Date with null (as 0): `null < date` is true, so null fields join a Date range.
     if (type === 'd') for (const rid of this.holders(keyOf(null)) ?? []) out.add(rid);
     return out;
   }
 
-  private sortedStrings(rows: Iterable<{ rid: number; doc: Doc }>): SortedList {
-    const values: (number | string)[] = [];
-    const rids: number[] = [];
-    for (const { rid, doc } of rows) {
-      for (const [type, value] of rangeValues(dotValue(doc, this.fields[0]!))) {
-        if (type !== 's') continue;
-        values.push(value);
-        rids.push(rid);
-      }
-    }
-    return sortList(values, rids);
+  private sortedStrings(rows: Iterable<{ rid: number; doc: Doc }>): OrderedValues {
+    const list = emptyList();
+    for (const { rid, doc } of rows) for (const [type, value] of rangeValues(dotValue(doc, this.fields[0]!))) if (type === 's') addValue(list, value, rid, false);
+    orderValues(list);
+    return list;
   }
 
   /**
@@ -222,40 +217,8 @@ function rangeValues(value: unknown): [RangeType, number | string][] {
   return out;
 }
 
-function insertSorted(list: { values: (number | string)[]; rids: number[] }, value: number | string, rid: number): void {
-  // After the equal values, so rows of one value stay in the order they were added.
-  const at = firstAfter(list.values, value, true);
-  list.values.splice(at, 0, value);
-  list.rids.splice(at, 0, rid);
-}
-
-function removeSorted(list: { values: (number | string)[]; rids: number[] }, value: number | string, rid: number): void {
-  const end = firstAfter(list.values, value, true);
-  for (let i = firstAfter(list.values, value, false); i < end; i++) {
-    if (list.rids[i] !== rid) continue;
-    list.values.splice(i, 1);
-    list.rids.splice(i, 1);
-    return;
-  }
-}
-
 /** The types a range compares: numbers (`f`), strings (`s`) and Dates (`d`), each only with its own. */
 type RangeType = 'f' | 's' | 'd';
-interface SortedList {
-  values: (number | string)[];
-  rids: number[];
-}
-type SortedValues = Record<RangeType, SortedList>;
-
-function emptyList(): SortedList {
-  return { values: [], rids: [] };
-}
-
-/** The pairs ordered by value (the order of one value's rows does not matter: a range read's rows are sorted again). */
-function sortList(values: (number | string)[], rids: number[]): SortedList {
-  const order = values.map((_, i) => i).sort((a, b) => compare(values[a]!, values[b]!));
-  return { values: order.map((i) => values[i]!), rids: order.map((i) => rids[i]!) };
-}
 interface Bound {
   value: number | string;
   inclusive: boolean;
@@ -269,6 +232,40 @@ function rangeType(operand: unknown): RangeType | undefined {
 
 function comparable(operand: unknown): number | string {
   return operand instanceof Date ? operand.getTime() : (operand as number | string);
+}
+
+/** A range type's distinct values in order, and the rows holding each. */
+interface OrderedValues {
+  values: (number | string)[];
+  holders: Map<number | string, number | Set<number>>;
+}
+type SortedValues = Record<RangeType, OrderedValues>;
+
+function emptyList(): OrderedValues {
+  return { values: [], holders: new Map() };
+}
+
+/** Adds a row to a value; a new value goes into its place (`inOrder`), or at the end, for {@link orderValues} to sort. */
+function addValue(list: OrderedValues, value: number | string, rid: number, inOrder: boolean): void {
+  const held = list.holders.get(value);
+  if (held === undefined) {
+    list.holders.set(value, rid);
+    list.values.splice(inOrder ? firstAfter(list.values, value, false) : list.values.length, 0, value);
+  } else if (typeof held !== 'number') held.add(rid);
+  else if (held !== rid) list.holders.set(value, new Set([held, rid]));
+}
+
+function removeValue(list: OrderedValues, value: number | string, rid: number): void {
+  const held = list.holders.get(value);
+  if (held === rid) {
+    list.holders.delete(value);
+    const at = firstAfter(list.values, value, false);
+    if (at < list.values.length && compare(list.values[at]!, value) === 0) list.values.splice(at, 1);
+  } else if (typeof held === 'object' && held.delete(rid) && held.size === 1) list.holders.set(value, held.values().next().value!);
+}
+
+function orderValues(list: OrderedValues): void {
+  list.values.sort(compare);
 }
 
 /** JavaScript's `<` order, the one nedb's range operators use (values are of one type here). */

@@ -95,7 +95,8 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
 
   async find(filter: Filter<T>, options: FindOptions = {}): Promise<T[]> {
     validateFind(filter, options);
-    return this.run(() => this.select(filter, options).map((d) => deepCopy(d) as unknown as T));
+    // A document parsed for this read alone (a scan's, or any without the cache) is the caller's already: copying it would double a large read's memory.
+    return this.run(() => this.select(filter, options).map((d) => (this.cache.peek(this.rid(d)) === d ? deepCopy(d) : d) as unknown as T));
   }
 
   async insertOne(doc: NewDocument<T>): Promise<{ insertedId: string }> {
