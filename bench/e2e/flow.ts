@@ -36,5 +36,7 @@ export interface FlowAnswer {
   readonly rss?: number;
   /** V8's heap in use after a full GC (`heapUsed`), bytes: live objects, without the allocator's high-water mark that RSS keeps. */
   readonly heapUsed?: number;
+  /** V8's heap reserved (`heapTotal`), bytes: what the live objects take plus the free space V8 keeps. */
+  readonly heapTotal?: number;
   readonly error?: string;
 }

@@ -3,7 +3,7 @@
  * over IPC, so the CPU and memory it reports are the flow's alone (the emulator and the simulated
  * customers run in the parent).
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { startChannelFlow } from './channelFlow';
 import type { FlowAnswer, FlowCommand, RunningFlow } from './flow';
@@ -33,7 +33,14 @@ async function handle(command: FlowCommand): Promise<FlowAnswer> {
       }
       {
         const memory = process.memoryUsage();
-        return { cpu: process.cpuUsage(), rss: memory.rss, heapUsed: memory.heapUsed };
+        // `BENCH_MEMORY_TRACE=1`: each reading's parts on stderr (what RSS holds beyond V8's heap: native memory, file pages).
+        if (command.gc && process.env.BENCH_MEMORY_TRACE) {
+          const status = readFileSync('/proc/self/status', 'utf8');
+          const kb = (field: string): string => `${(Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024).toFixed(0)}`;
+          const mb = (n: number): string => (n / 2 ** 20).toFixed(0);
+          process.stderr.write(`memory MiB: rss ${mb(memory.rss)} (anon ${kb('RssAnon')}, file ${kb('RssFile')}), heap used ${mb(memory.heapUsed)} of ${mb(memory.heapTotal)}, external ${mb(memory.external)}, arrayBuffers ${mb(memory.arrayBuffers)}\n`);
+        }
+        return { cpu: process.cpuUsage(), rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal };
       }
     case 'idle':
       await flow?.idle();

@@ -47,3 +47,40 @@ export function dotValue(doc: unknown, field: string): unknown {
   if (field.includes('.')) return getDotValue(doc, field);
   return doc ? (doc as Record<string, unknown>)[field] : undefined;
 }
+
+/**
+ * nedb's `deserialize`: the native JSON.parse, then the same revival as nedb's reviver function
+ * (a `$$date` key's value becomes a Date, and an object holding one becomes that Date), applied
+ * only to the keys that can need it (objects and `$$date` keys) instead of calling a function on
+ * every value: about twice as fast.
+ *
+ * @example
+ * parseDocument('{"_id":"a","at":{"$$date":5}}'); // { _id: 'a', at: new Date(5) }
+ */
+export function parseDocument(line: string): Record<string, unknown> {
+  return revive('', JSON.parse(line)) as Record<string, unknown>;
+}
+
+/** nedb's reviver for `key` and its value, after reviving the value's own keys (JSON.parse's order: innermost first). */
+function revive(key: string, value: unknown): unknown {
+  if (typeof value === 'object' && value !== null) {
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) if (typeof value[i] === 'object' && value[i] !== null) value[i] = revive(String(i), value[i]);
+    } else {
+      const object = value as Record<string, unknown>;
+      for (const k of Object.keys(object)) {
+        const inner = object[k];
+        if (k !== '$$date' && (typeof inner !== 'object' || inner === null)) continue;
+        const revived = revive(k, inner);
+        if (revived === inner) continue;
+        // An own "__proto__" key (JSON.parse makes them) stays a key.
+        if (k === '__proto__') Object.defineProperty(object, k, { value: revived, enumerable: true, writable: true, configurable: true });
+        else object[k] = revived;
+      }
+    }
+  }
+  if (key === '$$date') return new Date(value as number);
+  if (typeof value !== 'object' || value === null) return value;
+  const date = (value as { $$date?: unknown }).$$date;
+  return date ? date : value;
+}

@@ -5,28 +5,44 @@ import { dotValue } from './fastModel';
 type Doc = Record<string, unknown>;
 
 /**
- * One index of the SQLite engine's in-memory documents: index key → the `_id`s holding it. It finds
- * candidates for an equality lookup and enforces `unique` as MongoDB does:
+ * One index of the SQLite engine: index key → the row ids (`rid`) of the documents holding it, in
+ * the order they took it. It finds candidates for an equality lookup and enforces `unique` as
+ * MongoDB does:
  * - a missing field counts as `null` (two documents without the field collide in a unique index),
  *   unless the index is `sparse` (then a document without any of its fields is left out);
  * - a single-field index over an array holds each element (multikey), so `{tags: 'red'}` finds it;
  * - values of different types never collide (`1`, `'1'` and `new Date(1)` are three keys).
  *
+ * Memory is what bounds the engine (the documents stay in the file), so keys are kept as a 30-bit
+ * hash of their text, not the text (an inbox key runs to a hundred characters), and a key one
+ * document holds keeps its row id alone, not a Set. Two keys may share a hash: a lookup then
+ * returns the holders of both, which only widens the candidates (the matcher decides), and a unique
+ * conflict is confirmed against the holder's own keys (`keysOf` of the document `docOf` reads).
+ *
  * @example
  * const byMsgid = new MemoryIndex({ keys: { msgid: 1 }, unique: true });
- * byMsgid.holders('s' + 'm1'); // Set of _ids, or undefined
+ * byMsgid.add(1, { _id: 'a', msgid: 'm1' });
+ * [...byMsgid.holders(keyOf('m1'))!]; // [1]
  */
 export class MemoryIndex {
   readonly fields: string[];
   readonly unique: boolean;
   readonly sparse: boolean;
-  private readonly entries = new Map<string, Set<string>>();
+  /** Key hash → its holder's row id, or a Set of them when several hold it. */
+  private readonly entries = new Map<number, number | Set<number>>();
   /** Whether a document ever gave one of the fields an array (a compound key then holds the whole array). */
   holdsArrays = false;
-  /** The keys of a single-field index in value order, per comparable type: built at the first range lookup, then kept in step. */
-  private sorted: SortedKeys | undefined;
-  /** How many keys are an array inside an array, which nedb's range matching flattens (a range lookup would miss it). */
-  private nestedArrayKeys = 0;
+  /**
+   * A single-field index's distinct number and Date values in order, each with its rows: kept from
+   * the start (filled by {@link addUnsorted}, then ordered once by {@link sortValues}, when the index
+   * is built); its string values (a copy of each string) from the first string range read, which
+   * reads every row, on. Distinct values, not a pair per row: an update moves a row between values
+   * (the licensing jobs' `nextDueAt`) without shifting an array as long as the collection.
+   */
+  private readonly sorted: SortedValues = { f: emptyList(), s: emptyList(), d: emptyList() };
+  private stringsSorted = false;
+  /** How many documents hold an array inside an array in the field, which nedb's range matching flattens (a range lookup would miss it). */
+  private nestedArrays = 0;
 
   constructor(readonly spec: IndexSpec) {
     this.fields = Object.keys(spec.keys);
@@ -51,47 +67,71 @@ export class MemoryIndex {
     return [values.map(keyOf).join('\u0001')];
   }
 
-  /** The `_id`s holding `key`. */
-  holders(key: string): ReadonlySet<string> | undefined {
-    return this.entries.get(key);
+  /** The row ids holding `key`, in the order they took it (and those of a key sharing its hash). */
+  holders(key: string): Iterable<number> | undefined {
+    const held = this.entries.get(hashKey(key));
+    return typeof held === 'number' ? [held] : held;
   }
 
-  add(doc: Doc): void {
-    const id = doc._id as string;
-    for (const key of this.keysOf(doc)) {
-      let set = this.entries.get(key);
-      if (!set) {
-        this.entries.set(key, (set = new Set()));
-        this.keyAdded(key);
-      }
-      set.add(id);
-    }
+  add(rid: number, doc: Doc): void {
+    this.addKeys(rid, doc);
+    if (this.fields.length !== 1) return;
+    for (const [type, value] of rangeValues(dotValue(doc, this.fields[0]!))) if (type !== 's' || this.stringsSorted) addValue(this.sorted[type], value, rid, true);
   }
 
-  remove(doc: Doc): void {
-    const id = doc._id as string;
+  /** Whether {@link addUnsorted} left values to order. */
+  private sortedLater = false;
+
+  private addKeys(rid: number, doc: Doc): void {
     for (const key of this.keysOf(doc)) {
-      const set = this.entries.get(key);
-      if (!set) continue;
-      set.delete(id);
-      if (set.size === 0) {
-        this.entries.delete(key);
-        this.keyRemoved(key);
-      }
+      const hash = hashKey(key);
+      const held = this.entries.get(hash);
+      if (held === undefined) this.entries.set(hash, rid);
+      else if (typeof held !== 'number') held.add(rid);
+      else if (held !== rid) this.entries.set(hash, new Set([held, rid]));
     }
+    if (this.fields.length === 1 && isNestedArray(dotValue(doc, this.fields[0]!))) this.nestedArrays++;
+  }
+
+  /** {@link add} while the index is built from every row: the ordered values are sorted once at the end ({@link sortValues}). */
+  addUnsorted(rid: number, doc: Doc): void {
+    this.addKeys(rid, doc);
+    if (this.fields.length !== 1) return;
+    this.sortedLater = true;
+    for (const [type, value] of rangeValues(dotValue(doc, this.fields[0]!))) if (type !== 's') addValue(this.sorted[type], value, rid, false);
+  }
+
+  /** Orders the values {@link addUnsorted} collected. */
+  sortValues(): void {
+    if (!this.sortedLater) return;
+    this.sortedLater = false;
+    for (const type of ['f', 'd'] as const) orderValues(this.sorted[type]);
+  }
+
+  remove(rid: number, doc: Doc): void {
+    for (const key of this.keysOf(doc)) {
+      const hash = hashKey(key);
+      const held = this.entries.get(hash);
+      if (held === rid) this.entries.delete(hash);
+      else if (typeof held === 'object' && held.delete(rid) && held.size === 1) this.entries.set(hash, held.values().next().value!);
+    }
+    if (this.fields.length !== 1) return;
+    if (isNestedArray(dotValue(doc, this.fields[0]!))) this.nestedArrays--;
+    for (const [type, value] of rangeValues(dotValue(doc, this.fields[0]!))) if (type !== 's' || this.stringsSorted) removeValue(this.sorted[type], value, rid);
   }
 
   /**
-   * A superset of the `_id`s whose field matches every one of `ops` (`$lt`, `$lte`, `$gt`, `$gte`
+   * A superset of the row ids whose field matches every one of `ops` (`$lt`, `$lte`, `$gt`, `$gte`
    * with a number, string or Date), as nedb's matcher decides it (same type only, arrays by element),
    * or undefined when this index cannot tell (compound, an array nested in an array, NaN): scan then.
    * With arrays, each operator may match another element, so only the first operator bounds the read.
+   * The first range read builds the ordered values from `rows` (every document of the collection).
    *
    * @example
-   * byDue.rangeHolders([['$lte', now]]); // Set of the _ids due by `now`
+   * byDue.rangeHolders([['$lte', now]], () => collection.rows()); // Set of the row ids due by `now`
    */
-  rangeHolders(ops: readonly [string, unknown][]): Set<string> | undefined {
-    if (this.fields.length !== 1 || this.nestedArrayKeys > 0 || ops.length === 0) return undefined;
+  rangeHolders(ops: readonly [string, unknown][], rows: () => Iterable<{ rid: number; doc: Doc }>): Set<number> | undefined {
+    if (this.fields.length !== 1 || this.nestedArrays > 0 || ops.length === 0) return undefined;
     const type = rangeType(ops[0]![1]);
     if (!type) return undefined;
     let low: Bound | undefined;
@@ -105,69 +145,80 @@ export class MemoryIndex {
       if (op === '$gt' || op === '$gte') low = tighter(low, bound, 1);
       else high = tighter(high, bound, -1);
     }
-    this.sorted ??= this.buildSorted();
-    const { values, keys } = this.sorted[type];
+    if (type === 's' && !this.stringsSorted) {
+      this.sorted.s = this.sortedStrings(rows());
+      this.stringsSorted = true;
+    }
+    const { values, holders } = this.sorted[type];
     const from = low ? firstAfter(values, low.value, !low.inclusive) : 0;
     const to = high ? firstAfter(values, high.value, high.inclusive) : values.length;
-    const out = new Set<string>();
-    for (let i = from; i < to; i++) for (const id of this.entries.get(keys[i]!)!) out.add(id);
+    const out = new Set<number>();
+    for (let i = from; i < to; i++) {
+      const held = holders.get(values[i]!)!;
+      if (typeof held === 'number') out.add(held);
+      else for (const rid of held) out.add(rid);
+    }
     // nedb compares a Date with null (as 0): `null < date` is true, so null fields join a Date range.
-    if (type === 'd') for (const id of this.entries.get(keyOf(null)) ?? []) out.add(id);
+    if (type === 'd') for (const rid of this.holders(keyOf(null)) ?? []) out.add(rid);
     return out;
   }
 
-  private buildSorted(): SortedKeys {
-    const byType: Record<RangeType, { value: number | string; key: string }[]> = { f: [], s: [], d: [] };
-    for (const key of this.entries.keys()) {
-      const parsed = parseKey(key);
-      if (parsed) byType[parsed.type].push({ value: parsed.value, key });
-    }
-    const list = (type: RangeType): SortedKeys[RangeType] => {
-      const pairs = byType[type].sort((a, b) => compare(a.value, b.value));
-      return { values: pairs.map((p) => p.value), keys: pairs.map((p) => p.key) };
-    };
-    return { f: list('f'), s: list('s'), d: list('d') };
+  private sortedStrings(rows: Iterable<{ rid: number; doc: Doc }>): OrderedValues {
+    const list = emptyList();
+    for (const { rid, doc } of rows) for (const [type, value] of rangeValues(dotValue(doc, this.fields[0]!))) if (type === 's') addValue(list, value, rid, false);
+    orderValues(list);
+    return list;
   }
 
-  private keyAdded(key: string): void {
-    if (this.fields.length !== 1) return;
-    if (key.startsWith('o[')) this.nestedArrayKeys++;
-    const parsed = this.sorted && parseKey(key);
-    if (!parsed) return;
-    const list = this.sorted![parsed.type];
-    const at = firstAfter(list.values, parsed.value, false);
-    list.values.splice(at, 0, parsed.value);
-    list.keys.splice(at, 0, key);
-  }
-
-  private keyRemoved(key: string): void {
-    if (this.fields.length !== 1) return;
-    if (key.startsWith('o[')) this.nestedArrayKeys--;
-    const parsed = this.sorted && parseKey(key);
-    if (!parsed) return;
-    const list = this.sorted![parsed.type];
-    const at = firstAfter(list.values, parsed.value, false);
-    if (list.keys[at] !== key) return; // never: every parsed key was inserted
-    list.values.splice(at, 1);
-    list.keys.splice(at, 1);
-  }
-
-  /** A unique key of `doc` that another document than `doc` (and not one of `except`) holds, if any. */
-  conflict(doc: Doc, except?: ReadonlySet<string>): { key: string; holder: string } | undefined {
+  /**
+   * A unique key of `doc` (row `rid`) that another row than `rid` (and not one of `except`) holds,
+   * if any, confirmed on that row's document (`docOf`), since keys are kept as hashes.
+   */
+  conflict(rid: number, doc: Doc, docOf: (rid: number) => Doc, except?: ReadonlySet<number>): { key: string; holder: number } | undefined {
     if (!this.unique) return undefined;
-    const id = doc._id as string;
     for (const key of this.keysOf(doc)) {
-      const set = this.entries.get(key);
-      if (!set) continue;
-      for (const holder of set) if (holder !== id && !except?.has(holder)) return { key, holder };
+      for (const holder of this.holders(key) ?? []) {
+        if (holder !== rid && !except?.has(holder) && this.keysOf(docOf(holder)).includes(key)) return { key, holder };
+      }
     }
     return undefined;
   }
 }
 
+/** The 30-bit FNV-1a hash of a key's text: a small integer, which V8 keeps in a Map without allocating. */
+export function hashKey(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h & 0x3fffffff;
+}
+
+/** Whether an index value is an array holding an array (nedb's range matching flattens those). */
+function isNestedArray(value: unknown): boolean {
+  return Array.isArray(value) && value.some(Array.isArray);
+}
+
+/** The values of a field a range can match, once each, with their type (an array by its elements; NaN and invalid Dates match none). */
+function rangeValues(value: unknown): [RangeType, number | string][] {
+  const out: [RangeType, number | string][] = [];
+  const seen = new Set<string>();
+  for (const v of Array.isArray(value) ? value : [value]) {
+    const type = rangeType(v);
+    if (!type) continue;
+    const c = comparable(v);
+    if (typeof c === 'number' && Number.isNaN(c)) continue;
+    const key = keyOf(v);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push([type, c]);
+  }
+  return out;
+}
+
 /** The types a range compares: numbers (`f`), strings (`s`) and Dates (`d`), each only with its own. */
 type RangeType = 'f' | 's' | 'd';
-type SortedKeys = Record<RangeType, { values: (number | string)[]; keys: string[] }>;
 interface Bound {
   value: number | string;
   inclusive: boolean;
@@ -183,13 +234,38 @@ function comparable(operand: unknown): number | string {
   return operand instanceof Date ? operand.getTime() : (operand as number | string);
 }
 
-/** The type and value of a key a range can match (NaN and invalid Dates match no range). */
-function parseKey(key: string): { type: RangeType; value: number | string } | undefined {
-  const type = key[0];
-  if (type === 's') return { type, value: key.slice(1) };
-  if (type !== 'f' && type !== 'd') return undefined;
-  const value = Number(key.slice(1));
-  return Number.isNaN(value) ? undefined : { type, value };
+/** A range type's distinct values in order, and the rows holding each. */
+interface OrderedValues {
+  values: (number | string)[];
+  holders: Map<number | string, number | Set<number>>;
+}
+type SortedValues = Record<RangeType, OrderedValues>;
+
+function emptyList(): OrderedValues {
+  return { values: [], holders: new Map() };
+}
+
+/** Adds a row to a value; a new value goes into its place (`inOrder`), or at the end, for {@link orderValues} to sort. */
+function addValue(list: OrderedValues, value: number | string, rid: number, inOrder: boolean): void {
+  const held = list.holders.get(value);
+  if (held === undefined) {
+    list.holders.set(value, rid);
+    list.values.splice(inOrder ? firstAfter(list.values, value, false) : list.values.length, 0, value);
+  } else if (typeof held !== 'number') held.add(rid);
+  else if (held !== rid) list.holders.set(value, new Set([held, rid]));
+}
+
+function removeValue(list: OrderedValues, value: number | string, rid: number): void {
+  const held = list.holders.get(value);
+  if (held === rid) {
+    list.holders.delete(value);
+    const at = firstAfter(list.values, value, false);
+    if (at < list.values.length && compare(list.values[at]!, value) === 0) list.values.splice(at, 1);
+  } else if (typeof held === 'object' && held.delete(rid) && held.size === 1) list.holders.set(value, held.values().next().value!);
+}
+
+function orderValues(list: OrderedValues): void {
+  list.values.sort(compare);
 }
 
 /** JavaScript's `<` order, the one nedb's range operators use (values are of one type here). */
@@ -239,4 +315,48 @@ export function keyOf(value: unknown): string {
 /** True for a value an index can look up by equality (a scalar; null and objects are scanned). */
 export function isIndexable(value: unknown): boolean {
   return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || value instanceof Date;
+}
+
+/**
+ * The SQLite engine's `_id` → row id map, kept as {@link hashKey} of the `_id` (an inbox `_id` runs
+ * to about 90 characters): `rows(id)` gives the rows that may hold it, the caller confirms on the
+ * document. Almost always one row or none.
+ *
+ * @example
+ * const ids = new IdIndex();
+ * ids.add('a', 1);
+ * ids.rows('a'); // [1]
+ */
+export class IdIndex {
+  private readonly entries = new Map<number, number | number[]>();
+  /** How many documents (rows) it holds. */
+  size = 0;
+
+  rows(id: string): readonly number[] {
+    const held = this.entries.get(hashKey(id));
+    return held === undefined ? [] : typeof held === 'number' ? [held] : held;
+  }
+
+  add(id: string, rid: number): void {
+    const hash = hashKey(id);
+    const held = this.entries.get(hash);
+    this.entries.set(hash, held === undefined ? rid : typeof held === 'number' ? [held, rid] : [...held, rid]);
+    this.size++;
+  }
+
+  delete(id: string, rid: number): void {
+    const hash = hashKey(id);
+    const held = this.entries.get(hash);
+    if (held === rid) this.entries.delete(hash);
+    else if (typeof held === 'object' && held.includes(rid)) {
+      const rest = held.filter((r) => r !== rid);
+      this.entries.set(hash, rest.length === 1 ? rest[0]! : rest);
+    } else return;
+    this.size--;
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.size = 0;
+  }
 }

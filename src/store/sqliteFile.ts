@@ -51,6 +51,8 @@ export class SqliteFile {
   private readonly tables = new Set<string>();
   private readonly upserts = new Map<string, Database.Statement>();
   private readonly deletes = new Map<string, Database.Statement>();
+  private readonly reads = new Map<string, Database.Statement>();
+  private readonly scans = new Map<string, Database.Statement>();
   private readonly commit: (batch: Map<string, TableChanges>) => void;
   /** Transactions committed since open (one per tick with changes): what the disk sees, for benchmarks and tests. */
   commits = 0;
@@ -115,9 +117,50 @@ export class SqliteFile {
     this.tables.add(table);
   }
 
-  /** Every row of the table, in insertion order. */
-  rows(table: string): { rid: number; doc: string }[] {
-    return this.db.prepare(`SELECT rid, doc FROM ${quote(table)} ORDER BY rid`).all() as { rid: number; doc: string }[];
+  /**
+   * The row's document as it stands now: this tick's pending change (undefined when it deletes the
+   * row), else the table's row, else undefined.
+   */
+  row(table: string, rid: number): string | undefined {
+    const change = this.pending.get(table)?.get(rid);
+    if (change !== undefined) return change ?? undefined;
+    return this.statement(this.reads, table, `SELECT doc FROM ${quote(table)} WHERE rid = ?`).pluck().get(rid) as string | undefined;
+  }
+
+  /**
+   * Every row of the table as it stands now (this tick's pending changes included), in insertion
+   * order, read as it goes; with `needles`, only the rows whose JSON holds each of them (SQLite's
+   * `instr`, so the others are never handed to JavaScript) plus this tick's changed rows, which are
+   * not filtered: a superset either way. No other statement may run on the file until the scan
+   * ends (SQLite's connection is busy with it): consume it without reading or committing, or stop
+   * it (`break`).
+   */
+  *scan(table: string, needles: readonly string[] = []): Generator<{ rid: number; doc: string }> {
+    const where = needles.map(() => `instr(doc, ?) > 0`).join(' AND ');
+    const sql = `SELECT rid, doc FROM ${quote(table)}${where ? ` WHERE ${where}` : ''} ORDER BY rid`;
+    const rows = this.statement(this.scans, `${table}\u0000${needles.length}`, sql).iterate(...needles) as IterableIterator<{ rid: number; doc: string }>;
+    const pending = this.pending.get(table);
+    if (!pending) {
+      yield* rows;
+      return;
+    }
+    // This tick's changes, merged in row order: an update or insert replaces or joins the rows, a delete hides one.
+    const changes = [...pending].sort(([a], [b]) => a - b);
+    let next = 0;
+    for (const row of rows) {
+      for (; next < changes.length && changes[next]![0] < row.rid; next++) {
+        const [rid, doc] = changes[next]!;
+        if (doc !== null) yield { rid, doc };
+      }
+      if (next < changes.length && changes[next]![0] === row.rid) {
+        const doc = changes[next++]![1];
+        if (doc !== null) yield { rid: row.rid, doc };
+      } else yield row;
+    }
+    for (; next < changes.length; next++) {
+      const [rid, doc] = changes[next]!;
+      if (doc !== null) yield { rid, doc };
+    }
   }
 
   /** The collection's declared indexes. */
@@ -135,6 +178,8 @@ export class SqliteFile {
 
   /** Removes a table and its indexes (used for leases at open). */
   dropTable(table: string): void {
+    for (const cache of [this.upserts, this.deletes, this.reads]) cache.delete(table);
+    for (const key of [...this.scans.keys()]) if (key.startsWith(`${table}\u0000`)) this.scans.delete(key);
     this.db.exec(`DROP TABLE IF EXISTS ${quote(table)}`);
     this.db.prepare('DELETE FROM _indexes WHERE collection = ?').run(table);
     this.tables.delete(table);

@@ -22,16 +22,26 @@ export interface SqliteStoreOptions {
   logger?: Logger;
   /** Start empty: remove whatever an earlier run left in `dataDir`, once the lock is held. */
   fresh?: boolean;
+  /**
+   * Recently used documents each collection keeps parsed in memory (the rest are read from the file
+   * when a query needs them). Default {@link DEFAULT_CACHED_DOCUMENTS}; 0 reads every document from
+   * the file (the tests of the read path use it).
+   */
+  cachedDocuments?: number;
 }
+
+/** Per collection: enough for the documents of the turns in flight (a turn reads a handful, several times). */
+export const DEFAULT_CACHED_DOCUMENTS = 1000;
 
 /**
  * The embedded store on SQLite (better-sqlite3, WAL): one database `DATA_DIR/store.sqlite`, a table
- * per collection, the documents of each collection in memory (see {@link SqliteCollection}), and
+ * per collection, the documents in it and only their keys and a few recent ones in memory (see
+ * {@link SqliteCollection}), and
  * one commit per tick for every change of that tick, across collections.
  *
  * Same rules as the nedb engine ({@link EmbeddedStore}): one process per `DATA_DIR` (the OS lock of
- * {@link DataDirLock}; WAL itself could serve several processes, but the documents are cached in
- * this one), leases of a killed predecessor dropped at open, faults loud: a file that is not a
+ * {@link DataDirLock}; WAL itself could serve several processes, but the keys and recent documents are
+ * cached in this one), leases of a killed predecessor dropped at open, faults loud: a file that is not a
  * sound database throws {@link StoreCorruptError} at open, a refused commit {@link StoreFileError},
  * and {@link SqliteStore.check} fails until an operation works again.
  *
@@ -56,6 +66,7 @@ export class SqliteStore implements Store {
     private readonly lock: DataDirLock,
     readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly cachedDocuments: number,
   ) {
     // A failed commit leaves memory ahead of the disk in every collection it held: they reload.
     file.onFailed = (tables) => {
@@ -76,7 +87,7 @@ export class SqliteStore implements Store {
       // The lock makes this the only process: a lease on file is a dead process's (see EmbeddedStore.open).
       opened.dropTable(LEASE_COLLECTION);
       logger.info({ dataDir, engine: 'sqlite' }, 'embedded store open (one process only; set MONGODB_URI for several instances)');
-      return new SqliteStore(dataDir, opened, lock, options.clock ?? systemClock, logger);
+      return new SqliteStore(dataDir, opened, lock, options.clock ?? systemClock, logger, options.cachedDocuments ?? DEFAULT_CACHED_DOCUMENTS);
     } catch (e) {
       file?.close();
       lock.release();
@@ -94,6 +105,7 @@ export class SqliteStore implements Store {
         logger: this.logger,
         isClosed: () => this.closed,
         onFault: (collection, fault) => (fault ? this.faults.set(collection, fault) : this.faults.delete(collection)),
+        cachedDocuments: this.cachedDocuments,
       });
       this.collections.set(name, c);
     }

@@ -6,11 +6,12 @@ import { storeContract } from './contract';
 
 const dirs = new Map<Store, string>();
 
-describe('embedded store (SQLite): the store contract', () => {
+// Twice: with the recently used documents cached (the default), and with every document read from the file.
+describe.each([['recent documents cached', undefined], ['every document read from the file', 0]])('embedded store (SQLite, %s): the store contract', (_, cachedDocuments) => {
   storeContract({
     async open(clock) {
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wecom-sqlite-'));
-      const store = await SqliteStore.open({ dataDir, clock });
+      const store = await SqliteStore.open({ dataDir, clock, cachedDocuments });
       dirs.set(store, dataDir);
       return store;
     },

@@ -60,8 +60,9 @@ describe('SQLite engine: range filters on an index find what a scan finds', () =
   beforeEach(() => (dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wecom-range-'))));
   afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-  it('across inserts, updates and removes, with and without a limit, counted too', async () => {
-    const store = await SqliteStore.open({ dataDir });
+  // Documents from the cache, and every one read from the file (no cache).
+  it.each([['recent documents cached', undefined], ['every document read from the file', 0]])('across inserts, updates and removes, with and without a limit, counted too (%s)', async (_, cachedDocuments) => {
+    const store = await SqliteStore.open({ dataDir, cachedDocuments });
     try {
       const indexed = store.collection<Doc>('indexed');
       const scanned = store.collection<Doc>('scanned');
@@ -116,13 +117,16 @@ describe('SQLite engine: range filters on an index find what a scan finds', () =
   it('reads only the documents in the range when the field holds plain numbers (the due-licence read)', () => {
     const byDue = new MemoryIndex({ keys: { nextDueAt: 1 } });
     const docs = Array.from({ length: 1000 }, (_, i) => ({ _id: `c${i}`, nextDueAt: i % 10 === 0 ? null : i * 60_000 }));
-    for (const doc of docs) byDue.add(doc);
-    expect(byDue.rangeHolders([['$lte', 3 * 60_000]])).toEqual(new Set(['c1', 'c2', 'c3']));
-    byDue.remove(docs[2]!);
-    byDue.add({ _id: 'c2', nextDueAt: 5000 * 60_000 });
-    byDue.add({ _id: 'new', nextDueAt: 0 });
-    expect(byDue.rangeHolders([['$lte', 3 * 60_000]])).toEqual(new Set(['c1', 'c3', 'new']));
-    expect(byDue.rangeHolders([['$gt', 998 * 60_000]])).toEqual(new Set(['c999', 'c2']));
-    expect(byDue.rangeHolders([['$gte', 5 * 60_000], ['$lt', 7 * 60_000]])).toEqual(new Set(['c5', 'c6']));
+    const rows = docs.map((doc, i) => ({ rid: i, doc }));
+    for (const { rid, doc } of rows) byDue.add(rid, doc);
+    // Rows by row id: c<n> is row n, `new` row 1000.
+    const range = (ops: [string, unknown][]): Set<number> | undefined => byDue.rangeHolders(ops, () => rows);
+    expect(range([['$lte', 3 * 60_000]])).toEqual(new Set([1, 2, 3]));
+    byDue.remove(2, docs[2]!);
+    byDue.add(2, { _id: 'c2', nextDueAt: 5000 * 60_000 });
+    byDue.add(1000, { _id: 'new', nextDueAt: 0 });
+    expect(range([['$lte', 3 * 60_000]])).toEqual(new Set([1, 3, 1000]));
+    expect(range([['$gt', 998 * 60_000]])).toEqual(new Set([999, 2]));
+    expect(range([['$gte', 5 * 60_000], ['$lt', 7 * 60_000]])).toEqual(new Set([5, 6]));
   });
 });
