@@ -68,6 +68,10 @@ export class InboxRepository {
     // for 7 days: by conversation and status, the SQLite engine finds those alone (MongoDB too).
     await this.entries.createIndex({ keys: { conversationId: 1, status: 1 } });
     await this.entries.createIndex({ keys: { corpId: 1, openKfId: 1, status: 1 } });
+    // The sweep's reads of a corp's pending or held entries, releaseHeld and inboxCounts name a status
+    // (and a corp, or none in provider mode): by status alone, they read only the entries not done
+    // rather than the 7 days of finished ones (a scan of 100,000 entries cost ~110 ms a call).
+    await this.entries.createIndex({ keys: { status: 1 } });
     await this.entries.createIndex({ keys: { doneAt: 1 }, expireAfterSeconds: DONE_RETENTION_SECONDS });
   }
 
