@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { sealCallback, wakeUpXml } from '../../src/sandbox/emulator/callbacks';
 import { WeComEmulator } from '../../src/sandbox/emulator';
+import { SQLITE_CACHE_KIB } from '../../src/store/sqliteFile';
 import { type ProfileShare, summariseCpuProfiles } from './cpuProfile';
 import type { FlowAnswer, FlowCommand, FlowKind } from './flow';
 
@@ -99,7 +100,7 @@ function report(figures: Map<FlowKind, Figures>, rss: { app: number; floor: numb
     '',
     `Where the channel's CPU goes in the throughput run (a second run under V8's profiler, over the run alone, self time by package or folder; idle left out): ${profile.slice(0, 14).map((p) => `${p.where} ${(p.share * 100).toFixed(0)} %`).join(', ')}.`,
     '',
-    ...whyMissed(figures, rss, soakGrowthPer1000(soak, soakMessages)),
+    ...whyMissed(figures, rss, { soak, base: soakBase, messages: soakMessages }),
     soakReport(soak, soakBase, soakMessages),
   ].join('\n');
 }
@@ -112,8 +113,8 @@ function soakReport(soak: SoakResult, base: SoakResult, soakMessages: number): s
   return [
     `Soak: ${soakMessages.toLocaleString('en')} messages in waves of ${total} (${CUSTOMERS} customers × ${PER_CUSTOMER}), the channel, then the minimal flow (the baseline) in the same run, each in a process of its own. RSS of the flow process after a full GC, read once it stops falling (V8 returns the pages the GC freed to the OS from background threads after the GC: a reading right at the GC still holds them, and wandered by tens of MiB from wave to wave; the highest such reading here was ${mib(soak.rssAtGcMax)} for the channel, ${mib(base.rssAtGcMax)} for the minimal flow):`,
     '',
-    `- channel: ${growth(soak)} (goal ≤ 50 MB over 100,000). V8's heap in use after the same GC (live objects only; a leak grows this one): ${mib(soak.heapStart)} → ${mib(soak.heapEnd)}, ${heapGrowthPer1000(soak, soakMessages).toFixed(2)} MiB per 1,000 messages; V8's heap reserved at the end ${mib(soak.heapTotalEnd)}. ${(soakMessages / (soak.ms / 1000)).toFixed(0)} messages/s.`,
-    `- minimal flow (baseline): ${growth(base)}. Heap in use ${mib(base.heapStart)} → ${mib(base.heapEnd)}; reserved at the end ${mib(base.heapTotalEnd)}.`,
+    `- channel: ${growth(soak)} (goal ≤ 50 MB over 100,000). V8's heap in use after the same GC (live objects only; a leak grows this one): ${mib(soak.heapStart)} → ${mib(soak.heapEnd)}, ${heapGrowthPer1000(soak, soakMessages).toFixed(2)} MiB per 1,000 messages; V8's heap reserved at the end ${mib(soak.heapTotalEnd)}. ${(soakMessages / (soak.ms / 1000)).toFixed(0)} messages/s, ${soak.cpuPerMessageMs.toFixed(2)} ms of CPU per message (the readings' GCs included).`,
+    `- minimal flow (baseline): ${growth(base)}. Heap in use ${mib(base.heapStart)} → ${mib(base.heapEnd)}; reserved at the end ${mib(base.heapTotalEnd)}. ${base.cpuPerMessageMs.toFixed(2)} ms of CPU per message.`,
     '',
     `\`npm run bench\` runs ${(10_000).toLocaleString('en')} by default; \`BENCH_SOAK=100000 npm run bench -- e2e\` runs the full 100,000 (\`BENCH_E2E=soak\`: the soak alone; \`BENCH_MEMORY_TRACE=1\`: each reading's parts on stderr; \`BENCH_SOAK_EVERY=N\`: a reading every N waves, 10 by default).`,
     '',
@@ -124,7 +125,7 @@ function soakReport(soak: SoakResult, base: SoakResult, soakMessages: number): s
  * Why a goal is missed, for each one missed in this run. The causes are those the profile above,
  * bench/e2e/profileThroughput.ts and the store's operation counts (test/storeOperations.test.ts) show.
  */
-function whyMissed(figures: Map<FlowKind, Figures>, rss: { app: number; floor: number }, soakGrowthPer1000: number): string[] {
+function whyMissed(figures: Map<FlowKind, Figures>, rss: { app: number; floor: number }, soaks: { soak: SoakResult; base: SoakResult; messages: number }): string[] {
   const base = figures.get('minimal')!;
   const ch = figures.get('channel')!;
   const notes: string[] = [];
@@ -148,8 +149,11 @@ function whyMissed(figures: Map<FlowKind, Figures>, rss: { app: number; floor: n
   if (rss.app > 90 * 2 ** 20) {
     notes.push(`- **RSS at start** misses 90 MiB because the floor is above it: Node with botbuilder (the adapter extends its BotAdapter; it loads botframework-connector, @azure/identity and msal) and restify already takes ${(rss.floor / 2 ** 20).toFixed(0)} MiB in this run. The MongoDB driver (about 11 MiB) and the sandbox are no longer loaded when unused; what is left over the floor is the channel's own code, pino, undici, zod, better-sqlite3 with nedb's model code, and the open store.`);
   }
-  if (soakGrowthPer1000 * 100 > 50 / 1.048576) {
-    notes.push(`- **Soak growth** (${soakGrowthPer1000.toFixed(1)} MiB per 1,000 messages, about ${(soakGrowthPer1000 * 100).toFixed(0)} MiB over 100,000) misses 50 MB. RSS after a full GC also keeps the allocator's high-water mark, so the figure moves with throughput and load between runs; the heap figure beside it (after the same GC) tells a leak from that noise. What grows is the keys the SQLite engine (the default) keeps in memory, about 210 bytes of heap per inbox entry (five indexes; the documents stay in the file), for the 7 days the inbox keeps each message's entry (to recognise a late re-delivery), plus what RSS keeps beyond the heap (V8's reserved heap, the allocator's high-water mark), which grows fastest in the first waves: a longer soak shows a smaller figure per 1,000 messages. Moving the index keys into SQLite too would take the first part out of memory (docs/store.md).`);
+  const { soak, base: soakBase, messages } = soaks;
+  const per1000 = soakGrowthPer1000(soak, messages);
+  if (per1000 * 100 > 50 / 1.048576) {
+    const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+    notes.push(`- **Soak growth** (${mib(soak.rssEnd - soak.rssStart)} over ${messages.toLocaleString('en')} messages, ${per1000.toFixed(2)} MiB per 1,000) misses 50 MB. What grows, read with \`BENCH_MEMORY_TRACE=1\` (100,000 messages: +61 MiB, of which malloc's heap +23 and V8's pages +37): V8's heap in use (${mib(soak.heapStart)} → ${mib(soak.heapEnd)} here), the keys the SQLite engine keeps in memory, about 210 bytes per inbox entry for the 7 days an entry is kept (to recognise a late re-delivery), with V8's reserved heap growing beside it (${mib(soak.heapTotalStart)} → ${mib(soak.heapTotalEnd)}); SQLite's page cache, which fills up to its bound (\`cache_size\`, ${SQLITE_CACHE_KIB.toLocaleString('en')} KiB; 16 MiB as better-sqlite3 builds it, +23 MiB over 100,000 messages, with this bound +8) as the file grows, over the first 20,000 messages, then stays flat; and what Node, undici and V8 grow by themselves, which the minimal flow shows in the same run (${mib(soakBase.rssEnd - soakBase.rssStart)}). It flattens: most of it comes in the first 20,000 to 50,000 messages, so a longer soak shows a smaller figure per 1,000 messages. Moving the index keys into SQLite too would take the first part out of memory (docs/store.md).`);
   }
   return notes.length > 0 ? ['Why the goals missed in this run are missed:', '', ...notes, ''] : [];
 }
@@ -344,7 +348,7 @@ export async function callbackRun(emu: WeComEmulator, flow: FlowKind, options: {
  * RSS (settled, see FlowAnswer.rss) and heap in use after a full GC: after the first wave, after the
  * last, and RSS at most; and the highest RSS read right at a GC.
  */
-interface SoakResult { rssStart: number; rssEnd: number; rssMax: number; rssAtGcMax: number; heapStart: number; heapEnd: number; heapTotalEnd: number; ms: number }
+interface SoakResult { rssStart: number; rssEnd: number; rssMax: number; rssAtGcMax: number; heapStart: number; heapEnd: number; heapTotalStart: number; heapTotalEnd: number; ms: number; cpuPerMessageMs: number }
 
 async function soakRun(emu: WeComEmulator, flow: FlowKind, messages: number): Promise<SoakResult> {
   return withFlow(emu, flow, async ({ corpId, kf, child }) => {
@@ -357,7 +361,9 @@ async function soakRun(emu: WeComEmulator, flow: FlowKind, messages: number): Pr
     let rssAtGcMax = 0;
     let heapStart = 0;
     let heapEnd = 0;
+    let heapTotalStart = 0;
     let heapTotalEnd = 0;
+    const cpu0 = await child.cpu();
     const started = performance.now();
     for (let w = 0; w < waves; w++) {
       const sends: Promise<unknown>[] = [];
@@ -371,6 +377,7 @@ async function soakRun(emu: WeComEmulator, flow: FlowKind, messages: number): Pr
         if (w === 0) {
           rssStart = rss;
           heapStart = heapUsed;
+          heapTotalStart = heapTotal;
         }
         rssEnd = rss;
         heapEnd = heapUsed;
@@ -380,7 +387,7 @@ async function soakRun(emu: WeComEmulator, flow: FlowKind, messages: number): Pr
       }
       if (w % 10 === 9) progress(`e2e: soak ${(w + 1) * wave} of ${waves * wave} (${flow})`);
     }
-    return { rssStart, rssEnd, rssMax, rssAtGcMax, heapStart, heapEnd, heapTotalEnd, ms: performance.now() - started };
+    return { rssStart, rssEnd, rssMax, rssAtGcMax, heapStart, heapEnd, heapTotalStart, heapTotalEnd, ms: performance.now() - started, cpuPerMessageMs: ((await child.cpu()) - cpu0) / 1000 / (waves * wave) };
   });
 }
 
