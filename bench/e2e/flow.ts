@@ -32,8 +32,10 @@ export interface FlowAnswer {
   readonly port?: number;
   /** process.cpuUsage() of the child, µs. */
   readonly cpu?: { user: number; system: number };
-  /** Resident set size after a full GC, bytes. */
+  /** Resident set size after a full GC, once the pages the GC freed are returned to the OS (it stops falling), bytes. */
   readonly rss?: number;
+  /** Resident set size right after the full GC, bytes: it still holds pages the GC freed, which V8 returns from background threads soon after. */
+  readonly rssAtGc?: number;
   /** V8's heap in use after a full GC (`heapUsed`), bytes: live objects, without the allocator's high-water mark that RSS keeps. */
   readonly heapUsed?: number;
   /** V8's heap reserved (`heapTotal`), bytes: what the live objects take plus the free space V8 keeps. */

@@ -5,6 +5,9 @@ import { StoreCorruptError, StoreFileError } from './errors';
 /** The SQLite engine's database in `DATA_DIR` (plus `-wal` and `-shm` beside it while open). */
 export const SQLITE_FILE = 'store.sqlite';
 
+/** SQLite's page cache per database, KiB (`PRAGMA cache_size`). */
+export const SQLITE_CACHE_KIB = 2000;
+
 /** One pending row change: the serialized document, or null to delete the row. */
 type RowChange = string | null;
 
@@ -86,6 +89,12 @@ export class SqliteFile {
       db.pragma('locking_mode = EXCLUSIVE');
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
+      // SQLite's page cache, bounded at SQLite's own default: better-sqlite3 builds it with 16 MiB,
+      // which the process kept as the file grew (end-to-end soak of 100,000 messages: malloc's heap
+      // +23 MiB with 16, +8 with 2). The hot rows are the newest (inserts append to the last page) and
+      // a turn's documents come from the parsed-document cache; a page the cache lacks is a read from
+      // the OS's file cache.
+      db.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
       db.exec('CREATE TABLE IF NOT EXISTS _indexes (collection TEXT NOT NULL, fields TEXT NOT NULL, spec TEXT NOT NULL, PRIMARY KEY (collection, fields)) WITHOUT ROWID');
       return new SqliteFile(file, db);
     } catch (e) {
@@ -236,6 +245,13 @@ export class SqliteFile {
 
   /** Told about every failed commit (set by the store). */
   onFailed: ((tables: string[], error: unknown) => void) | undefined;
+
+  /** SQLite's page cache bound on this connection, KiB. */
+  cacheKiB(): number {
+    const size = this.db.pragma('cache_size', { simple: true }) as number;
+    // Negative: KiB; positive: pages.
+    return size < 0 ? -size : (size * (this.db.pragma('page_size', { simple: true }) as number)) / 1024;
+  }
 
   /** Commits what is pending, then closes the database (SQLite folds the WAL back into the file). */
   close(): void {

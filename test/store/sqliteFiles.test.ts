@@ -8,6 +8,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ManualClock } from '../../src/common';
 import { DEFAULT_STORE_ENGINE, EmbeddedStore, LeaseRepository, openStore, SqliteStore, StoreCorruptError, StoreFileError } from '../../src/store';
+import { SQLITE_CACHE_KIB, SqliteFile } from '../../src/store/sqliteFile';
 import { capturingLogger } from '../support/capturingLogger';
 
 interface Msg {
@@ -172,5 +173,17 @@ describe('which engine opens a DATA_DIR', () => {
     const unset = await openStore({ dataDir: path.join(dataDir, 'unset') });
     expect(unset).toBeInstanceOf(DEFAULT_STORE_ENGINE === 'sqlite' ? SqliteStore : EmbeddedStore);
     await unset.close();
+  });
+
+  it("bounds SQLite's page cache at 2,000 KiB (better-sqlite3 builds it with 16 MiB, which a growing file fills), on every open", () => {
+    const file = path.join(dataDir, 'cache.sqlite');
+    for (let open = 0; open < 2; open++) {
+      const db = SqliteFile.open(file);
+      db.ensureTable('inbox');
+      db.write('inbox', open + 1, '{"_id":"m"}');
+      expect(db.cacheKiB()).toBe(SQLITE_CACHE_KIB);
+      expect(SQLITE_CACHE_KIB).toBeLessThanOrEqual(2048);
+      db.close();
+    }
   });
 });
