@@ -7,6 +7,7 @@ import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { sealCallback, wakeUpXml } from '../../src/sandbox/emulator/callbacks';
 import { WeComEmulator } from '../../src/sandbox/emulator';
@@ -417,7 +418,7 @@ export async function rssAtStart(emu: WeComEmulator): Promise<{ app: number; flo
   const { corpId } = world(emu);
   const c = emu.credentials(corpId);
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-rss-'));
-  const port = 30_000 + Math.floor(Math.random() * 20_000);
+  const port = await freePort();
   const env = {
     PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn',
     WECOM_CORP_ID: corpId, WECOM_KF_SECRET: c.secret, WECOM_TOKEN: c.token, WECOM_ENCODING_AES_KEY: c.encodingAesKey, WECOM_API_BASE_URL: emu.baseUrl,
@@ -430,6 +431,15 @@ export async function rssAtStart(emu: WeComEmulator): Promise<{ app: number; flo
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** A port free on loopback now (the system's pick, not a random guess that may be taken). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 async function rssOnceHealthy(child: ChildProcess, healthz: string): Promise<number> {
