@@ -1,6 +1,7 @@
 import type { Clock } from '../common/clock';
 import type { Logger } from '../common/logger';
 import { withTimeout } from '../common/timeout';
+import { LruMap } from '../common/lruMap';
 import type { KeyValueRepository } from '../store';
 import { CUSTOMER_BATCHGET_MAX, type WeComClient } from '../wecom/client';
 import { type KfMessage, kfMessageParties } from '../wecom/kfMessages';
@@ -57,7 +58,7 @@ export class CustomerNames {
   private readonly queued = new Map<string, Waiter>();
   private readonly inFlight = new Map<string, Waiter>();
   private readonly failedUntil = new Map<string, number>();
-  private readonly memory = new Map<string, { readonly nickname: string; readonly until: number }>();
+  private readonly memory = new LruMap<string, { readonly nickname: string; readonly until: number }>(MEMORY_MAX);
   private timer?: NodeJS.Timeout;
   private calling = false;
 
@@ -73,7 +74,7 @@ export class CustomerNames {
   /** The customer's nickname, or the fallback name. */
   async nameOf(externalUserId: string): Promise<string> {
     if (!this.o.enabled) return this.o.fallback;
-    const remembered = this.memory.get(externalUserId);
+    const remembered = this.memory.peek(externalUserId);
     if (remembered && remembered.until > this.o.clock.now()) return remembered.nickname || this.o.fallback;
     const cached = await this.o.cache.get(this.key(externalUserId)).catch((e: unknown) => {
       this.o.logger.warn({ err: e }, 'customer name cache unreadable; asking WeCom');
@@ -91,9 +92,7 @@ export class CustomerNames {
   }
 
   private remember(externalUserId: string, nickname: string, ttlMs: number): void {
-    this.memory.delete(externalUserId); // re-inserted last: the Map's order is the eviction order
     this.memory.set(externalUserId, { nickname, until: this.o.clock.now() + ttlMs });
-    if (this.memory.size > MEMORY_MAX) this.memory.delete(this.memory.keys().next().value!);
   }
 
   private key(externalUserId: string): string {
@@ -163,7 +162,7 @@ export class CustomerNames {
       const cached = await Promise.all(ids.map((id) => this.o.cache.get(this.key(id))));
       for (const [i, id] of ids.entries()) {
         if (batch.size >= CUSTOMER_BATCHGET_MAX) return;
-        if (cached[i] || this.inFlight.has(id) || (this.memory.get(id)?.until ?? 0) > now) continue;
+        if (cached[i] || this.inFlight.has(id) || (this.memory.peek(id)?.until ?? 0) > now) continue;
         const queued = this.queued.get(id);
         this.queued.delete(id);
         this.join(batch, id, queued ?? newWaiter());

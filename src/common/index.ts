@@ -5,3 +5,4 @@ export * from './fileType';
 export * from './url';
 export * from './timeout';
 export * from './readCapped';
+export * from './lruMap';

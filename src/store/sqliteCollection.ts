@@ -16,7 +16,7 @@ import type {
   UpdateEachResult,
 } from './collection';
 import { DuplicateKeyError, StoreClosedError, StoreCorruptError, StoreFileError } from './errors';
-import { DocumentCache } from './documentCache';
+import { LruMap } from '../common';
 import { dotValue, parseDocument, serializeDocument } from './fastModel';
 import { IdIndex, isIndexable, keyOf, MemoryIndex } from './memoryIndex';
 import { toNedbQuery } from './nedbQuery';
@@ -44,7 +44,12 @@ export interface SqliteCollectionContext {
   isClosed(): boolean;
   /** Told when the collection cannot be loaded or a commit failed (`fault`), and when an operation works again (undefined). */
   onFault(name: string, fault: StoreCorruptError | StoreFileError | undefined): void;
-  /** How many recently used documents the collection keeps parsed (see {@link DocumentCache}). */
+  /**
+   * How many recently used documents the collection keeps parsed ({@link LruMap}): a turn reads the
+   * same handful several times (its window, its inbox entry, its cursor), each of which would
+   * otherwise be read from the file and parsed again. They are the stored objects: never change one
+   * (an update replaces it).
+   */
   cachedDocuments: number;
 }
 
@@ -53,7 +58,7 @@ export interface SqliteCollectionContext {
  * `store.sqlite` (a row each, nedb's JSON); memory holds only what finds them: `_id` → row id
  * ({@link IdIndex}), a {@link MemoryIndex} per declared index (index key → row ids; both keep keys
  * as hashes, confirmed on the document), and a few recently used documents,
- * parsed ({@link DocumentCache}). A filter is matched by nedb's matcher against candidates the
+ * parsed ({@link LruMap}). A filter is matched by nedb's matcher against candidates the
  * indexes give (read by row id), or against every row (a scan, read from the table as it goes).
  * Every change is written to the table, committed with the rest of the tick's changes (see
  * {@link SqliteFile}); a read sees this tick's changes before they are committed.
@@ -77,7 +82,7 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
   /** The row of each document object read or written here (the rest of the engine passes documents around). */
   private readonly ridOf = new WeakMap<Doc, number>();
   private nextRid = 1;
-  private readonly cache: DocumentCache<Doc>;
+  private readonly cache: LruMap<number, Doc>;
   private readonly indexes = new Map<string, MemoryIndex>();
   /** TTL fields and the timer that deletes what expired. */
   private readonly ttl: TtlSweeper;
@@ -87,7 +92,7 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
     readonly name: string,
     private readonly ctx: SqliteCollectionContext,
   ) {
-    this.cache = new DocumentCache(ctx.cachedDocuments);
+    this.cache = new LruMap(ctx.cachedDocuments);
     this.ttl = new TtlSweeper({ collection: name, logger: ctx.logger, isClosed: () => ctx.isClosed(), sweep: () => this.run(() => this.sweepExpired()) });
   }
 
