@@ -213,11 +213,6 @@ export class SqliteFile {
     return new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
-  /** The tables with changes waiting for the next commit. */
-  pendingTables(): string[] {
-    return [...this.pending.keys()];
-  }
-
   /**
    * Commits what is pending now. A failed commit is rolled back and rejects every waiter with a
    * StoreFileError (disk) or StoreCorruptError; {@link onFailed} hears which tables it held first, so
