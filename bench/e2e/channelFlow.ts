@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import { silentLogger } from '../../src/common';
 import { openStore } from '../../src/store';
 import { WeComAdapter } from '../../src/botbuilder';
-import type { FlowCredentials, RunningFlow } from './flow';
+import { type FlowCredentials, LISTEN_BACKLOG, type RunningFlow } from './flow';
 
 /**
  * The channel as an app runs it: WeComAdapter with its default middleware (licence gate, media,
@@ -19,7 +19,7 @@ export async function startChannelFlow(c: FlowCredentials, dataDir: string): Pro
     if (ctx.activity.type === 'message') await ctx.sendActivity(`You said: ${ctx.activity.text}`);
   };
   const server = createServer((req, res) => void adapter.process(req, res, bot));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog: LISTEN_BACKLOG }, resolve));
   await adapter.start(bot);
   return {
     port: (server.address() as { port: number }).port,

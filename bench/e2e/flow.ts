@@ -17,6 +17,13 @@ export interface RunningFlow {
 
 export type FlowKind = 'minimal' | 'channel';
 
+/**
+ * Both flows' callback servers listen with room for a whole wave's connections: with Node's 511,
+ * a burst of a thousand overflowed the kernel's queue, and each dropped SYN waited 1 s to be sent
+ * again, which measured the kernel rather than the flow (the emulator listens the same way).
+ */
+export const LISTEN_BACKLOG = 4096;
+
 /** Parent → child. */
 export type FlowCommand =
   | { readonly cmd: 'start'; readonly flow: FlowKind; readonly credentials: FlowCredentials; readonly dataDir: string }

@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import { decrypt, getSignature } from '@wecom/crypto';
 import { request } from 'undici';
-import type { FlowCredentials, RunningFlow } from './flow';
+import { type FlowCredentials, LISTEN_BACKLOG, type RunningFlow } from './flow';
 
 interface SyncPage {
   errcode: number;
@@ -90,7 +90,7 @@ export async function startMinimalFlow(c: FlowCredentials): Promise<RunningFlow>
       if (openKfId) wake(openKfId, token);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog: LISTEN_BACKLOG }, resolve));
   const idle = async (): Promise<void> => {
     while (inFlight.size > 0) await Promise.all([...inFlight]);
   };

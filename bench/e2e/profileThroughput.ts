@@ -6,7 +6,9 @@
  * message. `STORE_ENGINE=nedb` runs the channel on the nedb engine; `BENCH_PROFILE_DIR=dir` keeps the
  * profile there (open it in Chrome's DevTools); `BENCH_FLOWS=channel` leaves the minimal flow out,
  * `BENCH_PROFILE=0` the profiled run; `BENCH_RUN=callbacks` runs the callback run instead (1000
- * wake-ups at 500/s, CPU per callback), `BENCH_RUN=latency` the latency-bound run. Writes nothing to docs/.
+ * wake-ups at 500/s, CPU per callback), `BENCH_RUN=latency` the latency-bound run; `BENCH_WARM_WAVES=N` adds N warm waves to each
+ * throughput run and prints their figures, `BENCH_PROFILE_WARM=N` profiles the last of N warm waves
+ * instead of the first wave. Writes nothing to docs/.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,12 +33,14 @@ async function main(): Promise<void> {
       return;
     }
     const flows = (process.env.BENCH_FLOWS ?? 'minimal,channel').split(',').filter((f): f is 'minimal' | 'channel' => f === 'minimal' || f === 'channel');
+    await throughputRun(emu, 'minimal'); // warms the emulator's code (it runs here), as e2eBench does
     for (const flow of flows) {
       const cpu: number[] = [];
       for (let i = 0; i < runs; i++) {
-        const r = await throughputRun(emu, flow);
+        const r = await throughputRun(emu, flow, { warmWaves: Number(process.env.BENCH_WARM_WAVES) || 0 });
         cpu.push(r.cpuPerMessageMs);
-        process.stdout.write(`${flow}: ${r.cpuPerMessageMs.toFixed(2)} ms CPU per message, ${((E2E_MESSAGES / r.throughputMs) * 1000).toFixed(0)} messages/s\n`);
+        const warm = r.warmThroughputMs === undefined ? '' : `; warm ${r.warmCpuPerMessageMs!.toFixed(2)} ms, ${((E2E_MESSAGES / r.warmThroughputMs) * 1000).toFixed(0)} messages/s`;
+        process.stdout.write(`${flow}: ${r.cpuPerMessageMs.toFixed(2)} ms CPU per message, ${((E2E_MESSAGES / r.throughputMs) * 1000).toFixed(0)} messages/s${warm}\n`);
       }
       cpu.sort((a, b) => a - b);
       process.stdout.write(`${flow}: median ${cpu[Math.floor(cpu.length / 2)]!.toFixed(2)} ms CPU per message over ${runs} runs\n`);
@@ -45,7 +49,8 @@ async function main(): Promise<void> {
     const kept = process.env.BENCH_PROFILE_DIR;
     const dir = kept ? (mkdirSync(kept, { recursive: true }), kept) : mkdtempSync(join(tmpdir(), 'bench-prof-'));
     try {
-      await throughputRun(emu, 'channel', { inProcessProfile: join(dir, 'channel.cpuprofile') });
+      const warmWaves = Number(process.env.BENCH_PROFILE_WARM) || 0;
+      await throughputRun(emu, 'channel', { inProcessProfile: join(dir, 'channel.cpuprofile'), warmWaves, profileWarm: warmWaves > 0 });
       process.stdout.write('\nchannel under the profiler, self time by place:\n');
       for (const p of summariseCpuProfiles(dir).slice(0, 20)) process.stdout.write(`  ${(p.share * 100).toFixed(1).padStart(5)} %  ${p.where}\n`);
       process.stdout.write('\nself time by function, ms per message (the profiler slows the run; compare the entries, not the sum, with the figures above):\n');
