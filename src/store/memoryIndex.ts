@@ -73,6 +73,12 @@ export class MemoryIndex {
     return typeof held === 'number' ? [held] : held;
   }
 
+  /** How many row ids {@link holders} lists for `key`, without listing them. */
+  count(key: string): number {
+    const held = this.entries.get(hashKey(key));
+    return held === undefined ? 0 : typeof held === 'number' ? 1 : held.size;
+  }
+
   add(rid: number, doc: Doc): void {
     this.addKeys(rid, doc);
     if (this.fields.length !== 1) return;

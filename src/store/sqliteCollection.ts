@@ -357,23 +357,24 @@ export class SqliteCollection<T extends BaseDocument> implements Collection<T> {
   private candidates(filter: Doc): Iterable<Doc> {
     const ids = lookupValues(filter._id, '_id');
     if (ids && ids.every((id) => typeof id === 'string')) return this.byIds(new Set(ids as string[]));
-    let best: { holders: Set<number> } | undefined;
+    // Equality lookups are counted first and only the smallest is listed: listing them all cost a
+    // Set of every holder of a common key (the inbox's `status: 'done'`) on each read.
+    let best: { size: number; holders: () => Iterable<number> } | undefined;
     for (const index of this.indexes.values()) {
       const keys = lookupKeys(index, filter);
-      let holders: Set<number> | undefined;
       if (keys) {
-        holders = new Set<number>();
-        for (const key of keys) for (const h of index.holders(key) ?? []) holders.add(h);
+        const size = keys.reduce((sum, key) => sum + index.count(key), 0);
+        if (!best || size < best.size) best = { size, holders: () => holdersOf(index, keys) };
       } else {
-        holders = rangeLookup(index, filter, () => this.rows());
+        const holders = rangeLookup(index, filter, () => this.rows());
         if (!holders) continue;
+        if (!best || holders.size < best.size) best = { size: holders.size, holders: () => holders };
       }
-      if (!best || holders.size < best.holders.size) best = { holders };
-      if (holders.size === 0) break;
+      if (best.size === 0) break;
     }
     // Holding most of a large collection (a wide range), an index read costs more than the scan: its holders must be sorted and read one by one.
-    if (!best || (this.ids.size > WIDE_READ_MIN_DOCS && best.holders.size * 2 > this.ids.size)) return this.scan(scanNeedles(filter));
-    return this.fetchAll(best.holders);
+    if (!best || (this.ids.size > WIDE_READ_MIN_DOCS && best.size * 2 > this.ids.size)) return this.scan(scanNeedles(filter));
+    return this.fetchAll(best.holders());
   }
 
   /** The documents of these `_id`s (those that exist), in insertion order. */
@@ -576,6 +577,14 @@ function lookupValues(value: unknown, path: string): unknown[] | undefined {
 }
 
 /** The index keys that hold every document `filter` can match, when the filter pins each of the index's fields. */
+/** The row ids holding any of `keys` (each once). */
+function holdersOf(index: MemoryIndex, keys: readonly string[]): Iterable<number> {
+  if (keys.length === 1) return index.holders(keys[0]!) ?? [];
+  const holders = new Set<number>();
+  for (const key of keys) for (const h of index.holders(key) ?? []) holders.add(h);
+  return holders;
+}
+
 function lookupKeys(index: MemoryIndex, filter: Doc): string[] | undefined {
   if (index.fields.length > 1 && index.holdsArrays) return undefined; // a compound key of an array cannot be looked up by an element
   let keys = [''];
