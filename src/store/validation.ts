@@ -183,15 +183,29 @@ export function validateValue(value: unknown, path: string): void {
     if (Number.isNaN(value.getTime())) throw new InvalidQueryError('invalid Date', path || undefined);
     return;
   }
+  // Every stored document passes here, field by field: an element's path is built only when it is
+  // an object to descend into, or for the error (a string or number needs none).
   if (Array.isArray(value)) {
-    value.forEach((el: unknown, i) => validateValue(el, join(path, String(i))));
+    for (let i = 0; i < value.length; i++) {
+      const el: unknown = value[i];
+      if (!isScalar(el)) validateValue(el, join(path, String(i)));
+    }
     return;
   }
   if (!isPlainObject(value)) throw new InvalidQueryError('only plain objects, arrays and Dates can be stored', path || undefined);
-  for (const [key, el] of Object.entries(value)) {
-    checkFieldName(key, join(path, key));
-    validateValue(el, join(path, key));
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (key.length === 0 || key.includes('.') || key.charCodeAt(0) === DOLLAR) checkFieldName(key, join(path, key));
+    const el = value[key];
+    if (!isScalar(el)) validateValue(el, join(path, key));
   }
+}
+
+const DOLLAR = 0x24;
+
+/** A value {@link validateValue} accepts as it is: absent, null, a string, a boolean or a finite number. */
+function isScalar(value: unknown): boolean {
+  return value === undefined || value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
 }
 
 /** Throws unless `sort` is `{ path: 1 | -1 }`. */
@@ -242,6 +256,7 @@ export function validateCollectionName(name: string): void {
 }
 
 function checkPath(path: string): void {
+  if (path.length > 0 && path.charCodeAt(0) !== DOLLAR && !path.includes('.')) return; // one plain segment, most paths
   if (path.length === 0) throw new InvalidQueryError('a field path cannot be empty');
   for (const part of path.split('.')) {
     if (part.length === 0) throw new InvalidQueryError('a field path has an empty segment', path);
