@@ -33,7 +33,7 @@ export const E2E_MESSAGES = CUSTOMERS * PER_CUSTOMER;
 const FLOWS: readonly FlowKind[] = ['minimal', 'channel'];
 const LABEL: Record<FlowKind, string> = { minimal: 'minimal flow (baseline)', channel: 'channel (WeComAdapter, embedded store on SQLite)' };
 
-/** Throughput and latency-bound runs of each flow; each figure is their median. */
+/** Runs of each flow (throughput, latency-bound, callbacks); each figure is their median. */
 const RUNS = 3;
 
 interface ThroughputFigures {
@@ -72,30 +72,18 @@ export async function e2eBench(options: E2eBenchOptions = {}): Promise<string> {
     // compiled: measured first, the minimal flow's throughput swung between 400 and 1,300 messages/s.
     progress('e2e: warming the emulator (a run not measured)');
     await throughputRun(emu, 'minimal');
-    const throughputs = new Map<FlowKind, ThroughputFigures[]>(FLOWS.map((f) => [f, []]));
-    const latencies = new Map<FlowKind, number[]>(FLOWS.map((f) => [f, []]));
+    const runs = new Map<FlowKind, Figures[]>(FLOWS.map((f) => [f, []]));
     // Runs alternate between the flows, so that a slower moment of the machine falls on both alike.
     for (let run = 1; run <= RUNS; run++) {
       for (const flow of FLOWS) {
-        progress(`e2e: ${flow}, throughput and latency-bound, run ${run} of ${RUNS}`);
-        throughputs.get(flow)!.push(await throughputRun(emu, flow, { warmWaves: WARM_WAVES }));
-        latencies.get(flow)!.push(await latencyBoundRun(emu, flow));
+        progress(`e2e: ${flow}, run ${run} of ${RUNS}`);
+        const throughput = await throughputRun(emu, flow, { warmWaves: WARM_WAVES });
+        const latencyBoundMs = await latencyBoundRun(emu, flow);
+        const callbacks = await callbackRun(emu, flow);
+        runs.get(flow)!.push({ ...throughput, warmThroughputMs: throughput.warmThroughputMs!, warmCpuPerMessageMs: throughput.warmCpuPerMessageMs!, latencyBoundMs, ...callbacks });
       }
     }
-    const figures = new Map<FlowKind, Figures>();
-    for (const flow of FLOWS) {
-      progress(`e2e: ${flow}, callbacks`);
-      const callbacks = await callbackRun(emu, flow);
-      const t = throughputs.get(flow)!;
-      figures.set(flow, {
-        throughputMs: median(t.map((r) => r.throughputMs)),
-        cpuPerMessageMs: median(t.map((r) => r.cpuPerMessageMs)),
-        warmThroughputMs: median(t.map((r) => r.warmThroughputMs!)),
-        warmCpuPerMessageMs: median(t.map((r) => r.warmCpuPerMessageMs!)),
-        latencyBoundMs: median(latencies.get(flow)!),
-        ...callbacks,
-      });
-    }
+    const figures = new Map<FlowKind, Figures>(FLOWS.map((flow) => [flow, medians(runs.get(flow)!)]));
     progress('e2e: channel throughput under the profiler');
     const profile = await profiledRun(emu, 'channel');
     progress('e2e: RSS at start');
@@ -124,7 +112,7 @@ function report(figures: Map<FlowKind, Figures>, rss: { app: number; floor: numb
     `The minimal flow (bench/e2e/minimalFlow.ts) is the least a channel must do, in bare Node: verify and decrypt the callback, pull sync_msg with a cursor, send_msg at once, nothing durable. Both run on the same emulator in the same run, each in a child process of its own (the CPU and memory below are that process's alone); the emulator and the customers run in the parent.`,
     '',
     `- throughput: ${CUSTOMERS} customers × ${PER_CUSTOMER} messages, all sent at once (one callback each), to a fresh process; time until every reply is in. Goal ≥ 0.9× the minimal flow. "Warm": the same over the ${WARM_WAVES} waves that follow in that process.`,
-    `- Each throughput and latency-bound figure is the median of ${RUNS} runs, the flows taking turns; one run of the minimal flow, not counted, warms the emulator's own code first.`,
+    `- Each figure is the median of ${RUNS} runs, the flows taking turns; one run of the minimal flow, not counted, warms the emulator's own code first.`,
     `- latency-bound: every API call takes ${LATENCY_MS} ms more (an emulator delay fault); each customer's ${PER_CUSTOMER} messages chained (the next sent when the reply to the last is in), ${CUSTOMERS} customers at once. Goal ≤ 1.2×.`,
     `- CPU per message: the flow process's user + system CPU per message, over the throughput run (the first ${total} messages of a fresh process, while V8 still compiles the hot code), and "warm": over ${WARM_WAVES} more waves of the same ${CUSTOMERS} customers × ${PER_CUSTOMER} messages in that process, each sent once the last is answered, which is what a running channel pays per message (goal ≤ 2 ms).`,
     `- callbacks: ${CALLBACKS} wake-up callbacks at ${CALLBACK_RATE}/s with no new message (so each is the callback path and the pull it asks for), CPU per callback (goal ≤ 0.5 ms) and the callback's round trip p50 / p99 (goal p99 ≤ 20 ms); then ${CALLBACKS} more in the same process, "warm".`,
@@ -502,6 +490,13 @@ async function rssOnceHealthy(child: ChildProcess, healthz: string): Promise<num
     if (child.exitCode === null) child.kill('SIGTERM');
     await exited;
   }
+}
+
+/** Each figure's median over the runs. */
+function medians(runs: readonly Figures[]): Figures {
+  const figures = { ...runs[0]! };
+  for (const key of Object.keys(figures) as (keyof Figures)[]) figures[key] = median(runs.map((r) => r[key]));
+  return figures;
 }
 
 function median(values: readonly number[]): number {

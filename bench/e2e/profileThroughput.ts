@@ -69,7 +69,7 @@ async function callbacks(emu: WeComEmulator, runs: number): Promise<void> {
   for (const flow of flows) {
     for (let i = 0; i < runs; i++) {
       const r = await callbackRun(emu, flow);
-      process.stdout.write(`${flow}: ${r.cpuPerCallbackMs.toFixed(2)} ms CPU per callback, p50 ${r.callbackP50Ms.toFixed(1)} ms, p99 ${r.callbackP99Ms.toFixed(1)} ms\n`);
+      process.stdout.write(`${flow}: ${r.cpuPerCallbackMs.toFixed(2)} ms CPU per callback, p50 ${r.callbackP50Ms.toFixed(1)} ms, p99 ${r.callbackP99Ms.toFixed(1)} ms; warm ${r.warmCpuPerCallbackMs.toFixed(2)} ms, p99 ${r.warmCallbackP99Ms.toFixed(1)} ms\n`);
     }
   }
   if (process.env.BENCH_PROFILE === '0') return;
