@@ -1,4 +1,4 @@
-import MarkdownIt from 'markdown-it';
+import type MarkdownIt from 'markdown-it';
 
 /**
  * Markdown → readable plain text for WeChat, which shows text as it is. Bot Framework's default
@@ -34,15 +34,31 @@ const WORD_CHAR = /^[\p{L}\p{N}_]$/u;
 const DUNDER_NAME = /^_{2,}[A-Za-z0-9]+(?:_[A-Za-z0-9]+)*_{2,}/;
 const TASK = /^\[([ xX])\]\s+/;
 
-const md = new MarkdownIt('default', { html: false, linkify: true, typographer: false, breaks: false });
-// Only URLs that name their scheme are links; `example.com` or `a@b.c` in running text stays text.
-md.linkify.set({ fuzzyLink: false, fuzzyEmail: false, fuzzyIP: false });
-/** Link targets are shown decoded (`%E5%95%86` → `商`, punycode → Unicode), as a reader expects. */
-const displayUrl: (url: string) => string = md.normalizeLinkText.bind(md);
-// Linkified and autolinked text is shown exactly as the author wrote it, not re-encoded.
-md.normalizeLinkText = (url: string): string => url;
-md.inline.ruler.before('emphasis', 'literal_intraword_star', literalIntrawordStar);
-md.inline.ruler.before('emphasis', 'literal_dunder_name', literalDunderName);
+/** The parser, and how it shows a link target. */
+interface Renderer { readonly md: InstanceType<typeof MarkdownIt>; readonly displayUrl: (url: string) => string }
+let renderer: Renderer | undefined;
+
+/**
+ * markdown-it, set up on the first reply with markup in it: plain replies never need it, and a
+ * process that sends none does not hold it in memory (about 7 MiB with its dependencies). Loaded
+ * with `require` because the reply path is synchronous.
+ */
+function markdownIt(): Renderer {
+  if (renderer) return renderer;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a synchronous load on first use (see above)
+  const MarkdownItClass = require('markdown-it') as typeof MarkdownIt;
+  const md = new MarkdownItClass('default', { html: false, linkify: true, typographer: false, breaks: false });
+  // Only URLs that name their scheme are links; `example.com` or `a@b.c` in running text stays text.
+  md.linkify.set({ fuzzyLink: false, fuzzyEmail: false, fuzzyIP: false });
+  /** Link targets are shown decoded (`%E5%95%86` → `商`, punycode → Unicode), as a reader expects. */
+  const displayUrl: (url: string) => string = md.normalizeLinkText.bind(md);
+  // Linkified and autolinked text is shown exactly as the author wrote it, not re-encoded.
+  md.normalizeLinkText = (url: string): string => url;
+  md.inline.ruler.before('emphasis', 'literal_intraword_star', literalIntrawordStar);
+  md.inline.ruler.before('emphasis', 'literal_dunder_name', literalDunderName);
+  renderer = { md, displayUrl };
+  return renderer;
+}
 
 /** `2*3*4`: a run of `*` with an ASCII letter or digit on both sides is arithmetic or an id, not emphasis. */
 function literalIntrawordStar(state: MarkdownIt.StateInline, silent: boolean): boolean {
@@ -103,7 +119,7 @@ export function isPlainText(text: string): boolean {
 /** The markdown-it path, for any text. Exported for the test that holds the fast path to it. */
 export function renderMarkdown(markdown: string): string {
   const source = markdown.replace(/\r\n?/g, '\n');
-  const text = tidy(renderBlocks(toTree(md.parse(source, {})), 0, source.split('\n')));
+  const text = tidy(renderBlocks(toTree(markdownIt().md.parse(source, {})), 0, source.split('\n')));
   return text === '' ? tidy(source.split('\n').map((line) => ({ text: line, verbatim: false }))) : text;
 }
 
@@ -255,7 +271,7 @@ function attr(token: Token, name: string): string {
 }
 
 function withUrl(label: string, href: string): string {
-  const url = displayUrl(href).replace(/^mailto:/i, '');
+  const url = markdownIt().displayUrl(href).replace(/^mailto:/i, '');
   const shown = label.trim();
   return shown === '' || shown === url || shown === href ? url : `${shown} (${url})`;
 }

@@ -1,13 +1,15 @@
-import QRCode from 'qrcode';
+// qrcode (with pngjs, about 9 MiB) is loaded on the first QR code asked for: most processes draw none.
 
 /** The chat link as a PNG QR code (medium error correction, 8 px modules, a quiet zone of 4). */
-export function qrPng(chatLink: string): Promise<Buffer> {
-  return QRCode.toBuffer(chatLink, { type: 'png', errorCorrectionLevel: 'M', scale: 8, margin: 4 });
+export async function qrPng(chatLink: string): Promise<Buffer> {
+  const { toBuffer } = await import('qrcode');
+  return toBuffer(chatLink, { type: 'png', errorCorrectionLevel: 'M', scale: 8, margin: 4 });
 }
 
 /** The chat link as an SVG QR code. */
-export function qrSvg(chatLink: string): Promise<string> {
-  return QRCode.toString(chatLink, { type: 'svg', errorCorrectionLevel: 'M', margin: 4 });
+export async function qrSvg(chatLink: string): Promise<string> {
+  const { toString } = await import('qrcode');
+  return toString(chatLink, { type: 'svg', errorCorrectionLevel: 'M', margin: 4 });
 }
 
 const entities: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };

@@ -1,4 +1,4 @@
-import Nedb from '@seald-io/nedb';
+import type Nedb from '@seald-io/nedb';
 import { serialize } from '@seald-io/nedb/lib/model.js';
 import type { Clock, Logger } from '../common';
 import { TtlSweeper } from './ttlSweeper';
@@ -325,7 +325,11 @@ interface NedbAppend {
  * (no serialization hooks are configured, so a line is `serialize(doc)`) through a descriptor kept open.
  */
 async function loadNedb(file: string, log: AppendLog): Promise<Datastore> {
-  const db: Datastore = new Nedb<Doc>({ filename: file, corruptAlertThreshold: 0 });
+  // nedb's datastore is loaded when this engine opens a collection: a process on the SQLite engine
+  // (the default) uses only nedb's model code, and does not hold the rest in memory.
+  // Its types say `export default`, but the package sets module.exports: import() gives that as `default`.
+  const NedbDatastore = (await import('@seald-io/nedb')).default as unknown as typeof Nedb;
+  const db: Datastore = new NedbDatastore<Doc>({ filename: file, corruptAlertThreshold: 0 });
   (db.persistence as unknown as NedbAppend).persistNewStateAsync = (newDocs: Doc[]): Promise<void> => {
     let lines = '';
     for (const doc of newDocs) lines += serialize(doc) + '\n';
