@@ -159,5 +159,9 @@ describe('store operations per customer message', () => {
     // write moving every window to its newest message, and the cursor.
     expect(c.byCall['conversationWindows.updateEach']).toBe(1);
     expect(c.writes).toBeLessThanOrEqual(44); // 2.2 per message
+    // Each conversation's turn loop reads its waiting entries once: a read finding fewer than it asked
+    // for is the last (a message added later dispatches another run), not followed by one finding none.
+    expect(c.byCall['kf_inbox.find']).toBe(n);
+    expect(c.byCall['kf_inbox.findOne']).toBeUndefined();
   });
 });

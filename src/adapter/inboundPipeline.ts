@@ -94,6 +94,9 @@ export interface InboundPipelineOptions {
  * the customer seconds, then slower up to 30 s, so a long one costs fewer than 10 pulls a minute.
  */
 const PULL_RETRY_STEPS = [1000, 1500, 2000, 2500, 3000, 5000, 8000, 13000, 20000, 30000];
+/** Inbox entries a conversation's turn loop reads at once (in order; few conversations have more waiting). */
+const ENTRIES_PER_READ = 10;
+
 /** Least wait before a failed pull is tried again without a sync token: WeCom allows about 10 token-less pulls a minute. */
 const TOKENLESS_PULL_SPACING_MS = 6_500;
 
@@ -639,19 +642,36 @@ export class InboundPipeline {
     });
   }
 
-  /** The turn loop of one conversation. True when it stopped to retry later. */
+  /**
+   * The turn loop of one conversation. True when it stopped to retry later.
+   *
+   * Entries are read a few at a time, and a read that finds fewer than it asked for is the last:
+   * an entry added after it is dispatched by whoever added it, which queues another run behind this
+   * one (see {@link dispatch}), so looking once more would only find nothing (a read per turn).
+   */
   private async runEntries(conversationId: string, leaseLost: () => boolean): Promise<boolean> {
+    let batch: InboxEntry[] = [];
+    let lastRead = false;
     while (!this.closed) {
       if (leaseLost()) {
         this.o.logger.warn({ conversationId }, 'lost the conversation lease; another instance takes over');
         return false;
       }
-      const entry = await this.o.inbox.next(conversationId);
+      if (batch.length === 0) {
+        if (lastRead) return false;
+        batch = await this.o.inbox.next(conversationId, ENTRIES_PER_READ);
+        lastRead = batch.length < ENTRIES_PER_READ;
+      }
+      const entry = batch.shift();
       if (!entry) return false;
       if (this.o.gate && !(await this.o.gate.admits(entry.corpId, entry.openKfId))) {
         await this.o.inbox.holdConversation(conversationId);
         // The licence may have become valid while we held: look again rather than strand them.
-        if (await this.o.gate.admits(entry.corpId, entry.openKfId)) continue;
+        if (await this.o.gate.admits(entry.corpId, entry.openKfId)) {
+          batch = [];
+          lastRead = false;
+          continue;
+        }
         return false;
       }
       const startedAt = performance.now();

@@ -95,9 +95,9 @@ export class InboxRepository {
     return added;
   }
 
-  /** The conversation's oldest entry still to run (pending or held), so held ones keep their place. */
-  async next(conversationId: string): Promise<InboxEntry | null> {
-    return this.entries.findOne({ conversationId, status: { $in: ['pending', 'held'] } }, { sort: { seq: 1 } });
+  /** The conversation's oldest entries still to run (pending or held, so held ones keep their place), up to `limit`. */
+  async next(conversationId: string, limit = 1): Promise<InboxEntry[]> {
+    return this.entries.find({ conversationId, status: { $in: ['pending', 'held'] } }, { sort: { seq: 1 }, limit });
   }
 
   /** Conversations of an account (or a whole corp) with entries in `status`. */
