@@ -50,7 +50,7 @@ const DONE_RETENTION_SECONDS = 7 * 24 * 3600;
  *
  * @example
  * const [fresh] = await inbox.addMany([entry]); // false: already there (a re-pull after a crash)
- * const next = await inbox.nextPending(conversationId);
+ * const [oldest] = await inbox.next(conversationId, 10); // the conversation's entries still to run, oldest first
  */
 export class InboxRepository {
   private readonly entries: Collection<InboxEntry>;
@@ -96,7 +96,7 @@ export class InboxRepository {
   }
 
   /** The conversation's oldest entries still to run (pending or held, so held ones keep their place), up to `limit`. */
-  async next(conversationId: string, limit = 1): Promise<InboxEntry[]> {
+  async next(conversationId: string, limit: number): Promise<InboxEntry[]> {
     return this.entries.find({ conversationId, status: { $in: ['pending', 'held'] } }, { sort: { seq: 1 }, limit });
   }
 

@@ -576,7 +576,6 @@ function lookupValues(value: unknown, path: string): unknown[] | undefined {
   return Array.isArray(list) && list.every(isIndexable) ? list : undefined;
 }
 
-/** The index keys that hold every document `filter` can match, when the filter pins each of the index's fields. */
 /** The row ids holding any of `keys` (each once). */
 function holdersOf(index: MemoryIndex, keys: readonly string[]): Iterable<number> {
   if (keys.length === 1) return index.holders(keys[0]!) ?? [];
@@ -585,6 +584,7 @@ function holdersOf(index: MemoryIndex, keys: readonly string[]): Iterable<number
   return holders;
 }
 
+/** The index keys that hold every document `filter` can match, when the filter pins each of the index's fields. */
 function lookupKeys(index: MemoryIndex, filter: Doc): string[] | undefined {
   if (index.fields.length > 1 && index.holdsArrays) return undefined; // a compound key of an array cannot be looked up by an element
   let keys = [''];
