@@ -195,7 +195,7 @@ export function validateValue(value: unknown, path: string): void {
   if (!isPlainObject(value)) throw new InvalidQueryError('only plain objects, arrays and Dates can be stored', path || undefined);
   for (const key in value) {
     if (!Object.hasOwn(value, key)) continue;
-    if (key.length === 0 || key.includes('.') || key.charCodeAt(0) === DOLLAR) checkFieldName(key, join(path, key));
+    checkFieldName(key, path);
     const el = value[key];
     if (!isScalar(el)) validateValue(el, join(path, key));
   }
@@ -264,9 +264,10 @@ function checkPath(path: string): void {
   }
 }
 
-function checkFieldName(name: string, path: string): void {
-  if (name.length === 0 || name.includes('.') || name.startsWith('$')) {
-    throw new InvalidQueryError('field names cannot be empty, contain "." or start with "$"', path);
+/** `name`, a field of the object at `parent`, is storable (its path is built only for the error). */
+function checkFieldName(name: string, parent: string): void {
+  if (name.length === 0 || name.includes('.') || name.charCodeAt(0) === DOLLAR) {
+    throw new InvalidQueryError('field names cannot be empty, contain "." or start with "$"', join(parent, name));
   }
 }
 
