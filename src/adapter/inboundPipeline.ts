@@ -45,6 +45,11 @@ export interface InboundObserver {
   preparePulled?(messages: readonly PulledCustomerMessage[]): Promise<() => Promise<void>>;
 }
 
+/** {@link InboundObserver.preparePulled} of any observer: one without it writes when the returned function is called. */
+export function prepareObserver(observer: InboundObserver, messages: readonly PulledCustomerMessage[]): Promise<() => Promise<void>> {
+  return observer.preparePulled ? observer.preparePulled(messages) : Promise.resolve(() => observer.customerMessagesPulled(messages));
+}
+
 export interface InboundPipelineOptions {
   readonly store: Store;
   readonly inbox: InboxRepository;
@@ -559,8 +564,7 @@ export class InboundPipeline {
   private async observe(messages: readonly PulledCustomerMessage[]): Promise<() => Promise<void>> {
     const observer = this.o.observer;
     if (messages.length === 0 || !observer) return async () => undefined;
-    if (observer.preparePulled) return observer.preparePulled(messages);
-    return () => observer.customerMessagesPulled(messages);
+    return prepareObserver(observer, messages);
   }
 
   /**

@@ -1,7 +1,7 @@
 import { isChannelError } from '../common/errors';
 import { AdapterStateError } from '../adapter/adapterErrors';
 import type { TurnHost, TurnRule } from '../core';
-import type { InboundObserver, PulledCustomerMessage } from '../adapter/inboundPipeline';
+import { type InboundObserver, prepareObserver } from '../adapter/inboundPipeline';
 import { type LicenceStatusName, LicensingScheduler, LicensingService, type LicensingPolicy } from '../licensing';
 import { LicenceGate, MEDIA_RULES, MediaMiddleware, WindowMiddleware, WindowRepository } from '../middleware';
 import { ProviderMode } from '../provider';
@@ -184,12 +184,10 @@ export class WeComChannel extends WeComChannelCore {
 /** Both observers, when there are two (the window's and the caller's). */
 function bothObservers(a: InboundObserver | undefined, b: InboundObserver | undefined): InboundObserver | undefined {
   if (!a || !b) return a ?? b;
-  const prepare = async (o: InboundObserver, messages: readonly PulledCustomerMessage[]): Promise<() => Promise<void>> =>
-    o.preparePulled ? o.preparePulled(messages) : () => o.customerMessagesPulled(messages);
   return {
     customerMessagesPulled: async (messages) => void (await Promise.all([a.customerMessagesPulled(messages), b.customerMessagesPulled(messages)])),
     preparePulled: async (messages) => {
-      const [writeA, writeB] = await Promise.all([prepare(a, messages), prepare(b, messages)]);
+      const [writeA, writeB] = await Promise.all([prepareObserver(a, messages), prepareObserver(b, messages)]);
       return async () => void (await Promise.all([writeA(), writeB()]));
     },
   };
